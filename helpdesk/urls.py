@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import healthz, views
+
+admin.site.site_header = _("Jornada administration")
+admin.site.site_title = _("Jornada")
+admin.site.index_title = _("Help desk administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "helpdesk.views.permission_denied"
+handler404 = "helpdesk.views.page_not_found"
+handler500 = "helpdesk.views.server_error"

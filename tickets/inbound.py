@@ -1,0 +1,31 @@
+"""What a channel adapter hands to the core: one message, already parsed and normalized."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class InboundAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+    is_inline: bool = False
+
+
+@dataclass(frozen=True)
+class NormalizedMessage:
+    channel: str  # Channel value: email, whatsapp, chat, web, sms, phone, api
+    sender_kind: str  # CustomerIdentity.Kind of the sender
+    sender_value: str
+    sender_name: str = ""
+    subject: str = ""
+    body_text: str = ""
+    body_html: str = ""  # untrusted: sanitized before it is stored
+    external_id: str = ""  # the provider's message id (email Message-ID, WhatsApp wamid, ...)
+    reply_to_ids: tuple[str, ...] = ()  # provider ids this message answers (In-Reply-To, context)
+    sent_at: datetime | None = None
+    is_auto_reply: bool = False
+    attachments: tuple[InboundAttachment, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,73 @@
+"""Reads of tickets and customers, always scoped to who is asking."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from .models import AgentProfile, Customer, Ticket
+
+
+def _profile(user: AbstractBaseUser) -> AgentProfile | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.agent_profile
+    except AgentProfile.DoesNotExist:
+        return None
+
+
+def is_agent(user: AbstractBaseUser) -> bool:
+    return _profile(user) is not None
+
+
+def ticket_scope_for_agent(*, agent: AbstractBaseUser) -> QuerySet[Ticket]:
+    """Tickets an agent may see: managers see all; others their teams' tickets and their own."""
+    profile = _profile(agent)
+    if profile is None:
+        return Ticket.objects.none()
+    if profile.is_manager or agent.is_superuser:
+        return Ticket.objects.all()
+    team_ids = list(profile.teams.values_list("pk", flat=True))
+    return Ticket.objects.filter(Q(team_id__in=team_ids) | Q(assignee=agent))
+
+
+def ticket_list_for_agent(*, agent: AbstractBaseUser, status: str | None = None) -> QuerySet[Ticket]:
+    tickets = ticket_scope_for_agent(agent=agent).select_related("customer", "assignee", "team")
+    if status:
+        tickets = tickets.filter(status=status)
+    return tickets.order_by("-updated_at", "-id")
+
+
+def ticket_get_for_agent(*, agent: AbstractBaseUser, number: int) -> Ticket:
+    ticket = ticket_scope_for_agent(agent=agent).filter(number=number).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def ticket_status_counts_for_agent(*, agent: AbstractBaseUser) -> dict[str, int]:
+    rows = ticket_scope_for_agent(agent=agent).values("status").annotate(n=Count("id"))
+    counts = {value: 0 for value in Ticket.Status.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def customer_for_user(*, user: AbstractBaseUser) -> Customer | None:
+    if not user.is_authenticated:
+        return None
+    return Customer.objects.filter(user=user, merged_into=None).first()
+
+
+def ticket_list_for_customer(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
+    customer = customer_for_user(user=user)
+    if customer is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(customer=customer).order_by("-created_at")
+
+
+def ticket_get_for_customer(*, user: AbstractBaseUser, number: int) -> Ticket:
+    """A customer's own ticket, or 404: never another customer's."""
+    ticket = ticket_list_for_customer(user=user).filter(number=number).first()
+    if ticket is None:
+        raise Http404
+    return ticket

@@ -1,0 +1,70 @@
+"""Pieces every ticket service shares: locking, agent checks, audit rows, ticket numbers."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import Max
+
+from ..errors import NotAnAgent, TierNotAllowed
+from ..models import AgentProfile, Ticket, TicketEvent
+
+TICKET_NUMBER_SEQUENCE = "tickets_ticket_number_seq"
+
+
+def lock_ticket(ticket: Ticket | int) -> Ticket:
+    """The ticket's current row, locked until the transaction ends (PostgreSQL; SQLite locks the
+    whole database for writers, which serializes just the same)."""
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Ticket.objects.select_for_update().get(pk=pk)
+
+
+def agent_profile(user: AbstractBaseUser) -> AgentProfile:
+    try:
+        return user.agent_profile
+    except AgentProfile.DoesNotExist as exc:
+        raise NotAnAgent(user=user.get_username()) from exc
+
+
+def check_can_hold(user: AbstractBaseUser, tier: str) -> None:
+    profile = agent_profile(user)
+    if not profile.can_hold_tier(tier):
+        raise TierNotAllowed(agent=user.get_username(), agent_tier=profile.tier, ticket_tier=tier)
+
+
+def record_event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    by: AbstractBaseUser | None = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    **data: Any,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=by,
+        before=before,
+        after=after,
+        reason=reason,
+        data=data,
+    )
+
+
+def next_ticket_number() -> int:
+    """PostgreSQL hands out numbers from a sequence, without locks. SQLite (embedded mode) has a
+    single writer at a time, so the highest number plus one is safe there."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [TICKET_NUMBER_SEQUENCE])
+            return cursor.fetchone()[0]
+    start = settings.JORNADA["TICKET_NUMBER_START"]
+    highest = Ticket.objects.aggregate(highest=Max("number"))["highest"]
+    return max(start, (highest or 0) + 1)
+
+
+def user_label(user: AbstractBaseUser | None) -> str | None:
+    return None if user is None else user.get_username()

@@ -1,0 +1,132 @@
+"""Services on customers: finding one person across channels, and merging duplicates."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from .. import events
+from ..errors import InvalidCustomerMerge
+from ..identities import normalize_identity_value
+from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
+from ._common import agent_profile
+
+Kind = CustomerIdentity.Kind
+
+
+def _organization_for_email(value: str) -> Organization | None:
+    domain = value.rpartition("@")[2]
+    return Organization.objects.filter(domain=domain).first() if domain else None
+
+
+@transaction.atomic
+def customer_get_or_create_for_identity(
+    *, kind: str, value: str, name: str = "", language: str | None = None
+) -> tuple[Customer, bool]:
+    """The customer behind an identity (following merges), creating both when new.
+    Raises InvalidIdentity for values that cannot be normalized."""
+    value = normalize_identity_value(kind, value)
+    identity = (
+        CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    )
+    if identity is not None:
+        customer = identity.customer
+        if not customer.name and name:
+            customer.name = name[:200]
+            customer.save(update_fields=["name", "updated_at"])
+        return customer, False
+    customer = Customer.objects.create(
+        name=(name or "")[:200],
+        organization=_organization_for_email(value) if kind == Kind.EMAIL else None,
+        language=language or Customer._meta.get_field("language").default,
+    )
+    try:
+        with transaction.atomic():
+            CustomerIdentity.objects.create(customer=customer, kind=kind, value=value)
+    except IntegrityError:
+        # Another process created the same identity a moment ago: use theirs.
+        customer.delete()
+        return CustomerIdentity.objects.select_related("customer").get(
+            kind=kind, value=value
+        ).customer, False
+    return customer, True
+
+
+@transaction.atomic
+def customer_add_identity(
+    *, customer: Customer, kind: str, value: str, verified: bool = False
+) -> CustomerIdentity:
+    value = normalize_identity_value(kind, value)
+    existing = CustomerIdentity.objects.filter(kind=kind, value=value).first()
+    if existing is not None:
+        if existing.customer_id != customer.pk:
+            raise InvalidCustomerMerge(why=f"{value} already belongs to another customer")
+        return existing
+    return CustomerIdentity.objects.create(
+        customer=customer, kind=kind, value=value, verified=verified
+    )
+
+
+@transaction.atomic
+def customer_merge(
+    *, source: Customer, target: Customer, by: AbstractBaseUser | None
+) -> Customer:
+    """Make two customer records one person: identities, tickets and messages of `source` move to
+    `target`; `source` stays as a pointer (merged_into) so old links still resolve."""
+    if source.pk == target.pk:
+        raise InvalidCustomerMerge(why="a customer cannot be merged into itself")
+    if by is not None:
+        agent_profile(by)
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    if source.merged_into_id or target.merged_into_id:
+        raise InvalidCustomerMerge(why="one of them was already merged into another customer")
+
+    identities_moved = CustomerIdentity.objects.filter(customer=source).update(customer=target)
+    ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))
+    Ticket.objects.filter(pk__in=ticket_ids).update(customer=target)
+    Message.objects.filter(author_customer=source).update(author_customer=target)
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=pk,
+            kind=TicketEvent.Kind.CUSTOMER_CHANGED,
+            actor=by,
+            before={"customer_id": source.pk, "name": source.name},
+            after={"customer_id": target.pk, "name": target.name},
+            data={"merge": True},
+        )
+        for pk in ticket_ids
+    )
+
+    fields = []
+    if target.organization_id is None and source.organization_id is not None:
+        target.organization_id = source.organization_id
+        fields.append("organization")
+    if not target.name and source.name:
+        target.name = source.name
+        fields.append("name")
+    if source.segment == Customer.Segment.VIP and target.segment != Customer.Segment.VIP:
+        target.segment = Customer.Segment.VIP
+        fields.append("segment")
+    source_user = source.user
+    if source_user is not None:
+        source.user = None
+        source.save(update_fields=["user"])
+        if target.user_id is None:
+            target.user = source_user
+            fields.append("user")
+    if fields:
+        target.save(update_fields=[*fields, "updated_at"])
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+    events.publish(
+        events.CUSTOMER_MERGED,
+        source_id=source.pk,
+        target_id=target.pk,
+        identities_moved=identities_moved,
+        tickets_moved=len(ticket_ids),
+    )
+    return target

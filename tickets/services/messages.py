@@ -1,0 +1,270 @@
+"""Services on a ticket's conversation: messages in from customers, replies and notes from agents."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from .. import events
+from ..errors import AttachmentTooLarge, TicketClosed
+from ..inbound import InboundAttachment, NormalizedMessage
+from ..models import Attachment, Channel, Customer, Message, Ticket, TicketEvent
+from ..sanitize import sanitize_html
+from ._common import agent_profile, lock_ticket, record_event
+from .customers import customer_get_or_create_for_identity
+from .tickets import apply_status, ticket_create
+
+S = Ticket.Status
+E = TicketEvent.Kind
+SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
+# On these channels a conversation is a stream: a new message belongs to the customer's open
+# ticket on that channel. On email and web forms, an unrelated message is a new request.
+CONVERSATIONAL_CHANNELS = frozenset({Channel.WHATSAPP, Channel.SMS, Channel.CHAT})
+
+
+@dataclass
+class ReceiveResult:
+    message: Message
+    ticket: Ticket
+    created_ticket: bool
+    duplicate: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def _store_attachments(
+    message: Message, attachments: Iterable[InboundAttachment], *, strict: bool
+) -> list[str]:
+    """Save attachments through the storage API. Over-limit files raise (agent uploads) or are
+    skipped with a warning (inbound: the raw message is kept by the channel)."""
+    limit = settings.JORNADA["ATTACHMENT_MAX_BYTES"]
+    warnings = []
+    for item in attachments:
+        size = len(item.content)
+        if size > limit:
+            error = AttachmentTooLarge(filename=item.filename, size=size, limit=limit)
+            if strict:
+                raise error
+            warnings.append(error.message)
+            continue
+        attachment = Attachment(
+            message=message,
+            filename=item.filename[:255] or "attachment",
+            content_type=item.content_type[:255] or "application/octet-stream",
+            size=size,
+            content_id=item.content_id[:255],
+            is_inline=item.is_inline,
+        )
+        attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
+        attachment.save()
+    return warnings
+
+
+def _follow_merges(ticket: Ticket) -> Ticket:
+    seen = set()
+    while ticket.merged_into_id and ticket.pk not in seen:
+        seen.add(ticket.pk)
+        ticket = ticket.merged_into
+    return ticket
+
+
+def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | None, str]:
+    """Which ticket this message continues, and why. None: it starts a new ticket."""
+    if incoming.reply_to_ids:
+        earlier = (
+            Message.objects.filter(channel=incoming.channel, external_id__in=incoming.reply_to_ids)
+            .select_related("ticket__merged_into")
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is not None:
+            return _follow_merges(earlier.ticket), f"reply to {earlier.external_id}"
+    match = SUBJECT_TAG.search(incoming.subject or "")
+    if match:
+        tagged = Ticket.objects.filter(number=int(match.group(1))).first()
+        # Only the ticket's own customer may thread by tag: anyone can type a number.
+        if tagged is not None and tagged.customer_id == customer.pk:
+            return _follow_merges(tagged), f"subject tag [#{tagged.number}]"
+    if incoming.channel in CONVERSATIONAL_CHANNELS:
+        open_ticket = (
+            Ticket.objects.filter(customer=customer, channel=incoming.channel, merged_into=None)
+            .exclude(status=S.CLOSED)
+            .order_by("-updated_at")
+            .first()
+        )
+        if open_ticket is not None:
+            return open_ticket, f"open {incoming.channel} conversation"
+    return None, "new conversation"
+
+
+@transaction.atomic
+def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
+    """A customer's message, from any channel, onto the right ticket (or a new one).
+    Receiving the same provider message twice returns the first one and changes nothing."""
+    if incoming.external_id:
+        existing = (
+            Message.objects.select_related("ticket")
+            .filter(channel=incoming.channel, external_id=incoming.external_id)
+            .first()
+        )
+        if existing is not None:
+            return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
+
+    customer, _ = customer_get_or_create_for_identity(
+        kind=incoming.sender_kind, value=incoming.sender_value, name=incoming.sender_name
+    )
+    customer = customer.merged_into or customer
+    ticket, reason = _thread(incoming, customer)
+    follow_up_of = None
+    if ticket is not None and ticket.status == S.CLOSED:
+        follow_up_of, ticket = ticket, None
+        reason = f"follow-up of closed ticket #{follow_up_of.number}"
+    created = ticket is None
+    if created:
+        ticket = ticket_create(
+            customer=customer, subject=incoming.subject, channel=incoming.channel
+        )
+    ticket = lock_ticket(ticket)
+
+    body_html = sanitize_html(incoming.body_html)
+    body_text = incoming.body_text or (strip_tags(body_html).strip() if body_html else "")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.MESSAGE,
+        channel=incoming.channel,
+        author_customer=customer,
+        subject=(incoming.subject or "")[:255],
+        body_text=body_text,
+        body_html=body_html,
+        external_id=incoming.external_id[:255],
+        is_auto_reply=incoming.is_auto_reply,
+        threading_reason=reason[:255],
+        metadata=dict(incoming.metadata),
+        created_at=incoming.sent_at or now,
+    )
+    warnings = _store_attachments(message, incoming.attachments, strict=False)
+    if warnings:
+        message.metadata["warnings"] = warnings
+        message.save(update_fields=["metadata"])
+
+    fields = ["last_customer_message_at"]
+    ticket.last_customer_message_at = now
+    if not incoming.is_auto_reply:
+        # A customer writing back wakes the ticket; an auto-reply never does.
+        if ticket.status == S.SOLVED or ticket.status == S.PENDING:
+            apply_status(ticket, S.OPEN, by=None, reason="customer replied")
+    if ticket.channel != incoming.channel and not created:
+        record_event(ticket, E.CHANNEL_SWITCHED, before=ticket.channel, after=incoming.channel)
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+    record_event(
+        ticket,
+        E.MESSAGE_RECEIVED,
+        message_id=message.pk,
+        channel=incoming.channel,
+        threading=reason,
+        auto_reply=incoming.is_auto_reply,
+        **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
+    )
+    events.publish(
+        events.MESSAGE_RECEIVED,
+        ticket_id=ticket.pk,
+        message_id=message.pk,
+        created_ticket=created,
+        auto_reply=incoming.is_auto_reply,
+    )
+    return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
+
+
+def _check_writable(ticket: Ticket) -> None:
+    if ticket.status == S.CLOSED:
+        raise TicketClosed(number=ticket.number)
+
+
+@transaction.atomic
+def message_reply(
+    *,
+    ticket: Ticket,
+    by: AbstractBaseUser,
+    body_text: str,
+    body_html: str = "",
+    channel: str | None = None,
+    attachments: Iterable[InboundAttachment] = (),
+    then_status: str | None = None,
+) -> Message:
+    """An agent's answer to the customer, queued for delivery through the ticket's channel
+    (default: the channel of the customer's last message). `then_status` moves the ticket in the
+    same step, as "send and mark pending/solved" does."""
+    agent_profile(by)
+    ticket = lock_ticket(ticket)
+    _check_writable(ticket)
+    if channel is None:
+        last_inbound = (
+            ticket.messages.filter(direction=Message.Direction.INBOUND)
+            .order_by("-created_at")
+            .values_list("channel", flat=True)
+            .first()
+        )
+        channel = last_inbound or ticket.channel
+    now = timezone.now()
+    body_html = sanitize_html(body_html)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.MESSAGE,
+        channel=channel,
+        author_user=by,
+        subject=ticket.subject,
+        body_text=body_text or strip_tags(body_html),
+        body_html=body_html,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        created_at=now,
+    )
+    _store_attachments(message, attachments, strict=True)
+    fields = ["last_agent_reply_at"]
+    ticket.last_agent_reply_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+    record_event(ticket, E.REPLY_SENT, by=by, message_id=message.pk, channel=channel)
+    target_status = then_status or (S.OPEN if ticket.status == S.NEW else None)
+    if target_status and target_status != ticket.status:
+        apply_status(ticket, target_status, by=by)
+    events.publish(events.REPLY_QUEUED, ticket_id=ticket.pk, message_id=message.pk, channel=channel)
+    return message
+
+
+@transaction.atomic
+def note_add(
+    *,
+    ticket: Ticket,
+    by: AbstractBaseUser,
+    body_text: str,
+    attachments: Iterable[InboundAttachment] = (),
+) -> Message:
+    """An internal note: seen by agents only, never sent to the customer."""
+    agent_profile(by)
+    ticket = lock_ticket(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.INTERNAL_NOTE,
+        channel=ticket.channel,
+        author_user=by,
+        body_text=body_text,
+    )
+    _store_attachments(message, attachments, strict=True)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["updated_at"])
+    record_event(ticket, E.NOTE_ADDED, by=by, message_id=message.pk)
+    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
+    return message
