@@ -1,4 +1,4 @@
-"""GET /healthz: is the database, the cache and the broker reachable? 200 or 503 with the culprit."""
+"""GET /healthz: are the database, cache and broker reachable? 200, or 503 naming the culprit."""
 
 import logging
 

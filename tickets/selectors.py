@@ -31,7 +31,9 @@ def ticket_scope_for_agent(*, agent: AbstractBaseUser) -> QuerySet[Ticket]:
     return Ticket.objects.filter(Q(team_id__in=team_ids) | Q(assignee=agent))
 
 
-def ticket_list_for_agent(*, agent: AbstractBaseUser, status: str | None = None) -> QuerySet[Ticket]:
+def ticket_list_for_agent(
+    *, agent: AbstractBaseUser, status: str | None = None
+) -> QuerySet[Ticket]:
     tickets = ticket_scope_for_agent(agent=agent).select_related("customer", "assignee", "team")
     if status:
         tickets = tickets.filter(status=status)
@@ -47,7 +49,7 @@ def ticket_get_for_agent(*, agent: AbstractBaseUser, number: int) -> Ticket:
 
 def ticket_status_counts_for_agent(*, agent: AbstractBaseUser) -> dict[str, int]:
     rows = ticket_scope_for_agent(agent=agent).values("status").annotate(n=Count("id"))
-    counts = {value: 0 for value in Ticket.Status.values}
+    counts = dict.fromkeys(Ticket.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
 

@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import env_bool
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = True
+# A test that starts a real worker sets CELERY_TASK_ALWAYS_EAGER=0 for that worker process.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 STORAGES = {
@@ -20,3 +22,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,18 @@
+# Production image: one image for web (ASGI), worker and beat.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=helpdesk.settings.production
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 jornada
+COPY . .
+RUN pip install --no-cache-dir . \
+    && SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \
+       python manage.py collectstatic --no-input -v 0 \
+    && mkdir -p /app/var && chown -R jornada /app/var
+USER jornada
+EXPOSE 8000
+CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*"]

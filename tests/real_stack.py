@@ -1,0 +1,78 @@
+"""Fixtures for tests marked `services`: a real Celery worker process on the Redis broker,
+reading and writing the test database."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from helpdesk.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _database_url_of_test_db() -> str:
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return (
+        f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+        f"/{s['NAME']}"
+    )
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db):
+    """Starts `celery worker` in its own process, consuming a queue of its own, and yields the
+    queue name. The worker talks to the same test database and Redis as the test."""
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+        "DATABASE_URL": _database_url_of_test_db(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    log_path = Path(tempfile.gettempdir()) / f"jornada-{queue}.log"
+    log = log_path.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "helpdesk", "worker",
+            "--queues", queue, "--concurrency", "1", "--pool", "prefork",
+            "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle", "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # this process now publishes to the real broker
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            replies = celery_app.control.ping(
+                destination=[f"{queue}@{os.uname().nodename}"], timeout=1
+            )
+            if replies:
+                break
+            if worker.poll() is not None:
+                pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
+        else:
+            pytest.fail(f"celery worker did not answer pings:\n{log_path.read_text()}")
+        yield queue
+    finally:
+        celery_app.conf.task_always_eager = eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+        # The worker held connections to the test database; let them go before it is flushed.
+        connection.close()
