@@ -1,0 +1,65 @@
+import os
+
+import pytest
+
+from tests.tickets.factories import (
+    AgentFactory,
+    CustomerFactory,
+    TeamFactory,
+    make_ticket,
+)
+from tickets.models import Tier
+
+pytest_plugins = ["tests.real_stack"]
+
+REAL_STACK = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if REAL_STACK:
+        return
+    skip = pytest.mark.skip(
+        reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)"
+    )
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def teams(db):
+    return {
+        Tier.N1: TeamFactory(name="Atendimento N1", tier=Tier.N1),
+        Tier.N2: TeamFactory(name="Suporte Técnico N2", tier=Tier.N2),
+        Tier.N3: TeamFactory(name="Especialistas N3", tier=Tier.N3),
+    }
+
+
+@pytest.fixture
+def n1_agent(teams):
+    return AgentFactory(user__username="n1", tier=Tier.N1, teams=[teams[Tier.N1]]).user
+
+
+@pytest.fixture
+def n2_agent(teams):
+    return AgentFactory(user__username="n2", tier=Tier.N2, teams=[teams[Tier.N2]]).user
+
+
+@pytest.fixture
+def n3_agent(teams):
+    return AgentFactory(user__username="n3", tier=Tier.N3, teams=[teams[Tier.N3]]).user
+
+
+@pytest.fixture
+def manager(teams):
+    return AgentFactory(user__username="boss", tier=Tier.N3, is_manager=True).user
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Maria da Silva")
+
+
+@pytest.fixture
+def ticket(teams, customer):
+    return make_ticket(customer=customer, team=teams[Tier.N1])
