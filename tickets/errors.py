@@ -26,7 +26,9 @@ class ReasonRequired(TicketError):
 
 class TierNotAllowed(TicketError):
     code = "tier_not_allowed"
-    default_message = _("%(agent)s is a %(agent_tier)s agent and cannot hold a %(ticket_tier)s ticket.")
+    default_message = _(
+        "%(agent)s is a %(agent_tier)s agent and cannot hold a %(ticket_tier)s ticket."
+    )
 
 
 class InvalidEscalation(TicketError):

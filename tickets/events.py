@@ -1,8 +1,9 @@
 """Domain events published by the tickets core, and the tiny dispatcher other apps subscribe to.
 
-Services call `publish()` inside their transaction; subscribers run only after the commit (and never
-if it rolls back). A subscriber that needs slow work schedules a Celery task. Subscribers register in
-their AppConfig.ready(), which keeps `tickets` free of imports from the apps that react to it.
+Services call `publish()` inside their transaction; subscribers run only after the commit (and
+never if it rolls back). A subscriber that needs slow work schedules a Celery task. Subscribers
+register in their AppConfig.ready(), which keeps `tickets` free of imports from the apps that react
+to it.
 """
 
 import logging

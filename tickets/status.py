@@ -30,6 +30,4 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 def check_transition(from_status: str, to_status: str) -> None:
     if not can_transition(from_status, to_status):
-        raise IllegalTransition(
-            from_status=S(from_status).label, to_status=S(to_status).label
-        )
+        raise IllegalTransition(from_status=S(from_status).label, to_status=S(to_status).label)

@@ -13,8 +13,11 @@ Kind = CustomerIdentity.Kind
 
 
 def _organization_for_email(value: str) -> Organization | None:
+    # Domains are case-insensitive; the organization's may be typed in any case in the admin.
     domain = value.rpartition("@")[2]
-    return Organization.objects.filter(domain=domain).first() if domain else None
+    if not domain:
+        return None
+    return Organization.objects.filter(domain__iexact=domain).first()
 
 
 @transaction.atomic
@@ -66,9 +69,7 @@ def customer_add_identity(
 
 
 @transaction.atomic
-def customer_merge(
-    *, source: Customer, target: Customer, by: AbstractBaseUser | None
-) -> Customer:
+def customer_merge(*, source: Customer, target: Customer, by: AbstractBaseUser | None) -> Customer:
     """Make two customer records one person: identities, tickets and messages of `source` move to
     `target`; `source` stays as a pointer (merged_into) so old links still resolve."""
     if source.pk == target.pk:

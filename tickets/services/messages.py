@@ -1,4 +1,5 @@
-"""Services on a ticket's conversation: messages in from customers, replies and notes from agents."""
+"""Services on a ticket's conversation: messages in from customers, replies and notes from
+agents."""
 
 import re
 from collections.abc import Iterable
@@ -130,6 +131,14 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
             customer=customer, subject=incoming.subject, channel=incoming.channel
         )
     ticket = lock_ticket(ticket)
+    # The channel the customer last wrote on (the channel of origin before any message): a switch
+    # is a change from it, not from the channel of origin every time.
+    previous_channel = (
+        ticket.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    ) or ticket.channel
 
     body_html = sanitize_html(incoming.body_html)
     body_text = incoming.body_text or (strip_tags(body_html).strip() if body_html else "")
@@ -156,12 +165,11 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
 
     fields = ["last_customer_message_at"]
     ticket.last_customer_message_at = now
-    if not incoming.is_auto_reply:
-        # A customer writing back wakes the ticket; an auto-reply never does.
-        if ticket.status == S.SOLVED or ticket.status == S.PENDING:
-            apply_status(ticket, S.OPEN, by=None, reason="customer replied")
-    if ticket.channel != incoming.channel and not created:
-        record_event(ticket, E.CHANNEL_SWITCHED, before=ticket.channel, after=incoming.channel)
+    # A customer writing back wakes the ticket; an auto-reply never does.
+    if not incoming.is_auto_reply and ticket.status in (S.SOLVED, S.PENDING):
+        apply_status(ticket, S.OPEN, by=None, reason="customer replied")
+    if previous_channel != incoming.channel and not created:
+        record_event(ticket, E.CHANNEL_SWITCHED, before=previous_channel, after=incoming.channel)
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at"])
     record_event(

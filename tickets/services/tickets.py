@@ -136,7 +136,9 @@ def ticket_change_priority(
         before = ticket.priority
         ticket.priority = priority
         _touch(ticket, "priority")
-        record_event(ticket, E.PRIORITY_CHANGED, by=by, before=before, after=priority, reason=reason)
+        record_event(
+            ticket, E.PRIORITY_CHANGED, by=by, before=before, after=priority, reason=reason
+        )
         events.publish(
             events.TICKET_PRIORITY_CHANGED, ticket_id=ticket.pk, before=before, after=priority
         )
@@ -213,11 +215,7 @@ def team_for_tier(tier: str) -> Team:
     """The team of that tier with the fewest open tickets (ties: by name)."""
     team = (
         Team.objects.filter(tier=tier)
-        .annotate(
-            open_count=Count(
-                "tickets", filter=~Q(tickets__status__in=[S.SOLVED, S.CLOSED])
-            )
-        )
+        .annotate(open_count=Count("tickets", filter=~Q(tickets__status__in=[S.SOLVED, S.CLOSED])))
         .order_by("open_count", "name")
         .first()
     )
@@ -433,9 +431,9 @@ def tickets_close_stale_solved(*, solved_before: datetime, limit: int = 500) -> 
     Returns how many closed; the periodic task calls it until it returns 0."""
     candidates = Ticket.objects.filter(status=S.SOLVED, solved_at__lt=solved_before)
     rows = list(
-        candidates.select_for_update(skip_locked=True).order_by("solved_at").values_list(
-            "pk", flat=True
-        )[:limit]
+        candidates.select_for_update(skip_locked=True)
+        .order_by("solved_at")
+        .values_list("pk", flat=True)[:limit]
     )
     if not rows:
         return 0
@@ -455,7 +453,5 @@ def tickets_close_stale_solved(*, solved_before: datetime, limit: int = 500) -> 
         for pk in rows
     )
     for pk in rows:
-        events.publish(
-            events.TICKET_STATUS_CHANGED, ticket_id=pk, before=S.SOLVED, after=S.CLOSED
-        )
+        events.publish(events.TICKET_STATUS_CHANGED, ticket_id=pk, before=S.SOLVED, after=S.CLOSED)
     return closed

@@ -1,0 +1,469 @@
+"""Customers across channels: normalized identities, finding the same person again, merging
+duplicates."""
+
+import pytest
+
+from tests.tickets.factories import (
+    CustomerFactory,
+    CustomerIdentityFactory,
+    OrganizationFactory,
+    UserFactory,
+    make_inbound,
+    make_ticket,
+)
+from tickets import services
+from tickets.errors import InvalidCustomerMerge, NotAnAgent
+from tickets.identities import InvalidIdentity, normalize_identity_value, normalize_phone
+from tickets.models import Channel, Customer, CustomerIdentity, Message, Ticket, TicketEvent
+
+K = CustomerIdentity.Kind
+
+
+# --- normalization ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("maria@example.com", "maria@example.com"),
+        ("Maria.Silva@Example.COM.BR", "maria.silva@example.com.br"),
+        ("  joao@empresa.com.br \n", "joao@empresa.com.br"),
+    ],
+)
+def test_email_identities_are_lower_cased_and_trimmed(raw, normalized):
+    assert normalize_identity_value(K.EMAIL, raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("(11) 98765-4321", "+5511987654321"),
+        ("11987654321", "+5511987654321"),
+        ("+55 11 98765-4321", "+5511987654321"),
+        ("+55 (11) 98765-4321", "+5511987654321"),
+        ("5511987654321", "+5511987654321"),  # WhatsApp wa_id: country code without "+"
+        ("(011) 98765-4321", "+5511987654321"),
+        ("(21) 3456-7890", "+552134567890"),
+        ("+1 415 555 2671", "+14155552671"),
+    ],
+)
+@pytest.mark.parametrize("kind", [K.WHATSAPP, K.PHONE])
+def test_phone_identities_become_e164(kind, raw, normalized):
+    assert normalize_identity_value(kind, raw) == normalized
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG in tickets/identities.py: a formatted national number longer than 11 characters "
+    "that starts with a digit gets a '+' prepended (meant for wa_ids), so '11 98765-4321' "
+    "becomes the US number +11987654321",
+)
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [("11 98765-4321", "+5511987654321"), ("21 3456-7890", "+552134567890")],
+)
+def test_brazilian_numbers_written_with_spaces_stay_brazilian(raw, normalized):
+    assert normalize_phone(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        (K.EMAIL, ""),
+        (K.EMAIL, "   "),
+        (K.EMAIL, "maria.example.com"),
+        (K.WHATSAPP, "abc"),
+        (K.WHATSAPP, "123"),
+        (K.PHONE, "não tenho"),
+        (K.PHONE, ""),
+        (K.CHAT_VISITOR, "  "),
+    ],
+)
+def test_invalid_identity_values_raise_invalid_identity(kind, raw):
+    with pytest.raises(InvalidIdentity):
+        normalize_identity_value(kind, raw)
+
+
+def test_other_identity_kinds_are_only_trimmed():
+    assert normalize_identity_value(K.CHAT_VISITOR, " Visitor-AbC123 ") == "Visitor-AbC123"
+
+
+# --- customer_get_or_create_for_identity -----------------------------------------------------
+
+
+def test_new_identity_creates_customer_and_identity(db):
+    customer, created = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="Ana@Example.com", name="Ana Conceição"
+    )
+
+    assert created
+    assert customer.name == "Ana Conceição"
+    assert list(customer.identities.values_list("kind", "value")) == [(K.EMAIL, "ana@example.com")]
+
+
+def test_same_identity_finds_the_same_customer(db):
+    first, _ = services.customer_get_or_create_for_identity(kind=K.EMAIL, value="ana@example.com")
+
+    again, created = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="  ANA@example.COM"
+    )
+
+    assert not created
+    assert again == first
+    assert Customer.objects.count() == 1
+    assert CustomerIdentity.objects.count() == 1
+
+
+def test_same_phone_written_differently_finds_the_same_customer(db):
+    first, _ = services.customer_get_or_create_for_identity(kind=K.WHATSAPP, value="5511987654321")
+
+    again, created = services.customer_get_or_create_for_identity(
+        kind=K.WHATSAPP, value="(11) 98765-4321"
+    )
+
+    assert (again, created) == (first, False)
+
+
+def test_same_value_of_another_kind_is_another_identity(db):
+    whatsapp, _ = services.customer_get_or_create_for_identity(
+        kind=K.WHATSAPP, value="+5511987654321"
+    )
+
+    phone, created = services.customer_get_or_create_for_identity(
+        kind=K.PHONE, value="+5511987654321"
+    )
+
+    assert created
+    assert phone != whatsapp
+
+
+def test_known_customer_without_name_gets_the_name(db):
+    services.customer_get_or_create_for_identity(kind=K.EMAIL, value="ana@example.com")
+
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="ana@example.com", name="Ana"
+    )
+
+    customer.refresh_from_db()
+    assert customer.name == "Ana"
+
+
+def test_known_customer_keeps_an_existing_name(db):
+    services.customer_get_or_create_for_identity(kind=K.EMAIL, value="ana@example.com", name="Ana")
+
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="ana@example.com", name="ANA SILVA (celular)"
+    )
+
+    customer.refresh_from_db()
+    assert customer.name == "Ana"
+
+
+def test_email_domain_picks_the_organization(db):
+    acme = OrganizationFactory(name="Acme Ltda", domain="acme.com.br")
+    OrganizationFactory(name="Outra", domain="outra.com.br")
+
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="ana@ACME.com.br"
+    )
+
+    assert customer.organization == acme
+
+
+def test_organization_domain_matches_whatever_its_case(db):
+    acme = OrganizationFactory(name="Acme Ltda", domain="Acme.com.br")
+
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="ana@acme.com.br"
+    )
+
+    assert customer.organization == acme
+
+
+def test_unknown_domain_leaves_customer_without_organization(db):
+    OrganizationFactory(name="Acme Ltda", domain="acme.com.br")
+    OrganizationFactory(name="Sem domínio", domain="")
+
+    customer, _ = services.customer_get_or_create_for_identity(kind=K.EMAIL, value="ana@gmail.com")
+
+    assert customer.organization is None
+
+
+def test_phone_identity_never_joins_an_organization(db):
+    OrganizationFactory(name="Sem domínio", domain="")
+
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.WHATSAPP, value="5511987654321"
+    )
+
+    assert customer.organization is None
+
+
+def test_invalid_identity_creates_nothing(db):
+    with pytest.raises(InvalidIdentity):
+        services.customer_get_or_create_for_identity(kind=K.WHATSAPP, value="abc")
+
+    assert not Customer.objects.exists()
+
+
+def test_new_customer_gets_the_given_language(db):
+    customer, _ = services.customer_get_or_create_for_identity(
+        kind=K.EMAIL, value="john@example.com", language="en"
+    )
+
+    assert customer.language == "en"
+
+
+# --- customer_add_identity -------------------------------------------------------------------
+
+
+def test_add_identity_stores_it_normalized(customer):
+    identity = services.customer_add_identity(
+        customer=customer, kind=K.WHATSAPP, value="(11) 98765-4321", verified=True
+    )
+
+    assert (identity.customer, identity.kind, identity.value, identity.verified) == (
+        customer,
+        K.WHATSAPP,
+        "+5511987654321",
+        True,
+    )
+
+
+def test_adding_an_identity_the_customer_already_has_returns_it(customer):
+    first = services.customer_add_identity(customer=customer, kind=K.EMAIL, value="ana@example.com")
+
+    again = services.customer_add_identity(customer=customer, kind=K.EMAIL, value="ANA@example.com")
+
+    assert again == first
+    assert customer.identities.count() == 1
+
+
+def test_adding_another_customers_identity_is_refused(customer):
+    owner = CustomerIdentityFactory(kind=K.EMAIL, value="ana@example.com").customer
+
+    with pytest.raises(InvalidCustomerMerge) as excinfo:
+        services.customer_add_identity(customer=customer, kind=K.EMAIL, value="Ana@Example.com")
+
+    assert excinfo.value.code == "invalid_customer_merge"
+    assert CustomerIdentity.objects.get(value="ana@example.com").customer == owner
+    assert not customer.identities.exists()
+
+
+def test_adding_an_invalid_identity_raises_invalid_identity(customer):
+    with pytest.raises(InvalidIdentity):
+        services.customer_add_identity(customer=customer, kind=K.PHONE, value="123")
+
+
+# --- customer_merge --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def duplicate(db):
+    """The same person, known twice: once by e-mail (target), once by WhatsApp (source), each
+    with a conversation."""
+    email = services.message_receive(
+        incoming=make_inbound(sender_value="maria@example.com", sender_name="Maria da Silva")
+    )
+    whatsapp = services.message_receive(
+        incoming=make_inbound(
+            channel=Channel.WHATSAPP, sender_value="5511987654321", external_id="wamid.1"
+        )
+    )
+    return whatsapp.message.author_customer, email.message.author_customer
+
+
+def test_merge_moves_identities_to_the_target(duplicate, manager):
+    source, target = duplicate
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    assert set(target.identities.values_list("kind", "value")) == {
+        (K.EMAIL, "maria@example.com"),
+        (K.WHATSAPP, "+5511987654321"),
+    }
+    assert not source.identities.exists()
+
+
+def test_merge_moves_tickets_to_the_target(duplicate, manager):
+    source, target = duplicate
+    source_tickets = set(source.tickets.values_list("pk", flat=True))
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    assert len(source_tickets) == 1
+    assert source_tickets <= set(target.tickets.values_list("pk", flat=True))
+    assert not Ticket.objects.filter(customer=source).exists()
+
+
+def test_merge_moves_authored_messages_to_the_target(duplicate, manager):
+    source, target = duplicate
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    assert not Message.objects.filter(author_customer=source).exists()
+    assert Message.objects.filter(author_customer=target).count() == 2
+
+
+def test_merge_leaves_source_pointing_at_the_target(duplicate, manager):
+    source, target = duplicate
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert source.merged_into == target
+    assert target.merged_into is None
+
+
+def test_merge_records_customer_changed_on_each_moved_ticket(duplicate, manager):
+    source, target = duplicate
+    second = make_ticket(customer=source)
+    moved = [*source.tickets.all()]
+    untouched = target.tickets.get()
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    assert second in moved
+    for ticket in moved:
+        event = ticket.events.order_by("-id").first()
+        assert (event.kind, event.actor) == (TicketEvent.Kind.CUSTOMER_CHANGED, manager)
+        assert event.before == {"customer_id": source.pk, "name": source.name}
+        assert event.after == {"customer_id": target.pk, "name": "Maria da Silva"}
+    assert not untouched.events.filter(kind=TicketEvent.Kind.CUSTOMER_CHANGED).exists()
+
+
+def test_merge_moves_portal_user_when_target_has_none(duplicate, manager):
+    source, target = duplicate
+    login = UserFactory(username="maria")
+    Customer.objects.filter(pk=source.pk).update(user=login)
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert target.user == login
+    assert source.user is None
+
+
+def test_merge_keeps_the_targets_own_portal_user(duplicate, manager):
+    source, target = duplicate
+    Customer.objects.filter(pk=source.pk).update(user=UserFactory(username="maria-zap"))
+    own = UserFactory(username="maria")
+    Customer.objects.filter(pk=target.pk).update(user=own)
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    target.refresh_from_db()
+    assert target.user == own
+
+
+def test_merge_keeps_vip_segment(duplicate, manager):
+    source, target = duplicate
+    Customer.objects.filter(pk=source.pk).update(segment=Customer.Segment.VIP)
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    target.refresh_from_db()
+    assert target.segment == Customer.Segment.VIP
+
+
+def test_merge_does_not_downgrade_a_vip_target(duplicate, manager):
+    source, target = duplicate
+    Customer.objects.filter(pk=target.pk).update(segment=Customer.Segment.VIP)
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    target.refresh_from_db()
+    assert target.segment == Customer.Segment.VIP
+
+
+def test_merge_fills_the_targets_missing_name_and_organization(db, manager):
+    acme = OrganizationFactory(name="Acme Ltda", domain="acme.com.br")
+    source = CustomerFactory(name="Ana Souza", organization=acme)
+    target = CustomerFactory(name="")
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    target.refresh_from_db()
+    assert (target.name, target.organization) == ("Ana Souza", acme)
+
+
+def test_merge_into_itself_is_refused(customer, manager):
+    with pytest.raises(InvalidCustomerMerge):
+        services.customer_merge(source=customer, target=customer, by=manager)
+
+    customer.refresh_from_db()
+    assert customer.merged_into is None
+
+
+def test_a_customer_cannot_be_merged_twice(duplicate, manager):
+    source, target = duplicate
+    services.customer_merge(source=source, target=target, by=manager)
+    other = CustomerFactory()
+
+    with pytest.raises(InvalidCustomerMerge):
+        services.customer_merge(source=source, target=other, by=manager)
+
+    source.refresh_from_db()
+    assert source.merged_into == target
+
+
+def test_merge_into_a_merged_customer_is_refused(duplicate, manager):
+    source, target = duplicate
+    services.customer_merge(source=source, target=target, by=manager)
+    other = CustomerFactory()
+
+    with pytest.raises(InvalidCustomerMerge):
+        services.customer_merge(source=other, target=source, by=manager)
+
+    other.refresh_from_db()
+    assert other.merged_into is None
+
+
+def test_merge_by_a_non_agent_is_refused(duplicate):
+    source, target = duplicate
+
+    with pytest.raises(NotAnAgent):
+        services.customer_merge(source=source, target=target, by=UserFactory(username="x"))
+
+    source.refresh_from_db()
+    assert source.merged_into is None
+
+
+def test_system_can_merge_customers(duplicate):
+    source, target = duplicate
+
+    services.customer_merge(source=source, target=target, by=None)
+
+    source.refresh_from_db()
+    assert source.merged_into == target
+
+
+def test_message_on_a_merged_customers_identity_lands_on_the_target(duplicate, manager):
+    source, target = duplicate
+    services.customer_merge(source=source, target=target, by=manager)
+
+    result = services.message_receive(
+        incoming=make_inbound(channel=Channel.EMAIL, sender_value="maria@example.com")
+    )
+    whatsapp = services.message_receive(
+        incoming=make_inbound(channel=Channel.WHATSAPP, sender_value="+55 11 98765-4321")
+    )
+
+    assert result.message.author_customer == target
+    assert whatsapp.message.author_customer == target
+    assert whatsapp.ticket.customer == target
+    assert not whatsapp.created_ticket  # the moved WhatsApp conversation continues
+    assert Customer.objects.filter(merged_into=None).count() == 1
+
+
+def test_identity_added_to_a_merged_customer_still_reaches_the_target(duplicate, manager):
+    source, target = duplicate
+    services.customer_merge(source=source, target=target, by=manager)
+    services.customer_add_identity(customer=source, kind=K.EMAIL, value="maria@trabalho.com.br")
+
+    result = services.message_receive(incoming=make_inbound(sender_value="maria@trabalho.com.br"))
+
+    assert result.ticket.customer == target
+    assert result.message.author_customer == target
