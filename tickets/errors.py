@@ -69,3 +69,8 @@ class AttachmentTooLarge(TicketError):
 class InvalidCustomerMerge(TicketError):
     code = "invalid_customer_merge"
     default_message = _("These customers cannot be merged: %(why)s")
+
+
+class InvalidChoice(TicketError):
+    code = "invalid_choice"
+    default_message = _("“%(value)s” is not a valid %(field)s.")

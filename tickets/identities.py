@@ -16,7 +16,7 @@ class InvalidIdentity(ValueError):
 def normalize_phone(value: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
     """E.164 (`+5511987654321`). Numbers without a country code are read as Brazilian."""
     raw = value.strip()
-    if raw and raw[0].isdigit() and len(raw) > 11:
+    if raw.isdigit() and len(raw) > 11:
         raw = "+" + raw  # provider ids such as WhatsApp's wa_id carry the country code without "+"
     try:
         parsed = phonenumbers.parse(raw, region)

@@ -169,9 +169,7 @@ class AgentProfile(models.Model):
         blank=True,
         help_text=_("Only for N1 agents."),
     )
-    teams = models.ManyToManyField(
-        Team, verbose_name=_("teams"), related_name="agents", blank=True
-    )
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), related_name="agents", blank=True)
     languages = models.CharField(
         _("languages"),
         max_length=64,
@@ -282,6 +280,7 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["team", "status"], name="ticket_team_status"),

@@ -57,7 +57,13 @@ def ticket_status_counts_for_agent(*, agent: AbstractBaseUser) -> dict[str, int]
 def customer_for_user(*, user: AbstractBaseUser) -> Customer | None:
     if not user.is_authenticated:
         return None
-    return Customer.objects.filter(user=user, merged_into=None).first()
+    customer = Customer.objects.filter(user=user).first()
+    # A login of a customer merged into another (possibly more than once) sees the survivor.
+    seen = set()
+    while customer is not None and customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into
+    return customer
 
 
 def ticket_list_for_customer(*, user: AbstractBaseUser) -> QuerySet[Ticket]:

@@ -1,6 +1,6 @@
 """The ticket status state machine: the one table every status change goes through."""
 
-from .errors import IllegalTransition
+from .errors import IllegalTransition, InvalidChoice
 from .models import Ticket
 
 S = Ticket.Status
@@ -29,5 +29,7 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 
 def check_transition(from_status: str, to_status: str) -> None:
+    if to_status not in S.values:
+        raise InvalidChoice(field="status", value=to_status)
     if not can_transition(from_status, to_status):
         raise IllegalTransition(from_status=S(from_status).label, to_status=S(to_status).label)

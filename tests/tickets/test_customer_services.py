@@ -11,7 +11,7 @@ from tests.tickets.factories import (
     make_inbound,
     make_ticket,
 )
-from tickets import services
+from tickets import selectors, services
 from tickets.errors import InvalidCustomerMerge, NotAnAgent
 from tickets.identities import InvalidIdentity, normalize_identity_value, normalize_phone
 from tickets.models import Channel, Customer, CustomerIdentity, Message, Ticket, TicketEvent
@@ -52,12 +52,6 @@ def test_phone_identities_become_e164(kind, raw, normalized):
     assert normalize_identity_value(kind, raw) == normalized
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in tickets/identities.py: a formatted national number longer than 11 characters "
-    "that starts with a digit gets a '+' prepended (meant for wa_ids), so '11 98765-4321' "
-    "becomes the US number +11987654321",
-)
 @pytest.mark.parametrize(
     ("raw", "normalized"),
     [("11 98765-4321", "+5511987654321"), ("21 3456-7890", "+552134567890")],
@@ -356,6 +350,21 @@ def test_merge_keeps_the_targets_own_portal_user(duplicate, manager):
 
     target.refresh_from_db()
     assert target.user == own
+
+
+def test_a_merged_customers_own_login_still_sees_the_merged_tickets(duplicate, manager):
+    source, target = duplicate
+    second_login = UserFactory(username="maria-zap")
+    Customer.objects.filter(pk=source.pk).update(user=second_login)
+    Customer.objects.filter(pk=target.pk).update(user=UserFactory(username="maria"))
+    ticket = make_ticket(customer=source)
+
+    services.customer_merge(source=source, target=target, by=manager)
+
+    assert selectors.customer_for_user(user=second_login) == target
+    visible = set(selectors.ticket_list_for_customer(user=second_login))
+    assert ticket in visible
+    assert visible == set(Ticket.objects.filter(customer=target))
 
 
 def test_merge_keeps_vip_segment(duplicate, manager):

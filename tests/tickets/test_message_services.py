@@ -370,6 +370,27 @@ def test_auto_reply_never_reopens_a_solved_ticket(db, n1_agent):
     assert ticket.events.order_by("-id").first().data["auto_reply"] is True
 
 
+def test_auto_reply_to_a_closed_ticket_stays_there_instead_of_opening_a_new_one(db):
+    first = receive(external_id="<first@mail>")
+    Ticket.objects.filter(pk=first.ticket.pk).update(status=S.CLOSED)
+
+    auto = receive(external_id="<ooo@mail>", reply_to_ids=("<first@mail>",), is_auto_reply=True)
+
+    assert not auto.created_ticket
+    assert auto.ticket.pk == first.ticket.pk
+    assert Ticket.objects.get(pk=first.ticket.pk).status == S.CLOSED
+    assert Ticket.objects.count() == 1
+
+
+def test_auto_reply_does_not_count_as_the_customer_writing(db, n1_agent):
+    first = receive(external_id="<first@mail>")
+    before = Ticket.objects.get(pk=first.ticket.pk).last_customer_message_at
+
+    receive(external_id="<ooo@mail>", reply_to_ids=("<first@mail>",), is_auto_reply=True)
+
+    assert Ticket.objects.get(pk=first.ticket.pk).last_customer_message_at == before
+
+
 def test_auto_reply_does_not_wake_a_pending_ticket(db, n1_agent):
     first = receive(external_id="<first@mail>")
     services.ticket_change_status(ticket=first.ticket, to_status=S.PENDING, by=n1_agent)

@@ -19,6 +19,7 @@ from tests.tickets.factories import (
 from tickets import services, tasks
 from tickets.errors import (
     AlreadyClaimed,
+    InvalidChoice,
     InvalidEscalation,
     InvalidMerge,
     NotAnAgent,
@@ -247,13 +248,13 @@ def test_claim_sets_assignee_and_opens_a_new_ticket(ticket, n1_agent):
     assert (ticket.assignee, ticket.status) == (n1_agent, S.OPEN)
 
 
-def test_claim_records_status_change_and_claim(ticket, n1_agent):
+def test_claim_records_the_claim_then_its_status_change(ticket, n1_agent):
     services.ticket_claim(ticket=ticket, by=n1_agent)
 
     events = list(ticket.events.order_by("id").values_list("kind", "actor", "before", "after"))
     assert events[1:] == [
-        (E.STATUS_CHANGED, n1_agent.pk, S.NEW, S.OPEN),
         (E.CLAIMED, n1_agent.pk, None, "n1"),
+        (E.STATUS_CHANGED, n1_agent.pk, S.NEW, S.OPEN),
     ]
 
 
@@ -345,9 +346,10 @@ def test_setting_the_same_priority_records_nothing(ticket, n1_agent):
 
 
 def test_unknown_priority_is_refused(ticket, n1_agent):
-    with pytest.raises(ValueError, match="critical"):
+    with pytest.raises(InvalidChoice, match="critical") as refused:
         services.ticket_change_priority(ticket=ticket, priority="critical", by=n1_agent)
 
+    assert refused.value.code == "invalid_choice"
     ticket.refresh_from_db()
     assert ticket.priority == P.NORMAL
 

@@ -112,13 +112,11 @@ def customer_merge(*, source: Customer, target: Customer, by: AbstractBaseUser |
     if source.segment == Customer.Segment.VIP and target.segment != Customer.Segment.VIP:
         target.segment = Customer.Segment.VIP
         fields.append("segment")
-    source_user = source.user
-    if source_user is not None:
-        source.user = None
+    if source.user_id is not None and target.user_id is None:
+        target.user, source.user = source.user, None
         source.save(update_fields=["user"])
-        if target.user_id is None:
-            target.user = source_user
-            fields.append("user")
+        fields.append("user")
+    # With two portal logins, the source keeps its own: selectors follow merged_into.
     if fields:
         target.save(update_fields=[*fields, "updated_at"])
     source.merged_into = target

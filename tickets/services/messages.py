@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -103,26 +103,46 @@ def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | N
     return None, "new conversation"
 
 
+def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
+    if not incoming.external_id:
+        return None
+    existing = (
+        Message.objects.select_related("ticket")
+        .filter(channel=incoming.channel, external_id=incoming.external_id[:255])
+        .first()
+    )
+    if existing is None:
+        return None
+    return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
+
+
 @transaction.atomic
 def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
     """A customer's message, from any channel, onto the right ticket (or a new one).
-    Receiving the same provider message twice returns the first one and changes nothing."""
-    if incoming.external_id:
-        existing = (
-            Message.objects.select_related("ticket")
-            .filter(channel=incoming.channel, external_id=incoming.external_id)
-            .first()
-        )
-        if existing is not None:
-            return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
+    Receiving the same provider message twice returns the first one and changes nothing, also
+    when two workers receive it at the same moment (the unique constraint decides)."""
+    duplicate = _already_received(incoming)
+    if duplicate is not None:
+        return duplicate
+    try:
+        with transaction.atomic():
+            return _receive(incoming)
+    except IntegrityError:
+        duplicate = _already_received(incoming)
+        if duplicate is None:
+            raise
+        return duplicate
 
+
+def _receive(incoming: NormalizedMessage) -> ReceiveResult:
     customer, _ = customer_get_or_create_for_identity(
         kind=incoming.sender_kind, value=incoming.sender_value, name=incoming.sender_name
     )
     customer = customer.merged_into or customer
     ticket, reason = _thread(incoming, customer)
     follow_up_of = None
-    if ticket is not None and ticket.status == S.CLOSED:
+    # An auto-reply (out of office...) to a closed ticket is kept there: it is no new request.
+    if ticket is not None and ticket.status == S.CLOSED and not incoming.is_auto_reply:
         follow_up_of, ticket = ticket, None
         reason = f"follow-up of closed ticket #{follow_up_of.number}"
     created = ticket is None
@@ -163,11 +183,13 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
         message.metadata["warnings"] = warnings
         message.save(update_fields=["metadata"])
 
-    fields = ["last_customer_message_at"]
-    ticket.last_customer_message_at = now
-    # A customer writing back wakes the ticket; an auto-reply never does.
-    if not incoming.is_auto_reply and ticket.status in (S.SOLVED, S.PENDING):
-        apply_status(ticket, S.OPEN, by=None, reason="customer replied")
+    fields = []
+    # A customer writing back wakes the ticket (and its SLA clocks); an auto-reply never does.
+    if not incoming.is_auto_reply:
+        ticket.last_customer_message_at = now
+        fields.append("last_customer_message_at")
+        if ticket.status in (S.SOLVED, S.PENDING):
+            apply_status(ticket, S.OPEN, by=None, reason="customer replied")
     if previous_channel != incoming.channel and not created:
         record_event(ticket, E.CHANNEL_SWITCHED, before=previous_channel, after=incoming.channel)
     ticket.updated_at = now

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from .. import events, status
 from ..errors import (
     AlreadyClaimed,
+    InvalidChoice,
     InvalidEscalation,
     InvalidMerge,
     NoTeamForTier,
@@ -52,7 +54,7 @@ def ticket_create(
     now = timezone.now()
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
-        subject=(subject or "").strip()[:255] or "(no subject)",
+        subject=(subject or "").strip()[:255] or gettext("(no subject)"),
         channel=channel,
         priority=priority,
         customer=customer,
@@ -129,7 +131,8 @@ def ticket_change_priority(
     ticket = lock_ticket(ticket)
     if by is not None:
         agent_profile(by)
-    priority = Ticket.Priority(priority)
+    if priority not in Ticket.Priority.values:
+        raise InvalidChoice(field="priority", value=priority)
     if ticket.status == S.CLOSED:
         raise TicketClosed(number=ticket.number)
     if ticket.priority != priority:
@@ -200,11 +203,10 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
         raise TicketClosed(number=ticket.number)
     check_can_hold(by, ticket.tier)
     ticket.assignee = by
-    fields = ["assignee"]
+    _touch(ticket, "assignee")
+    record_event(ticket, E.CLAIMED, by=by, before=None, after=by.get_username())
     if ticket.status == S.NEW:
         apply_status(ticket, S.OPEN, by=by)
-    _touch(ticket, *fields)
-    record_event(ticket, E.CLAIMED, by=by, before=None, after=by.get_username())
     events.publish(
         events.TICKET_ASSIGNED, ticket_id=ticket.pk, assignee_id=by.pk, team_id=ticket.team_id
     )
