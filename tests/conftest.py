@@ -18,9 +18,7 @@ REAL_STACK = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")
 def pytest_collection_modifyitems(config, items):
     if REAL_STACK:
         return
-    skip = pytest.mark.skip(
-        reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)"
-    )
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
