@@ -28,7 +28,8 @@ def ticket_scope_for_agent(*, agent: AbstractBaseUser) -> QuerySet[Ticket]:
     if profile.is_manager or agent.is_superuser:
         return Ticket.objects.all()
     team_ids = list(profile.teams.values_list("pk", flat=True))
-    return Ticket.objects.filter(Q(team_id__in=team_ids) | Q(assignee=agent))
+    # Unrouted tickets (no team) are everyone's to see, so that none is lost.
+    return Ticket.objects.filter(Q(team_id__in=team_ids) | Q(assignee=agent) | Q(team=None))
 
 
 def ticket_list_for_agent(

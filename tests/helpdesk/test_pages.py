@@ -1,6 +1,6 @@
 import pytest
 
-from tests.tickets.factories import UserFactory, make_ticket
+from tests.tickets.factories import AgentFactory, TeamFactory, UserFactory, make_ticket
 from tickets.models import Customer
 
 
@@ -29,7 +29,8 @@ def test_language_switcher_sets_the_language(client, db):
 
 
 def test_agent_home_shows_counts_and_recent_tickets_of_their_teams(client, n1_agent, ticket, teams):
-    other_team_ticket = make_ticket(subject="Outro time")  # no team: not this agent's
+    other_team = TeamFactory(name="Financeiro", tier="N1")
+    other_team_ticket = make_ticket(subject="Outro time", team=other_team)
     client.force_login(n1_agent)
 
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
@@ -60,3 +61,12 @@ def test_missing_page_is_a_friendly_translated_404(client, db, language, text):
 
     assert response.status_code == 404
     assert text in response.content.decode()
+
+
+def test_unrouted_tickets_are_visible_to_every_agent(client, db):
+    agent = AgentFactory(tier="N2").user
+    unrouted = make_ticket(subject="Sem time ainda")  # no N1 team exists: it stays unrouted
+    assert unrouted.team is None
+    client.force_login(agent)
+
+    assert unrouted.subject in client.get("/").content.decode()

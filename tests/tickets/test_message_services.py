@@ -303,12 +303,7 @@ def test_reply_to_a_solved_ticket_reopens_it(db, n1_agent):
     assert reply.ticket == ticket
     assert (ticket.status, ticket.reopen_count, ticket.solved_at) == (S.OPEN, 1, None)
     event = ticket.events.get(kind=E.REOPENED)
-    assert (event.actor, event.before, event.after, event.reason) == (
-        None,
-        S.SOLVED,
-        S.OPEN,
-        "customer replied",
-    )
+    assert (event.actor, event.before, event.after) == (None, S.SOLVED, S.OPEN)
 
 
 def test_whatsapp_message_reopens_the_customers_solved_conversation(db, n1_agent):

@@ -1012,3 +1012,19 @@ def test_team_for_tier_raises_when_no_team_exists(db):
 
     with pytest.raises(NoTeamForTier):
         services.team_for_tier(Tier.N2)
+
+
+def test_new_ticket_without_a_team_lands_in_the_least_loaded_n1_team(customer, teams):
+    busy = teams[Tier.N1]
+    quiet = Team.objects.create(name="Financeiro N1", tier=Tier.N1)
+    make_ticket(customer=customer, team=busy)
+
+    ticket = services.ticket_create(customer=customer, subject="Boleto", channel=Channel.EMAIL)
+
+    assert ticket.team == quiet
+
+
+def test_new_ticket_stays_unrouted_when_there_is_no_n1_team(customer):
+    ticket = services.ticket_create(customer=customer, subject="Boleto", channel=Channel.EMAIL)
+
+    assert ticket.team is None

@@ -189,7 +189,7 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         ticket.last_customer_message_at = now
         fields.append("last_customer_message_at")
         if ticket.status in (S.SOLVED, S.PENDING):
-            apply_status(ticket, S.OPEN, by=None, reason="customer replied")
+            apply_status(ticket, S.OPEN, by=None)
     if previous_channel != incoming.channel and not created:
         record_event(ticket, E.CHANNEL_SWITCHED, before=previous_channel, after=incoming.channel)
     ticket.updated_at = now

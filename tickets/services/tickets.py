@@ -21,7 +21,17 @@ from ..errors import (
     TicketClosed,
     TierNotAllowed,
 )
-from ..models import TIER_ORDER, Customer, Message, Tag, Team, Ticket, TicketEvent, tier_rank
+from ..models import (
+    TIER_ORDER,
+    Customer,
+    Message,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    Tier,
+    tier_rank,
+)
 from ._common import (
     agent_profile,
     check_can_hold,
@@ -48,9 +58,12 @@ def ticket_create(
     tags: Iterable[str] = (),
 ) -> Ticket:
     """Open a ticket for a customer. New tickets start at N1 (a team of another tier cannot
-    receive them: they get there by escalation)."""
-    if team is not None and team.tier != Ticket._meta.get_field("tier").default:
-        raise InvalidEscalation(from_tier="N1", to_tier=team.tier)
+    receive them: they get there by escalation); without a team they land in the least-loaded
+    N1 team, where dispatchers route them further."""
+    if team is not None and team.tier != Tier.N1:
+        raise InvalidEscalation(from_tier=Tier.N1, to_tier=team.tier)
+    if team is None:
+        team = least_loaded_team(Tier.N1)
     now = timezone.now()
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
@@ -213,14 +226,18 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
     return ticket
 
 
-def team_for_tier(tier: str) -> Team:
-    """The team of that tier with the fewest open tickets (ties: by name)."""
-    team = (
+def least_loaded_team(tier: str) -> Team | None:
+    """The team of that tier with the fewest open tickets (ties: by name), if there is one."""
+    return (
         Team.objects.filter(tier=tier)
         .annotate(open_count=Count("tickets", filter=~Q(tickets__status__in=[S.SOLVED, S.CLOSED])))
         .order_by("open_count", "name")
         .first()
     )
+
+
+def team_for_tier(tier: str) -> Team:
+    team = least_loaded_team(tier)
     if team is None:
         raise NoTeamForTier(tier=tier)
     return team

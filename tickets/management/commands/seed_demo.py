@@ -92,7 +92,7 @@ class StaffSpec:
     username: str
     first_name: str
     last_name: str
-    tier: str | None = None  # None: not an agent (the admin)
+    tier: str | None = None  # None: not an agent
     n1_role: str = ""
     teams: tuple[str, ...] = ()
     is_manager: bool = False
@@ -114,7 +114,7 @@ STAFF = (
     StaffSpec("n1.dispatcher", "Beatriz", "Carvalho", Tier.N1, DISPATCHER, (ATENDIMENTO, FINANCEIRO), weight=3, female=True),
     StaffSpec("n2.analyst", "Rafael", "Moreira", Tier.N2, teams=(SUPORTE, INFRA), weight=3),
     StaffSpec("n3.specialist", "Fernanda", "Lima", Tier.N3, teams=(ESPECIALISTAS,), languages="pt-br,en", weight=2, female=True),
-    StaffSpec("admin", "Paulo", "Souza", is_staff=True, is_superuser=True),
+    StaffSpec("admin", "Paulo", "Souza", Tier.N3, is_manager=True, is_staff=True, is_superuser=True),
     StaffSpec("juliana.rocha", "Juliana", "Rocha", Tier.N1, SOLVER, (ATENDIMENTO,), languages="pt-br,es", female=True),
     StaffSpec("gabriel.santos", "Gabriel", "Santos", Tier.N1, SOLVER, (ATENDIMENTO,)),
     StaffSpec("camila.araujo", "Camila", "Araújo", Tier.N1, SOLVER, (FINANCEIRO,), female=True),
