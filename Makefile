@@ -8,7 +8,6 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-export DJANGO_SETTINGS_MODULE ?= helpdesk.settings.local
 PYTEST_ARGS ?=
 
 .PHONY: help install migrate demo run test lint format messages bench clean
@@ -41,7 +40,7 @@ run: demo
 
 # pytest exits 5 when it collected no test: that is not a failure of the suite.
 test: install
-	@$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest: no tests collected" || exit $$rc; }
+	@$(PY) -m pytest --ds=helpdesk.settings.test $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest: no tests collected" || exit $$rc; }
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -11,12 +11,20 @@ mkdir -p var/log
 
 pids=()
 stop() {
-  trap - INT TERM EXIT
+  trap '' INT TERM
+  trap - EXIT
   echo
-  echo "Stopping Jornada..."
+  echo "Stopping Jornada (web, worker, beat)..."
   kill -TERM "${pids[@]}" 2>/dev/null
-  wait "${pids[@]}" 2>/dev/null
+  # Give the worker a moment to finish its current task, then make sure nothing is left behind.
+  for _ in $(seq 1 20); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null
+  wait 2>/dev/null
   echo "Stopped."
+  exit 0
 }
 trap stop INT TERM EXIT
 
