@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -46,10 +47,14 @@ def kinds(ticket):
 # --- ticket_create ---------------------------------------------------------------------------
 
 
-def test_first_ticket_gets_the_configured_start_number(customer):
+def test_ticket_numbers_start_at_the_configured_number(customer):
     ticket = services.ticket_create(customer=customer, subject="Olá", channel=Channel.EMAIL)
 
-    assert ticket.number == settings.JORNADA["TICKET_NUMBER_START"]
+    if connection.vendor == "postgresql":
+        # A sequence is not rolled back with the test's transaction: earlier tests used numbers.
+        assert ticket.number >= settings.JORNADA["TICKET_NUMBER_START"]
+    else:
+        assert ticket.number == settings.JORNADA["TICKET_NUMBER_START"]
 
 
 def test_ticket_numbers_are_unique_and_increasing(customer):
