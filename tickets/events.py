@@ -8,7 +8,9 @@ to it.
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ TICKET_DEESCALATED = "ticket_deescalated"
 TICKET_TAGS_CHANGED = "ticket_tags_changed"
 TICKET_MERGED = "ticket_merged"
 CUSTOMER_MERGED = "customer_merged"
+DELIVERY_UPDATED = "delivery_updated"
 
 ALL_EVENTS = frozenset(
     {
@@ -43,6 +46,7 @@ ALL_EVENTS = frozenset(
         TICKET_TAGS_CHANGED,
         TICKET_MERGED,
         CUSTOMER_MERGED,
+        DELIVERY_UPDATED,
     }
 )
 
@@ -56,6 +60,18 @@ class DomainEvent:
 
 Subscriber = Callable[[DomainEvent], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+_suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Publish nothing inside this block: for loading history (demo data, imports), whose
+    side effects (deliveries, acknowledgements, pushes) must not be replayed."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def subscribe(*names: str) -> Callable[[Subscriber], Subscriber]:
@@ -82,6 +98,8 @@ def publish(name: str, *, ticket_id: int | None = None, **data: Any) -> None:
     """Deliver the event to subscribers once the current transaction commits."""
     if name not in ALL_EVENTS:
         raise ValueError(f"Unknown domain event: {name}")
+    if _suppressed.get():
+        return
     event = DomainEvent(name=name, ticket_id=ticket_id, data=data)
     transaction.on_commit(lambda: dispatch(event))
 

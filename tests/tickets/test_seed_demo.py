@@ -201,3 +201,11 @@ def test_same_seed_gives_the_same_tickets(db, settings):
     seed(tickets=12, customers=6)
     again = list(Ticket.objects.order_by("number").values_list("subject", "channel", "status"))
     assert again == first
+
+
+def test_demo_history_leaves_no_work_behind(seeded):
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, kind="message")
+
+    assert outbound.exists()
+    assert not outbound.filter(delivery_status=Message.DeliveryStatus.QUEUED).exists()
+    assert not Message.objects.filter(kind=Message.Kind.SYSTEM).exists()  # no acknowledgements

@@ -5,7 +5,14 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
-from .messages import ReceiveResult, message_receive, message_reply, note_add
+from .messages import (
+    ReceiveResult,
+    message_notify,
+    message_receive,
+    message_reply,
+    message_update_delivery,
+    note_add,
+)
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -25,8 +32,10 @@ __all__ = [
     "customer_add_identity",
     "customer_get_or_create_for_identity",
     "customer_merge",
+    "message_notify",
     "message_receive",
     "message_reply",
+    "message_update_delivery",
     "note_add",
     "team_for_tier",
     "ticket_assign",

@@ -243,6 +243,8 @@ def message_reply(
             .first()
         )
         channel = last_inbound or ticket.channel
+    if channel == Channel.WEB:
+        channel = Channel.EMAIL  # people who wrote through the web form are answered by email
     now = timezone.now()
     body_html = sanitize_html(body_html)
     message = Message.objects.create(
@@ -298,3 +300,80 @@ def note_add(
     record_event(ticket, E.NOTE_ADDED, by=by, message_id=message.pk)
     events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
     return message
+
+
+@transaction.atomic
+def message_notify(
+    *,
+    ticket: Ticket,
+    body_text: str,
+    subject: str = "",
+    body_html: str = "",
+    channel: str | None = None,
+    reason: str = "",
+) -> Message:
+    """An automatic message to the customer (acknowledgement, survey invitation...), queued for
+    delivery like a reply but not counted as an agent's response."""
+    ticket = lock_ticket(ticket)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.SYSTEM,
+        channel=channel or ticket.channel,
+        subject=(subject or ticket.subject)[:255],
+        body_text=body_text,
+        body_html=sanitize_html(body_html),
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        metadata={"automatic": reason} if reason else {},
+    )
+    events.publish(
+        events.REPLY_QUEUED, ticket_id=ticket.pk, message_id=message.pk, channel=message.channel
+    )
+    return message
+
+
+DELIVERY_RANK = {
+    Message.DeliveryStatus.QUEUED: 0,
+    Message.DeliveryStatus.SENT: 1,
+    Message.DeliveryStatus.DELIVERED: 2,
+    Message.DeliveryStatus.READ: 3,
+}
+
+
+@transaction.atomic
+def message_update_delivery(
+    *, message: Message, status: str, error: str = "", external_id: str = ""
+) -> bool:
+    """Record what the provider says about an outbound message. Statuses only move forward
+    (a late "delivered" after "read" changes nothing); "failed" always wins, with its reason.
+    Returns whether anything changed."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    current = message.delivery_status
+    fields = []
+    if external_id and not message.external_id:
+        message.external_id = external_id[:255]
+        fields.append("external_id")
+    if status == Message.DeliveryStatus.FAILED:
+        if current != status or message.delivery_error != error:
+            message.delivery_status, message.delivery_error = status, error
+            fields += ["delivery_status", "delivery_error"]
+    elif current != Message.DeliveryStatus.FAILED and DELIVERY_RANK[status] > DELIVERY_RANK.get(
+        current, -1
+    ):
+        message.delivery_status = status
+        fields.append("delivery_status")
+    if not fields:
+        return False
+    if "delivery_status" in fields:
+        history = message.metadata.setdefault("delivery_history", [])
+        history.append({"status": status, "at": timezone.now().isoformat(), "error": error})
+        fields.append("metadata")
+    message.save(update_fields=fields)
+    if "delivery_status" in fields:
+        events.publish(
+            events.DELIVERY_UPDATED,
+            ticket_id=message.ticket_id,
+            message_id=message.pk,
+            status=status,
+        )
+    return True

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from tickets import services
+from tickets import events, services
 from tickets.inbound import NormalizedMessage
 from tickets.management.commands._seed_demo_content import (
     AGENT_CLOSE_REASONS,
@@ -1128,13 +1128,15 @@ class TicketStory:
         )
 
     def do_reply(self, *, agent, text: str, then_status: str | None = None, **extra) -> None:
-        services.message_reply(
+        reply = services.message_reply(
             ticket=self.ticket,
             by=agent,
             body_text=self.agent_text(agent, text, **extra),
             channel=self.reply_channel,
             then_status=then_status,
         )
+        # History, not work to do: the reply reached the customer back then.
+        services.message_update_delivery(message=reply, status=Message.DeliveryStatus.DELIVERED)
         self.last_writer = agent
 
     def do_note(self, *, agent, text: str | None) -> None:
@@ -1284,6 +1286,7 @@ class Command(BaseCommand):
         rng = random.Random(f"{seeder.seed}-stories")
         with (
             transaction.atomic(),
+            events.suppressed(),
             tqdm(total=len(specs), desc=_("Tickets"), unit="", disable=no_progress) as bar,
         ):
             for spec in specs:
