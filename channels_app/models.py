@@ -1,1 +1,137 @@
-"""Models of this app arrive with its issue; the design (DESIGN.md) already places them."""
+"""The unified inbox's own data: every raw delivery as received, and the email mailboxes."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Channel, Message
+
+
+class Mailbox(models.Model):
+    """A support address. With an IMAP host it is polled; without one it receives through an ESP
+    webhook or `ingest_email`. Passwords never live here: `imap_password_env` names the
+    environment variable that holds it."""
+
+    class Security(models.TextChoices):
+        SSL = "ssl", _("IMAPS (TLS from the start)")
+        STARTTLS = "starttls", _("STARTTLS")
+        NONE = "none", _("None (loopback testing only)")
+
+    class AfterFetch(models.TextChoices):
+        MARK_SEEN = "mark_seen", _("Mark as read")
+        MOVE = "move", _("Move to another folder")
+
+    name = models.CharField(_("name"), max_length=120)
+    address = models.EmailField(_("support address"), unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(
+        _("IMAP security"), max_length=8, choices=Security.choices, default=Security.SSL
+    )
+    imap_username = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_password_env = models.CharField(
+        _("environment variable with the IMAP password"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "For example JORNADA_IMAP_PASSWORD_SUPORTE. The secret stays out of the database."
+        ),
+    )
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
+    after_fetch = models.CharField(
+        _("after storing a message"),
+        max_length=16,
+        choices=AfterFetch.choices,
+        default=AfterFetch.MARK_SEEN,
+    )
+    move_to_folder = models.CharField(_("move to folder"), max_length=255, blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(_("poll every (seconds)"), default=60)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(_("last UID stored"), default=0, editable=False)
+    last_polled_at = models.DateTimeField(
+        _("last polled at"), null=True, blank=True, editable=False
+    )
+    last_error = models.TextField(_("last polling error"), blank=True, editable=False)
+    auto_ack_enabled = models.BooleanField(
+        _("acknowledge new tickets"),
+        default=True,
+        help_text=_("Send an automatic acknowledgement when a message opens a new ticket."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+    @property
+    def polls(self) -> bool:
+        return bool(self.is_active and self.imap_host)
+
+
+class InboundEvent(models.Model):
+    """One delivery from a provider, stored raw before anything else happens to it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
+        IGNORED = "ignored", _("Ignored")
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    source = models.CharField(
+        _("source"), max_length=120, help_text=_("imap:<mailbox>, anymail:<esp>, file, webform...")
+    )
+    provider_id = models.CharField(_("provider id"), max_length=255)
+    mailbox = models.ForeignKey(
+        Mailbox,
+        verbose_name=_("mailbox"),
+        related_name="inbound_events",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    headers = models.JSONField(_("request headers"), default=dict, blank=True)
+    raw = models.BinaryField(_("raw delivery"))
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    error = models.TextField(_("error"), blank=True)
+    notes = models.JSONField(_("warnings and notes"), default=list, blank=True)
+    attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("message created"),
+        related_name="inbound_events",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound event")
+        verbose_name_plural = _("inbound events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_id"], name="inbound_unique_provider_id"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="inbound_waiting",
+                condition=Q(status="received"),
+            ),
+            models.Index(fields=["status", "-received_at"], name="inbound_status_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.provider_id[:60]} ({self.status})"

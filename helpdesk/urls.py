@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from channels_app import views as contact_views
+
 from . import healthz, views
 
 admin.site.site_header = _("Jornada administration")
@@ -16,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("channels/", include("channels_app.urls")),
+    path("portal/contact/", contact_views.contact, name="contact"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -10,7 +10,7 @@ from tests.tickets.factories import (
 )
 from tickets.models import Tier
 
-pytest_plugins = ["tests.real_stack"]
+pytest_plugins = ["tests.real_stack", "tests.channels_app.smtp"]
 
 REAL_STACK = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
 

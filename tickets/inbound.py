@@ -27,5 +27,6 @@ class NormalizedMessage:
     reply_to_ids: tuple[str, ...] = ()  # provider ids this message answers (In-Reply-To, context)
     sent_at: datetime | None = None
     is_auto_reply: bool = False
+    language: str = ""  # the sender's language when the channel knows it (a form's page language)
     attachments: tuple[InboundAttachment, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)

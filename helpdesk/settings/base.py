@@ -7,6 +7,7 @@ DATABASE_URL and REDIS_URL switches database, broker, cache and channel layer to
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "django_htmx",
+    "anymail",
     "channels",
     "tickets",
     "channels_app",
@@ -163,11 +165,19 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ROUTES = {
+    "channels_app.process_inbound_event": {"queue": "inbound"},
+    "channels_app.poll_mailbox": {"queue": "inbound"},
+    "channels_app.deliver_message": {"queue": "outbound"},
+}
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
         "task": "tickets.tasks.close_stale_solved_tickets",
         "schedule": 3600.0,
     },
+    "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
+    "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
+    "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------------
@@ -209,9 +219,28 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    # smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 (TLS), smtp+plain://host:25
+    _email = urlsplit(EMAIL_URL)
+    EMAIL_HOST = _email.hostname or EMAIL_HOST
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = _email.scheme == "smtp"
+    EMAIL_PORT = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Jornada <suporte@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Inbound email webhooks (django-anymail): every ANYMAIL_<NAME> environment variable becomes
+# ANYMAIL["<NAME>"], e.g. ANYMAIL_WEBHOOK_SECRET, ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY,
+# ANYMAIL_POSTMARK_... (see the anymail documentation of your ESP).
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
 
 # --- Django REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {

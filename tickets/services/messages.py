@@ -135,8 +135,12 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
 
 
 def _receive(incoming: NormalizedMessage) -> ReceiveResult:
+    language = incoming.language if incoming.language in dict(settings.LANGUAGES) else None
     customer, _ = customer_get_or_create_for_identity(
-        kind=incoming.sender_kind, value=incoming.sender_value, name=incoming.sender_name
+        kind=incoming.sender_kind,
+        value=incoming.sender_value,
+        name=incoming.sender_name,
+        language=language,
     )
     customer = customer.merged_into or customer
     ticket, reason = _thread(incoming, customer)

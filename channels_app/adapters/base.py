@@ -1,0 +1,56 @@
+"""What every channel adapter offers: verify a delivery, parse it, send a reply."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from django.http import HttpRequest
+
+from tickets.inbound import NormalizedMessage
+from tickets.models import Message
+
+if TYPE_CHECKING:
+    from channels_app.models import InboundEvent
+
+
+class ChannelError(Exception):
+    """A channel could not do its job. `permanent` errors are not retried (a 4xx from a provider,
+    a message that can never be parsed); temporary ones are (network, 5xx, 429)."""
+
+    def __init__(self, message: str, *, permanent: bool = False, code: str = ""):
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class ChannelAdapter(Protocol):
+    channel: str  # tickets.models.Channel value
+
+    def verify(self, request: HttpRequest) -> None:
+        """Raise ChannelError(permanent=True) when a webhook request is not authentic."""
+
+    def parse(self, event: "InboundEvent") -> list["ParsedItem"]:
+        """Turn one stored delivery into what it carries: customer messages (NormalizedMessage),
+        delivery updates of our outbound messages, or a reason to ignore it. One delivery may carry
+        several (a WhatsApp webhook batches them). Raise ChannelError if it cannot be read."""
+
+    def send(self, message: Message) -> str:
+        """Deliver an outbound Message; return the provider's id for it."""
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """A provider's word on one of our outbound messages (sent, delivered, read, failed)."""
+
+    external_ids: tuple[str, ...]
+    status: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A delivery kept for the record but acted on no further (our own mail coming back...)."""
+
+    reason: str
+
+
+ParsedItem = NormalizedMessage | DeliveryUpdate | Ignored

@@ -1,0 +1,153 @@
+"""Replies by email: threading headers the customer's mail client understands, text + HTML,
+attachments, sent through Django's email backend (SMTP or an anymail ESP)."""
+
+import secrets
+import smtplib
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.html import escape, linebreaks
+
+from tickets import services as ticket_services
+from tickets.models import CustomerIdentity, Message
+
+from ..base import ChannelError
+
+MAX_REFERENCES = 20
+
+
+def _mailbox_for(message: Message):
+    from channels_app.models import Mailbox
+
+    last_inbound = _last_inbound_email(message)
+    mailbox_id = last_inbound.metadata.get("mailbox_id") if last_inbound else None
+    mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
+    return mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
+
+
+def _last_inbound_email(message: Message) -> Message | None:
+    return (
+        Message.objects.filter(
+            ticket_id=message.ticket_id,
+            channel="email",
+            direction=Message.Direction.INBOUND,
+            is_auto_reply=False,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _recipient(message: Message, last_inbound: Message | None) -> str:
+    if last_inbound and last_inbound.metadata.get("reply_to"):
+        return last_inbound.metadata["reply_to"]
+    if last_inbound and last_inbound.metadata.get("from"):
+        return last_inbound.metadata["from"]
+    address = (
+        CustomerIdentity.objects.filter(
+            customer_id=message.ticket.customer_id, kind=CustomerIdentity.Kind.EMAIL
+        )
+        .order_by("-verified", "pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if not address:
+        raise ChannelError("The customer has no email address.", permanent=True, code="no_address")
+    return address
+
+
+def message_id_for(message: Message, domain: str) -> str:
+    """Given once and stored before the first attempt, so that a retried reply keeps its id.
+    The random part matters: replies thread by this id, so it must not be guessable."""
+    if not message.external_id:
+        message_id = (
+            f"<jornada.{message.ticket.number}.{message.pk}.{secrets.token_hex(8)}@{domain}>"
+        )
+        ticket_services.message_update_delivery(
+            message=message, status=Message.DeliveryStatus.QUEUED, external_id=message_id
+        )
+        message.external_id = message_id
+    return message.external_id
+
+
+def _subject(message: Message) -> str:
+    ticket = message.ticket
+    subject = message.subject or ticket.subject
+    tag = f"[#{ticket.number}]"
+    if tag not in subject:
+        subject = f"{subject} {tag}"
+    if message.kind == Message.Kind.MESSAGE and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def build_email(message: Message) -> EmailMultiAlternatives:
+    ticket = message.ticket
+    mailbox = _mailbox_for(message)
+    from_address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
+    domain = from_address.rpartition("@")[2].strip(">") or "localhost"
+    last_inbound = _last_inbound_email(message)
+    headers = {
+        "Message-ID": message_id_for(message, domain),
+        "X-Jornada-Ticket": str(ticket.number),
+    }
+    if mailbox:
+        headers["Reply-To"] = mailbox.address
+    if last_inbound and last_inbound.external_id:
+        references = [
+            *last_inbound.metadata.get("references", []),
+            last_inbound.external_id,
+        ][-MAX_REFERENCES:]
+        headers["In-Reply-To"] = last_inbound.external_id
+        headers["References"] = " ".join(dict.fromkeys(references))
+    if message.kind == Message.Kind.SYSTEM:
+        # RFC 3834: automatic answers say so, and ask other robots not to answer back.
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+        headers["Precedence"] = "auto_reply"
+    sender_name = mailbox.name if mailbox else "Jornada"
+    if message.author_user is not None:
+        agent = message.author_user.get_full_name() or message.author_user.get_username()
+        sender_name = f"{agent} ({sender_name})"
+    email = EmailMultiAlternatives(
+        subject=_subject(message),
+        body=message.body_text,
+        from_email=formataddr((sender_name, from_address)) if mailbox else from_address,
+        to=[_recipient(message, last_inbound)],
+        headers=headers,
+    )
+    html = message.body_html or linebreaks(escape(message.body_text))
+    email.attach_alternative(html, "text/html")
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename, handle.read(), attachment.content_type)
+    return email
+
+
+def send_email_message(message: Message) -> str:
+    """Send and return the Message-ID. Refusals by the server are permanent (5xx), everything
+    else (connection, timeouts, 4xx) is worth a retry."""
+    email = build_email(message)
+    try:
+        with get_connection(fail_silently=False) as connection:
+            connection.send_messages([email])
+    except smtplib.SMTPResponseException as exc:
+        error = exc.smtp_error
+        detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        text = f"SMTP {exc.smtp_code}: {detail}"
+        raise ChannelError(
+            text, permanent=500 <= exc.smtp_code < 600, code=str(exc.smtp_code)
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        detail = "; ".join(
+            f"{rcpt}: {code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+            for rcpt, (code, text) in exc.recipients.items()
+        )
+        # 4xx (greylisting, mailbox busy) may pass; only 5xx refusals are final.
+        permanent = all(500 <= code < 600 for code in codes)
+        raise ChannelError(f"Recipient refused: {detail}", permanent=permanent) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ChannelError(f"{exc.__class__.__name__}: {exc}", permanent=False) from exc
+    return email.extra_headers["Message-ID"]

@@ -1,0 +1,106 @@
+"""Celery tasks of the unified inbox: ids in, safe to run twice, sweepers for anything lost."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+from tickets import services as ticket_services
+from tickets.models import Message
+
+from . import services
+from .adapters import ChannelError, get_adapter
+from .models import Mailbox
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="channels_app.process_inbound_event", acks_late=True, max_retries=4)
+def process_inbound_event(self, event_id: int, force: bool = False) -> str | None:
+    try:
+        event = services.inbound_event_process(event_id=event_id, force=force)
+    except services.RetryLater as exc:
+        raise self.retry(countdown=min(600, 15 * 4**self.request.retries), exc=exc) from exc
+    return event.status if event else None
+
+
+@shared_task(name="channels_app.sweep_inbound_events", acks_late=True)
+def sweep_inbound_events() -> int:
+    """Queue again the events whose processing task was lost."""
+    return services.inbound_events_requeue_stuck()
+
+
+@shared_task(bind=True, name="channels_app.deliver_message", acks_late=True, max_retries=6)
+def deliver_message(self, message_id: int) -> str | None:
+    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+    if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:
+        return None
+    lock = f"deliver-message:{message_id}"
+    if not cache.add(lock, self.request.id or "eager", timeout=300):
+        return None  # another worker is sending it right now
+    try:
+        provider_id = get_adapter(message.channel).send(message)
+    except ChannelError as exc:
+        if exc.permanent or self.request.retries >= self.max_retries:
+            ticket_services.message_update_delivery(
+                message=message, status=Message.DeliveryStatus.FAILED, error=str(exc)
+            )
+            return Message.DeliveryStatus.FAILED
+        raise self.retry(countdown=min(1800, 30 * 2**self.request.retries), exc=exc) from exc
+    finally:
+        cache.delete(lock)
+    ticket_services.message_update_delivery(
+        message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
+    )
+    return Message.DeliveryStatus.SENT
+
+
+@shared_task(name="channels_app.sweep_outbound_messages", acks_late=True)
+def sweep_outbound_messages() -> int:
+    """Queue again recent replies still waiting (their task was lost). Old ones are left alone:
+    a reply days late is worse than none, and an agent sees it as not sent."""
+    now = timezone.now()
+    waiting = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        created_at__lt=now - timedelta(minutes=2),
+        created_at__gt=now - timedelta(days=1),
+    ).values_list("pk", flat=True)[:500]
+    count = 0
+    for message_id in waiting:
+        deliver_message.delay(message_id)
+        count += 1
+    return count
+
+
+@shared_task(name="channels_app.poll_mailbox", acks_late=True)
+def poll_mailbox(mailbox_id: int) -> dict | None:
+    from .adapters.email.imap import poll
+
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).first()
+    if mailbox is None or not mailbox.polls:
+        return None
+    lock = f"poll-mailbox:{mailbox_id}"
+    if not cache.add(lock, "1", timeout=600):
+        return None  # the previous poll of this mailbox is still running
+    try:
+        return poll(mailbox).as_dict()
+    finally:
+        cache.delete(lock)
+
+
+@shared_task(name="channels_app.poll_mailboxes", acks_late=True)
+def poll_mailboxes() -> int:
+    """Queue a poll for every mailbox that is due; each is fetched by its own task, in parallel."""
+    now = timezone.now()
+    due = 0
+    for mailbox in Mailbox.objects.filter(is_active=True).exclude(imap_host=""):
+        if mailbox.last_polled_at and mailbox.last_polled_at > now - timedelta(
+            seconds=mailbox.poll_interval_seconds
+        ):
+            continue
+        poll_mailbox.delay(mailbox.pk)
+        due += 1
+    return due

@@ -1,0 +1,176 @@
+"""The inbound pipeline: store first, process after commit, idempotent, nothing lost."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from channels_app import services, tasks
+from channels_app.adapters.email.adapter import email_provider_id
+from channels_app.models import InboundEvent
+from tickets.models import Message, Ticket
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+S = InboundEvent.Status
+
+SIMPLE = (
+    "From: =?utf-8?q?Jo=C3=A3o_Pereira?= <joao@cliente.com.br>\r\n"
+    "To: suporte@jornada.example\r\n"
+    "Subject: =?utf-8?q?N=C3=A3o_consigo_emitir_a_nota_fiscal?=\r\n"
+    "Message-ID: <abc-123@cliente.com.br>\r\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 -0300\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "Olá, a emissão da nota fiscal dá erro de validação.\r\n"
+).encode()
+
+
+def store(raw: bytes = SIMPLE, **kwargs):
+    return services.inbound_event_store(
+        channel="email", source="test", provider_id=email_provider_id(raw), raw=raw, **kwargs
+    )
+
+
+def test_a_stored_email_is_processed_on_commit_into_a_ticket(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        event, created = store()
+
+    event.refresh_from_db()
+    assert created
+    assert event.status == S.PROCESSED
+    assert event.attempts == 1
+    assert bytes(event.raw) == SIMPLE
+    message = event.message
+    assert message.ticket.subject == "Não consigo emitir a nota fiscal"
+    assert message.author_customer.name == "João Pereira"
+    assert "emissão da nota fiscal" in message.body_text
+    assert message.threading_reason == "new conversation"
+
+
+def test_the_same_email_three_times_makes_one_message(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        results = [store() for _ in range(3)]
+
+    assert [created for _, created in results] == [True, False, False]
+    assert InboundEvent.objects.count() == 1
+    assert Message.objects.count() == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_the_same_email_through_two_sources_makes_one_message(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        store()
+        # The same message relayed again with other transport headers: same Message-ID.
+        _, created = store(b"Received: from relay.example\r\n" + SIMPLE)
+
+    assert not created
+    assert Message.objects.count() == 1
+
+
+def test_an_event_whose_task_was_lost_is_swept_and_processed_once(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the task never reaches the broker
+        event, _ = store()
+    assert InboundEvent.objects.get(pk=event.pk).status == S.RECEIVED
+    InboundEvent.objects.filter(pk=event.pk).update(
+        received_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    requeued = tasks.sweep_inbound_events.delay().get()
+    again = tasks.sweep_inbound_events.delay().get()
+
+    event.refresh_from_db()
+    assert (requeued, again) == (1, 0)
+    assert event.status == S.PROCESSED
+    assert event.attempts == 1
+    assert Message.objects.count() == 1
+
+
+def test_a_recent_event_is_left_to_its_own_task(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        store()
+
+    assert tasks.sweep_inbound_events.delay().get() == 0
+
+
+def test_processing_twice_changes_nothing(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store()
+
+    services.inbound_event_process(event_id=event.pk)
+
+    event.refresh_from_db()
+    assert event.attempts == 1
+    assert Message.objects.count() == 1
+
+
+def test_an_email_without_sender_fails_with_a_clear_reason_and_is_kept(
+    db, django_capture_on_commit_callbacks
+):
+    raw = b"Subject: no sender here\r\nMessage-ID: <nosender@x>\r\n\r\nbody\r\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store(raw)
+
+    event.refresh_from_db()
+    assert event.status == S.FAILED
+    assert "sender" in event.error.lower()
+    assert bytes(event.raw) == raw
+    assert Message.objects.count() == 0
+
+
+def test_binary_garbage_never_escapes_as_an_exception(db, django_capture_on_commit_callbacks):
+    raw = bytes(range(256)) * 64
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store(raw)
+
+    event.refresh_from_db()
+    assert event.status in (S.FAILED, S.PROCESSED)
+    assert event.provider_id.startswith("sha256:")
+
+
+def test_a_failed_event_can_be_processed_again_from_the_admin(
+    admin_client, django_capture_on_commit_callbacks
+):
+    raw = b"Subject: no sender\r\nMessage-ID: <again@x>\r\n\r\nbody\r\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store(raw)
+
+    response = admin_client.post(
+        "/admin/channels_app/inboundevent/",
+        {"action": "process_again", "_selected_action": [event.pk]},
+    )
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.attempts == 2
+
+
+def test_the_original_email_can_be_downloaded_by_staff_only(admin_client, client, db):
+    event, _ = store()
+    url = f"/admin/channels_app/inboundevent/{event.pk}/raw/"
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert response.content == SIMPLE
+    assert client.get(url).status_code == 302  # to the login page
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in FIXTURES.glob("*.eml")))
+def test_every_real_world_sample_ingests_without_an_exception(
+    db, django_capture_on_commit_callbacks, path
+):
+    raw = (FIXTURES / path).read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store(raw)
+
+    event.refresh_from_db()
+    assert event.status in (S.PROCESSED, S.IGNORED), event.error
