@@ -116,11 +116,6 @@ def test_the_form_is_in_english_for_an_english_browser(db, ip):
     assert "Contact us" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: locale/pt_BR/LC_MESSAGES/django.po has none of channels_app's strings "
-    "(forms.ContactForm labels, contact templates): the pt-BR form is in English",
-)
 def test_the_form_is_in_portuguese_for_a_portuguese_browser(db, ip):
     response = Client(REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="pt-BR,pt;q=0.9").get(PORTAL)
 

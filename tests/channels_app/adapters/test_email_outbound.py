@@ -412,12 +412,6 @@ def test_the_acknowledgement_is_not_a_response_to_the_customer(ticket):
     assert ticket.last_agent_reply_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: locale/pt_BR/LC_MESSAGES/django.po has none of channels_app's strings "
-    "(services.ticket_acknowledge subject, email/acknowledgement.txt): the pt-BR "
-    "acknowledgement goes out in English",
-)
 def test_the_acknowledgement_is_in_portuguese_for_a_portuguese_speaking_customer(
     ticket, smtp_server
 ):
