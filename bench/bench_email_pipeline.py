@@ -106,11 +106,11 @@ def bench_accept(emails):
     return time.perf_counter() - start, latencies
 
 
-def start_worker():
+def start_worker(concurrency: int):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.local", "DEBUG": "0"}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--queues", "inbound",
-         "--concurrency", "1", "--pool", "solo", "--loglevel", "WARNING",
+         "--concurrency", str(concurrency), "--pool", "prefork", "--loglevel", "WARNING",
          "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT, env=env,
     )  # fmt: skip
@@ -119,6 +119,7 @@ def start_worker():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=2, help="processes of the one worker")
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) first.")
@@ -141,7 +142,7 @@ def main():
           f"p50 {percentile(accept_lat, 50) * 1000:.2f} ms  p99 {percentile(accept_lat, 99) * 1000:.2f} ms  "
           f"mean {statistics.mean(accept_lat) * 1000:.2f} ms")  # fmt: skip
 
-    worker = start_worker()
+    worker = start_worker(args.concurrency)
     try:
         start = time.perf_counter()
         waiting = args.count
@@ -157,7 +158,7 @@ def main():
     statuses = dict(
         InboundEvent.objects.values_list("status").annotate(n=django.db.models.Count("id"))
     )
-    print(f"process with one worker (parse + thread + ticket + audit): {args.count / seconds:8.0f} msg/s "
+    print(f"process with one worker x{args.concurrency} processes (parse + thread + ticket + audit): {args.count / seconds:8.0f} msg/s "
           f"({seconds:.1f} s)  statuses {statuses}")  # fmt: skip
     print(f"tickets {Ticket.objects.count()}, messages {Message.objects.count()}")
 

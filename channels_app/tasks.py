@@ -17,7 +17,13 @@ from .models import Mailbox
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="channels_app.process_inbound_event", acks_late=True, max_retries=4)
+@shared_task(
+    bind=True,
+    name="channels_app.process_inbound_event",
+    acks_late=True,
+    max_retries=4,
+    ignore_result=True,
+)
 def process_inbound_event(self, event_id: int, force: bool = False) -> str | None:
     try:
         event = services.inbound_event_process(event_id=event_id, force=force)
@@ -32,7 +38,13 @@ def sweep_inbound_events() -> int:
     return services.inbound_events_requeue_stuck()
 
 
-@shared_task(bind=True, name="channels_app.deliver_message", acks_late=True, max_retries=6)
+@shared_task(
+    bind=True,
+    name="channels_app.deliver_message",
+    acks_late=True,
+    max_retries=6,
+    ignore_result=True,
+)
 def deliver_message(self, message_id: int) -> str | None:
     message = Message.objects.select_related("ticket").filter(pk=message_id).first()
     if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:

@@ -13,6 +13,11 @@ from ..base import ChannelError, DeliveryUpdate, Ignored, ParsedItem
 from .parse import parse_email
 
 _header_parser = BytesHeaderParser(policy=policy.default)
+OUR_MESSAGE_ID_PREFIX = "<jornada."  # see outbound.message_id_for
+
+
+def _own_addresses(mailbox_model) -> frozenset[str]:
+    return frozenset(a.lower() for a in mailbox_model.objects.values_list("address", flat=True))
 
 
 def email_provider_id(raw: bytes) -> str:
@@ -55,14 +60,12 @@ class EmailAdapter:
             return [
                 DeliveryUpdate(bounce.original_message_ids, Message.DeliveryStatus.FAILED, reason)
             ]
-        own_addresses = set(Mailbox.objects.values_list("address", flat=True))
-        own_addresses = {address.lower() for address in own_addresses}
-        if parsed.from_address in own_addresses:
+        if parsed.from_address in _own_addresses(Mailbox):
             return [
                 Ignored(f"sent from our own address {parsed.from_address}: not a customer message")
             ]
         if (
-            parsed.message_id
+            parsed.message_id.startswith(OUR_MESSAGE_ID_PREFIX)
             and Message.objects.filter(
                 channel=self.channel,
                 direction=Message.Direction.OUTBOUND,
