@@ -51,14 +51,16 @@ class PollResult:
 
 def poll(mailbox: Mailbox) -> PollResult:
     """Fetch the messages that arrived in the mailbox's folder since the last poll and store
-    each one. Never raises: problems end up in the result and in `mailbox.last_error`."""
+    each one. Never raises: problems end up in the result and in `mailbox.last_error`.
+    Call it outside any transaction (as the poll_mailbox task does), so that each store has
+    committed before the message is marked or moved on the server."""
     result = PollResult()
     session = _Session(mailbox)
     try:
         session.open()
         _fetch_new(session, mailbox, result)
     except (PollError, imaplib.IMAP4.error, OSError) as exc:
-        result.error = _text(exc)
+        result.error = _text(exc) or exc.__class__.__name__
         logger.warning("Polling mailbox %s failed: %s", mailbox.address, result.error)
     except Exception as exc:
         result.error = f"{exc.__class__.__name__}: {exc}"
@@ -81,7 +83,7 @@ class _Session:
 
     def open(self) -> None:
         """Connect, log in and select the folder (again, after the server dropped us)."""
-        mailbox, previous = self.mailbox, self.uidvalidity
+        mailbox, folder, previous = self.mailbox, self.mailbox.imap_folder, self.uidvalidity
         if mailbox.after_fetch == Mailbox.AfterFetch.MOVE and not mailbox.move_to_folder:
             raise PollError("after_fetch is 'move' but no folder to move to is set")
         password = _password(mailbox)
@@ -93,12 +95,10 @@ class _Session:
         except imaplib.IMAP4.error as exc:
             raise PollError(f"login as {username} refused: {_text(exc)}") from exc
         self.capabilities = set(_text(_ok(imap.capability(), "CAPABILITY")).upper().split())
-        _ok(
-            imap.select(_folder(mailbox.imap_folder)), f"cannot open folder {mailbox.imap_folder!r}"
-        )
+        _ok(imap.select(_folder(folder)), f"cannot open folder {folder!r}")
         value = imap.response("UIDVALIDITY")[1][0]
         if value is None:
-            raise PollError(f"the server gave no UIDVALIDITY for {mailbox.imap_folder!r}")
+            raise PollError(f"the server gave no UIDVALIDITY for {folder!r}")
         self.uidvalidity = int(value)
         if previous is not None and previous != self.uidvalidity:
             raise PollError("UIDVALIDITY changed during the poll; the next poll starts over")
@@ -117,9 +117,8 @@ class _Session:
     def new_uids(self, last_uid: int) -> list[int]:
         # `n:*` always matches the newest message, even when its UID is below n.
         data = _ok(self.imap.uid("SEARCH", f"UID {last_uid + 1}:*"), "SEARCH")
-        return sorted(
-            uid for uid in map(int, b" ".join(filter(None, data)).split()) if uid > last_uid
-        )
+        found = map(int, b" ".join(filter(None, data)).split())
+        return sorted(uid for uid in found if uid > last_uid)
 
     def fetch(self, uids: list[int]) -> tuple[dict[int, bytes], dict[int, str]]:
         """The raw bytes of each UID; the UIDs the server would not give, with its reason."""
@@ -137,22 +136,17 @@ class _Session:
         try:
             typ, data = self.imap.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
         except imaplib.IMAP4.abort as exc:
-            logger.warning(
-                "%s dropped the connection fetching %s: %s", self.mailbox.imap_host, uids, exc
-            )
+            logger.warning("Connection dropped fetching UIDs %s: %s", uids, exc)
             self.open()
             return {}, f"the server dropped the connection: {_text(exc)}"
         reason = ""
         if typ != "OK":  # what did arrive is still waiting among the untagged responses
             reason, data = _text(data), self.imap.response("FETCH")[1]
         found = {}
-        for index, item in enumerate(data):
-            if isinstance(item, tuple):
-                after = data[index + 1] if index + 1 < len(data) else b""
-                match = _UID.search(item[0]) or _UID.search(
-                    after if isinstance(after, bytes) else b""
-                )
-                if match:
+        for item, after in zip(data, [*data[1:], b""], strict=True):
+            if isinstance(item, tuple):  # (b'1 (UID 7 BODY[] {size}', raw), then b')' or b' UID 7)'
+                tail = after if isinstance(after, bytes) else b""
+                if match := _UID.search(item[0]) or _UID.search(tail):
                     found[int(match.group(1))] = item[1]
         return found, reason
 
@@ -166,10 +160,8 @@ class _Session:
             _ok(imap.uid("COPY", number, _folder(folder)), f"copy UID {uid} to {folder!r}")
             _ok(imap.uid("STORE", number, "+FLAGS.SILENT", r"(\Deleted)"), f"delete UID {uid}")
             # Without UIDPLUS, EXPUNGE also removes whatever else is flagged \Deleted.
-            _ok(
-                imap.uid("EXPUNGE", number) if "UIDPLUS" in self.capabilities else imap.expunge(),
-                "EXPUNGE",
-            )
+            uidplus = "UIDPLUS" in self.capabilities
+            _ok(imap.uid("EXPUNGE", number) if uidplus else imap.expunge(), "EXPUNGE")
 
 
 def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
@@ -177,13 +169,7 @@ def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
     uidvalidity = session.uidvalidity
     if mailbox.uidvalidity != uidvalidity:
         if mailbox.uidvalidity is not None:
-            logger.warning(
-                "UIDVALIDITY of %s %s changed (%s -> %s): fetching it again from UID 1",
-                mailbox.address,
-                mailbox.imap_folder,
-                mailbox.uidvalidity,
-                uidvalidity,
-            )
+            logger.warning("%s: UIDVALIDITY changed, fetching from UID 1", mailbox.address)
         Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
         mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
     uids = session.new_uids(mailbox.last_uid)
@@ -192,9 +178,7 @@ def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
         for uid in uids[start : start + BATCH_SIZE]:
             if uid in failures:
                 result.failed.append((uid, failures[uid]))
-                logger.warning(
-                    "Mailbox %s: UID %s skipped: %s", mailbox.address, uid, failures[uid]
-                )
+                logger.warning("%s: UID %s skipped: %s", mailbox.address, uid, failures[uid])
                 continue
             result.fetched += 1
             raw = found.pop(uid)
@@ -209,7 +193,7 @@ def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
             except (OperationalError, InterfaceError):
                 raise  # the database is away: stop, nothing is lost
             except Exception as exc:  # something in this message: skip it, keep the rest
-                logger.exception("Mailbox %s: UID %s could not be stored", mailbox.address, uid)
+                logger.exception("%s: UID %s could not be stored", mailbox.address, uid)
                 result.failed.append((uid, f"not stored: {exc.__class__.__name__}: {exc}"))
                 continue
             if created:
@@ -234,15 +218,7 @@ def _record(mailbox: Mailbox, result: PollResult) -> None:
     except Exception:
         logger.exception("Could not record the poll of mailbox %s", mailbox.address)
     mailbox.last_polled_at, mailbox.last_error = now, error[:2000]
-    logger.info(
-        "Polled %s: %s fetched, %s stored, %s duplicates, %s skipped%s",
-        mailbox.address,
-        result.fetched,
-        result.stored,
-        result.duplicates,
-        len(result.failed),
-        f", error: {result.error}" if result.error else "",
-    )
+    logger.info("Polled mailbox %s: %s", mailbox.address, result.as_dict())
 
 
 def _password(mailbox: Mailbox) -> str:
@@ -268,7 +244,8 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
             try:
                 imap.starttls(ssl_context=ssl.create_default_context())
             except BaseException:
-                imap.shutdown()
+                with contextlib.suppress(OSError):  # a failed handshake leaves no socket
+                    imap.shutdown()
                 raise
         return imap
     except (OSError, imaplib.IMAP4.error) as exc:
@@ -284,12 +261,9 @@ def _ok(response: tuple[str, list[Any]], what: str) -> list[Any]:
 
 def _text(value: object) -> str:
     """Readable text from imaplib's bytes, lists of bytes and exceptions carrying them."""
-    if isinstance(value, imaplib.IMAP4.error):
-        return " ".join(_text(arg) for arg in value.args) or value.__class__.__name__
-    if isinstance(value, BaseException):
-        return str(value) or value.__class__.__name__
-    if isinstance(value, list | tuple):
-        return " ".join(_text(item) for item in value if item is not None)
+    if isinstance(value, imaplib.IMAP4.error | list | tuple):
+        items = value.args if isinstance(value, BaseException) else value
+        return " ".join(_text(item) for item in items if item is not None)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
