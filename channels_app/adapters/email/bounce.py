@@ -72,7 +72,7 @@ def parse_bounce(message: Message, *, text: str, sender: str, subject: str) -> B
     dsn_parts = [part for part in parts if part.get_content_type() in DSN_TYPES]
     is_report = message.get_content_type() == "multipart/report"
     report_type = str(message.get_param("report-type", "") or "").lower() if is_report else ""
-    failed_header = " ".join(_header(message, "X-Failed-Recipients", every=True))
+    failed_header = " ".join(_headers(message, "X-Failed-Recipients"))
     if not (dsn_parts or (is_report and report_type == "delivery-status") or failed_header):
         daemon = sender.partition("@")[0] in DAEMON_LOCAL_PARTS or _null_return_path(message)
         if not (daemon and BOUNCE_SUBJECT.search(subject or "")):
@@ -89,8 +89,11 @@ def parse_bounce(message: Message, *, text: str, sender: str, subject: str) -> B
     if not status:
         found = STATUS_CODE.search(diagnostic or explanation)
         status = found.group(1) if found else ""
-    if not action:
-        delayed = status.startswith("4") or DELAY_WORDS.search(f"{subject}\n{explanation[:2000]}")
+    if not action:  # a plain-text bounce: the status class, else its words, tell
+        if status:
+            delayed = status.startswith("4")
+        else:
+            delayed = bool(DELAY_WORDS.search(f"{subject}\n{explanation[:2000]}"))
         action = "delayed" if delayed else "failed"
     if not diagnostic:
         diagnostic = explanation
@@ -124,15 +127,18 @@ def _parts(message: Message) -> Iterator[Message]:
                 stack.extend(sub for sub in payload if isinstance(sub, Message))
 
 
-def _header(message: Message, name: str, *, every: bool = False) -> list[str] | str:
+def _headers(message: Message, name: str) -> list[str]:
+    """Every value of a header, unfolded; none when it cannot be read."""
     try:
         values = message.get_all(name) or []
-        texts = [_clean(" ".join(str(value).split())) for value in values]
+        return [_clean(" ".join(str(value).split())) for value in values]
     except Exception:  # a malformed header in a machine-written report: treat as absent
-        texts = []
-    if every:
-        return texts
-    return texts[0] if texts else ""
+        return []
+
+
+def _header(message: Message, name: str) -> str:
+    values = _headers(message, name)
+    return values[0] if values else ""
 
 
 def _clean(value: str) -> str:
@@ -140,9 +146,7 @@ def _clean(value: str) -> str:
 
 
 def _null_return_path(message: Message) -> bool:
-    return any(
-        value.replace(" ", "") == "<>" for value in _header(message, "Return-Path", every=True)
-    )
+    return any(value.replace(" ", "") == "<>" for value in _headers(message, "Return-Path"))
 
 
 def _dsn_entries(part: Message) -> list[dict[str, str]]:
@@ -218,20 +222,25 @@ def _original_ids(message: Message, parts: list[Message], text: str) -> list[str
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 ids += message_ids(_header(payload[0], "Message-ID"))
         elif content_type in ENCLOSED_HEADERS_TYPES:
-            try:
-                data = part.get_payload(decode=True) or b""
-                headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
-            except Exception:
-                continue
-            ids += message_ids(_header(headers, "Message-ID"))
+            ids += _enclosed_headers_ids(part)
     if not ids and text:
         marker = ORIGINAL_MARKER.search(text)
         quoted = text[marker.end() :] if marker else text
         ids += [found for found in TEXT_MESSAGE_ID.findall(quoted) if MESSAGE_ID.fullmatch(found)]
     if not ids:
-        ids += message_ids(" ".join(_header(message, "In-Reply-To", every=True)))
-        ids += list(reversed(message_ids(" ".join(_header(message, "References", every=True)))))
+        ids += message_ids(" ".join(_headers(message, "In-Reply-To")))
+        ids += list(reversed(message_ids(" ".join(_headers(message, "References")))))
     return _unique(ids)
+
+
+def _enclosed_headers_ids(part: Message) -> list[str]:
+    """The Message-ID in a text/rfc822-headers part (the headers of the message that bounced)."""
+    try:
+        data = part.get_payload(decode=True) or b""
+        headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+    except Exception:
+        return []
+    return message_ids(_header(headers, "Message-ID"))
 
 
 def _unique(values) -> list[str]:

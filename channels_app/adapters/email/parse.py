@@ -22,16 +22,19 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
-from html import unescape
-from html.parser import HTMLParser
-
-import nh3
 
 from channels_app.adapters.base import ChannelError
 from tickets.inbound import InboundAttachment, NormalizedMessage
 
-from .bounce import DSN_TYPES, ENCLOSED_MESSAGE_TYPES, BounceReport, message_ids, parse_bounce
-from .quotes import split_reply
+from .bounce import (
+    DAEMON_LOCAL_PARTS,
+    DSN_TYPES,
+    ENCLOSED_MESSAGE_TYPES,
+    BounceReport,
+    message_ids,
+    parse_bounce,
+)
+from .quotes import html_to_text, split_reply, unflow
 
 __all__ = ["BounceReport", "ParsedEmail", "decode_bytes", "html_to_text", "parse_email"]
 
@@ -40,11 +43,9 @@ logger = logging.getLogger(__name__)
 POLICY = policy.default
 # Enclosed messages are written back byte for byte: no refolding of their headers.
 GENERATOR_POLICY = policy.default.clone(refold_source="none")
-MAX_DEPTH = 40  # MIME nesting followed; deeper parts are kept as attachments
+MAX_DEPTH = 40  # MIME nesting followed; deeper parts are not read (with a warning)
 MAX_PARTS = 2000  # MIME parts looked at; the rest of a pathological message is ignored
-HTML_PARSER_MAX = 2_000_000  # above this, HTML becomes text by tag stripping only (fast path)
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
-DAEMON_LOCAL_PARTS = ("mailer-daemon", "postmaster")
 
 # Labels mail software writes that Python's codec registry does not know, or knows as a smaller
 # charset than the one mailers actually use (WHATWG Encoding Standard).
@@ -81,6 +82,7 @@ DEFAULT_NAMES = {
     "text/calendar": "invite.ics",
     "text/rfc822-headers": "original-headers.txt",
     "message/global-headers": "original-headers.txt",
+    "message/disposition-notification": "disposition-notification.txt",
 }
 _MIME_TYPES = mimetypes.MimeTypes()  # the built-in table only: same names on every system
 _SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
@@ -297,7 +299,7 @@ def _sender(msg: Message) -> tuple[str, str]:
     name, address = pairs[0]
     if not name:  # "MAILER-DAEMON@host (Mail Delivery System)": the comment is the name
         try:
-            name = _one_line(parseaddr(_header_text(msg, "From"))[0])
+            name = _one_line(parseaddr(_raw_values(msg, "From")[0])[0])
         except Exception:
             name = ""
     return name.strip("\"' "), address.lower()
@@ -512,13 +514,13 @@ class _BodyCollector:
             self.warnings.append(warning)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if _param(part, "format").lower() == "flowed":
-            text = _unflow(text, delsp=_param(part, "delsp").lower() == "yes")
+            text = unflow(text, delsp=_param(part, "delsp").lower() == "yes")
         return text
 
     def _attach(self, part: Message) -> None:
         content_type = part.get_content_type()
-        if content_type in ENCLOSED_MESSAGE_TYPES:
-            content = self._enclosed_message_bytes(part)
+        if content_type in ENCLOSED_MESSAGE_TYPES or isinstance(part.get_payload(), list):
+            content = self._enclosed_message_bytes(part)  # message/*: parsed into a subtree
         else:
             try:
                 content = part.get_payload(decode=True) or b""
@@ -532,7 +534,7 @@ class _BodyCollector:
             content_id, disposition = "", ""
         self._attachments.append(
             _Attachment(
-                filename=self._filename(part, content_type),
+                filename=self._filename(part, content_type, content),
                 content_type=content_type,
                 content=content,
                 content_id=_one_line(_unsurrogate(content_id)).strip("<>").strip(),
@@ -540,41 +542,32 @@ class _BodyCollector:
             )
         )
 
-    def _filename(self, part: Message, content_type: str) -> str:
+    def _filename(self, part: Message, content_type: str, content: bytes) -> str:
         try:
             name = part.get_filename() or ""
         except Exception:
             name = ""
         raw = _raw_values(part, "Content-Disposition") + _raw_values(part, "Content-Type")
         if any("\\" in value for value in raw):
-            # policy=default reads "C:\TEMP\x.png" as a quoted string and drops the backslashes
-            # ("C:TEMPx.png"); the legacy parser keeps them, so the base name can be found.
-            legacy = legacy_message.Message()
-            for header in ("Content-Disposition", "Content-Type"):
-                for value in _raw_values(part, header):
-                    legacy[header] = value
-            try:
-                name = legacy.get_filename() or name
-                name = str(make_header(decode_header(name)))
-            except Exception:
-                pass
+            name = _legacy_filename(part) or name
         name = _CONTROL.sub("", _unsurrogate(name))
         name = re.split(r"[\\/]", name)[-1].strip()
         if name in ("", ".", ".."):
-            return self._default_name(part, content_type)
+            return self._default_name(content_type, content)
         if len(name) > 200:
             stem, dot, extension = name.rpartition(".")
             name = f"{stem[: 190 - len(extension)]}.{extension}" if dot else name[:200]
         return name
 
-    def _default_name(self, part: Message, content_type: str) -> str:
+    def _default_name(self, content_type: str, content: bytes) -> str:
         if content_type in DEFAULT_NAMES:
             return DEFAULT_NAMES[content_type]
-        if content_type in ENCLOSED_MESSAGE_TYPES:
-            subject = ""
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-                subject = _one_line(_header_text(payload[0], "Subject"))
+        if content_type in ENCLOSED_MESSAGE_TYPES:  # named after its subject
+            try:
+                headers = BytesParser(policy=POLICY).parsebytes(content, headersonly=True)
+                subject = _one_line(_header_text(headers, "Subject"))
+            except Exception:
+                subject = ""
             stem = re.sub(r'[\\/:*?"<>|]+', "_", subject).strip(" ._")[:80]
             return f"{stem or 'forwarded-message'}.eml"
         maintype = content_type.partition("/")[0]
@@ -605,7 +598,7 @@ class _BodyCollector:
         encoding = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
         try:
             if encoding == "base64":
-                data = base64.b64decode(data.split(b"\n\n", 1)[-1] if b":" in data[:80] else data)
+                data = base64.b64decode(data)
             elif encoding == "quoted-printable":
                 data = quopri.decodestring(data)
         except (binascii.Error, ValueError):
@@ -629,6 +622,20 @@ class _BodyCollector:
         ]
 
 
+def _legacy_filename(part: Message) -> str:
+    """policy=default reads filename="C:\\TEMP\\x.png" as a quoted string and drops the
+    backslashes ("C:TEMPx.png"); the legacy (compat32) parser keeps them, so the base name can be
+    found."""
+    legacy = legacy_message.Message()
+    for header in ("Content-Disposition", "Content-Type"):
+        for value in _raw_values(part, header):
+            legacy[header] = value
+    try:
+        return str(make_header(decode_header(legacy.get_filename() or "")))
+    except Exception:
+        return ""
+
+
 def decode_text(data: bytes, charset: str) -> tuple[str, str]:
     """(text, warning): bytes of a text part decoded with its declared charset, falling back to
     UTF-8 then Windows-1252 when the label is unknown or wrong. Never raises."""
@@ -637,9 +644,8 @@ def decode_text(data: bytes, charset: str) -> tuple[str, str]:
     label = charset.strip().strip("\"'").lower()
     codec = _codec(label)
     if label and codec is None:
-        return decode_bytes(
-            data
-        ), f"Unknown charset {label!r}; the text was decoded as UTF-8/Windows-1252."
+        warning = f"Unknown charset {label!r}; the text was decoded as UTF-8/Windows-1252."
+        return decode_bytes(data), warning
     if codec is None or SINGLE_BYTE.match(codec):
         if not data.isascii():
             try:
@@ -654,16 +660,19 @@ def decode_text(data: bytes, charset: str) -> tuple[str, str]:
         return data.decode(codec, "replace"), ""
     try:
         return data.decode(codec), ""
-    except Exception:  # UnicodeDecodeError, or a codec that rejects the data some other way
-        pass
-    warning = f"Text declared {label!r} was not valid {label}; decoded with a fallback."
-    try:
-        return data.decode("utf-8"), warning
-    except UnicodeDecodeError:
-        pass
-    if codec.startswith("utf"):
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        warning = f"Text declared {label!r} was not valid {label}; decoded with a fallback."
+    if codec.startswith("utf") or _is_utf8(data):
         return decode_bytes(data), warning
     return data.decode(codec, "replace"), warning  # a multi-byte charset with a few bad bytes
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _codec(label: str) -> str | None:
@@ -676,36 +685,6 @@ def _codec(label: str) -> str | None:
     if not getattr(info, "_is_text_encoding", True) or info.name in NOT_CHARSETS:
         return None
     return info.name
-
-
-def _unflow(text: str, *, delsp: bool) -> str:
-    """RFC 3676 format=flowed: soft line breaks (a line ending in a space) joined again."""
-    lines: list[str] = []
-    current: tuple[int, str] | None = None
-    for line in text.split("\n"):
-        depth = len(line) - len(line.lstrip(">"))
-        content = line[depth:]
-        if content.startswith(" "):
-            content = content[1:]  # space-stuffing
-        flowed = content.endswith(" ") and content != "-- "
-        if flowed and delsp:
-            content = content[:-1]
-        if current is not None and current[0] == depth:
-            current = (depth, current[1] + content)
-        else:
-            if current is not None:
-                lines.append(_quoted_line(*current))
-            current = (depth, content)
-        if not flowed:
-            lines.append(_quoted_line(*current))
-            current = None
-    if current is not None:
-        lines.append(_quoted_line(*current))
-    return "\n".join(lines)
-
-
-def _quoted_line(depth: int, content: str) -> str:
-    return f"{'>' * depth} {content}" if depth else content
 
 
 def _segment_text(segment: _Segment) -> str:
@@ -729,146 +708,3 @@ def _join_segments(segments: list[_Segment]) -> tuple[str, str]:
     if any(segment.html is not None for segment in segments):
         body_html = "\n".join(_segment_html(segment) for segment in segments)
     return body_text.replace("\x00", ""), body_html.replace("\x00", "")
-
-
-# --- HTML to text -------------------------------------------------------------------------------
-
-_QUOTE_OPEN, _QUOTE_CLOSE = "\ue000", "\ue001"  # private-use markers, removed from the input
-_SKIP_TAGS = frozenset({"head", "script", "style", "title", "template", "noscript"})
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "pre", "hr", "form"}
-)
-_BLOCK_TAGS = _PARAGRAPH_TAGS | frozenset(
-    {
-        "address", "article", "aside", "center", "dd", "details", "dialog", "div", "dt",
-        "fieldset", "figcaption", "figure", "footer", "header", "li", "main", "nav", "section",
-        "summary", "tr", "caption",
-    }
-)  # fmt: skip
-
-
-class _HTMLText(HTMLParser):
-    """Readable text from HTML: paragraphs and line breaks kept, lists as "- ", blockquotes as
-    "> " quotes, link targets after their text, no tags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.pending = 0  # line breaks owed before the next text
-        self.pending_markers = ""
-        self.skip = 0
-        self.pre = 0
-        self.lists: list[list] = []  # [tag, counter]
-        self.links: list[tuple[str, int]] = []  # (href, index in out where the link text starts)
-
-    def _break(self, count: int) -> None:
-        self.pending = max(self.pending, count)
-
-    def _emit(self, text: str) -> None:
-        if self.pending or self.pending_markers:
-            if self.out:
-                self.out.append("\n" * self.pending)
-            self.out.append(self.pending_markers)
-            self.pending, self.pending_markers = 0, ""
-        self.out.append(text)
-
-    def _at_line_start(self) -> bool:
-        last = next((chunk for chunk in reversed(self.out) if chunk), "")
-        return not last or last.endswith("\n") or bool(self.pending)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-            return
-        if self.skip:
-            return
-        attributes = dict(attrs)
-        if tag == "br":
-            self.pending += 1
-            return
-        if tag == "blockquote":
-            self._break(2)
-            self.pending_markers += _QUOTE_OPEN
-            return
-        if tag in _BLOCK_TAGS:
-            self._break(2 if tag in _PARAGRAPH_TAGS else 1)
-        if tag in ("ul", "ol"):
-            self.lists.append([tag, 0])
-        elif tag == "li":
-            marker = "- "
-            if self.lists and self.lists[-1][0] == "ol":
-                self.lists[-1][1] += 1
-                marker = f"{self.lists[-1][1]}. "
-            self._emit(marker)
-        elif tag == "pre":
-            self.pre += 1
-        elif tag in ("td", "th") and not self._at_line_start():
-            self._emit(" ")
-        elif tag == "img":
-            alt = (attributes.get("alt") or "").strip()
-            if alt:
-                self._emit(f"[{alt}]")
-        elif tag == "a":
-            self.links.append(("".join((attributes.get("href") or "").split()), len(self.out)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip = max(0, self.skip - 1)
-            return
-        if self.skip:
-            return
-        if tag == "blockquote":
-            self._break(2)
-            self.pending_markers += _QUOTE_CLOSE
-        elif tag in ("ul", "ol") and self.lists:
-            self.lists.pop()
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
-        elif tag == "a" and self.links:
-            href, start = self.links.pop()
-            shown = "".join("".join(self.out[start:]).split())
-            if href.lower().startswith(("http://", "https://")) and shown and shown != href:
-                self._emit(f" ({href})")
-        if tag in _BLOCK_TAGS:
-            self._break(2 if tag in _PARAGRAPH_TAGS else 1)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        data = data.replace(_QUOTE_OPEN, "").replace(_QUOTE_CLOSE, "").replace("\xa0", " ")
-        if self.pre:
-            self._emit(data)
-            return
-        data = re.sub(r"\s+", " ", data)
-        if self._at_line_start():
-            data = data.lstrip()
-        if data:
-            self._emit(data)
-
-    def text(self) -> str:
-        lines, depth = [], 0
-        for line in "".join(self.out).split("\n"):
-            while line[:1] in (_QUOTE_OPEN, _QUOTE_CLOSE) and line:
-                depth = depth + 1 if line[0] == _QUOTE_OPEN else max(0, depth - 1)
-                line = line[1:]
-            line = line.replace(_QUOTE_OPEN, "").replace(_QUOTE_CLOSE, "").rstrip()
-            lines.append(f"{'> ' * depth}{line}" if line.strip() else "")
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def html_to_text(markup: str) -> str:
-    """Readable plain text of an HTML email body."""
-    if not markup or not markup.strip():
-        return ""
-    if len(markup) <= HTML_PARSER_MAX:
-        parser = _HTMLText()
-        try:
-            parser.feed(markup)
-            parser.close()
-            return parser.text()
-        except Exception:  # HTMLParser on hostile markup: fall through to tag stripping
-            logger.warning("HTML body could not be converted; stripping tags", exc_info=True)
-    text = nh3.clean(re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>", "\n", markup), tags=set())
-    text = unescape(text).replace("\xa0", " ")
-    text = "\n".join(" ".join(line.split()) for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
