@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,16 +30,23 @@ class RetryLater(Exception):
     """Processing failed for a reason that may pass (database or network hiccup)."""
 
 
-def _schedule_processing(event_id: int) -> None:
-    from .tasks import process_inbound_event
+DRAIN_SCHEDULED = "jornada:inbound-drain-scheduled"
 
+
+def schedule_processing() -> None:
+    """Make sure a drain task is on its way. One task works through every waiting event, so a
+    burst of 10,000 deliveries costs a handful of tasks instead of 10,000 (a Celery round trip is
+    a large part of the cost of one message). The flag lapses by itself if that task is lost."""
+    from .tasks import process_inbound_events
+
+    if not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
+        return  # a drain is already queued: it will see this event
     try:
-        process_inbound_event.delay(event_id)
+        process_inbound_events.delay()
     except Exception:
         # Broker down: the event is safe in the database and the sweeper will queue it.
-        logger.warning(
-            "Could not queue inbound event %s; the sweeper will", event_id, exc_info=True
-        )
+        cache.delete(DRAIN_SCHEDULED)
+        logger.warning("Could not queue inbound processing; the sweeper will", exc_info=True)
 
 
 def inbound_event_store(
@@ -63,7 +71,7 @@ def inbound_event_store(
                 headers=headers or {},
                 mailbox=mailbox,
             )
-            transaction.on_commit(lambda: _schedule_processing(event.pk))
+            transaction.on_commit(schedule_processing)
     except IntegrityError:
         existing = InboundEvent.objects.filter(
             channel=channel, provider_id=provider_id[:255]
@@ -116,15 +124,21 @@ def _apply(items: list) -> _Outcome:
     return outcome
 
 
-def inbound_event_process(*, event_id: int, force: bool = False) -> InboundEvent | None:
+def inbound_event_process(
+    *, event_id: int, force: bool = False, skip_locked: bool = False
+) -> InboundEvent | None:
     """Parse and apply one stored delivery. Safe to call twice: a processed or ignored event is
     left alone (unless `force`, for re-processing from the admin). Raises RetryLater when a
     temporary failure deserves another attempt; permanent failures end in `failed`."""
     retry = False
     with transaction.atomic():
-        event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=skip_locked)
+            .filter(pk=event_id)
+            .first()
+        )
         if event is None:
-            return None
+            return None  # gone, or (skip_locked) another worker is processing it right now
         if event.status in (S.PROCESSED, S.IGNORED) and not force:
             return event
         event.attempts += 1
@@ -151,23 +165,23 @@ def inbound_event_process(*, event_id: int, force: bool = False) -> InboundEvent
     return event
 
 
-def inbound_events_stuck(
-    *, older_than: timedelta = timedelta(minutes=2), limit: int = 500
-) -> list[int]:
-    """Events still waiting after `older_than`: their task was lost (crash, broker down)."""
-    cutoff = timezone.now() - older_than
+def inbound_events_requeue_stuck(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """How many events were stuck; a drain is queued for them."""
+    stuck = InboundEvent.objects.filter(
+        status=S.RECEIVED, received_at__lt=timezone.now() - older_than
+    ).count()
+    if stuck:
+        cache.delete(DRAIN_SCHEDULED)  # whatever was scheduled did not happen
+        schedule_processing()
+    return stuck
+
+
+def inbound_events_waiting(*, limit: int = 100) -> list[int]:
     return list(
-        InboundEvent.objects.filter(status=S.RECEIVED, received_at__lt=cutoff)
-        .order_by("received_at")
+        InboundEvent.objects.filter(status=S.RECEIVED)
+        .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def inbound_events_requeue_stuck(*, older_than: timedelta = timedelta(minutes=2)) -> int:
-    stuck = inbound_events_stuck(older_than=older_than)
-    for event_id in stuck:
-        _schedule_processing(event_id)
-    return len(stuck)
 
 
 ACK_LIMIT_PER_HOUR = 3

@@ -1,6 +1,7 @@
 """Celery tasks of the unified inbox: ids in, safe to run twice, sweepers for anything lost."""
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -30,6 +31,29 @@ def process_inbound_event(self, event_id: int, force: bool = False) -> str | Non
     except services.RetryLater as exc:
         raise self.retry(countdown=min(600, 15 * 4**self.request.retries), exc=exc) from exc
     return event.status if event else None
+
+
+@shared_task(name="channels_app.process_inbound_events", acks_late=True, ignore_result=True)
+def process_inbound_events(batch: int = 100, seconds: float = 50.0) -> int:
+    """Work through the waiting events, oldest first, until none is left (or time is up: then
+    hand over to a fresh task). Events another worker holds are skipped, not waited for."""
+    cache.delete(services.DRAIN_SCHEDULED)  # what arrives from now on schedules another drain
+    deadline = time.monotonic() + seconds
+    done = 0
+    waiting = services.inbound_events_waiting(limit=batch * 2)
+    if len(waiting) > batch:
+        services.schedule_processing()  # a backlog: let another worker process help
+    while waiting := services.inbound_events_waiting(limit=batch):
+        for event_id in waiting:
+            try:
+                services.inbound_event_process(event_id=event_id, skip_locked=True)
+            except services.RetryLater:
+                process_inbound_event.apply_async((event_id,), countdown=15)
+            done += 1
+        if time.monotonic() > deadline:
+            services.schedule_processing()
+            break
+    return done
 
 
 @shared_task(name="channels_app.sweep_inbound_events", acks_late=True)

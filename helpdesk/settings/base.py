@@ -167,6 +167,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ROUTES = {
     "channels_app.process_inbound_event": {"queue": "inbound"},
+    "channels_app.process_inbound_events": {"queue": "inbound"},
     "channels_app.poll_mailbox": {"queue": "inbound"},
     "channels_app.deliver_message": {"queue": "outbound"},
 }
