@@ -174,3 +174,27 @@ def test_every_real_world_sample_ingests_without_an_exception(
 
     event.refresh_from_db()
     assert event.status in (S.PROCESSED, S.IGNORED), event.error
+
+
+def test_one_drain_task_processes_a_whole_burst(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        for i in range(5):
+            store(SIMPLE.replace(b"<abc-123@", f"<burst-{i}@".encode()))
+    assert InboundEvent.objects.filter(status=S.RECEIVED).count() == 5
+
+    done = tasks.process_inbound_events.delay(batch=10).get()
+
+    assert done == 5
+    assert not InboundEvent.objects.filter(status=S.RECEIVED).exists()
+    assert Message.objects.count() == 5
+
+
+def test_many_deliveries_in_one_commit_queue_a_single_drain(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for i in range(3):
+            store(SIMPLE.replace(b"<abc-123@", f"<one-{i}@".encode()))
+    for callback in callbacks[:1]:
+        callback()  # the first schedules the drain, which processes all three (eagerly here)
+
+    assert not InboundEvent.objects.filter(status=S.RECEIVED).exists()
+    assert Message.objects.count() == 3
