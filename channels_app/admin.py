@@ -29,7 +29,11 @@ class MailboxAdmin(admin.ModelAdmin):
     readonly_fields = ["uidvalidity", "last_uid", "last_polled_at", "last_error"]
     actions = ["poll_now"]
     fieldsets = [
-        (None, {"fields": ["name", "address", "is_active", "auto_ack_enabled"]}),
+        (None, {"fields": ["name", "address", "is_active"]}),
+        (
+            _("Acknowledgement of new tickets"),
+            {"fields": ["auto_ack_enabled", "auto_ack_subject", "auto_ack_body"]},
+        ),
         (
             _("IMAP polling"),
             {

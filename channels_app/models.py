@@ -59,6 +59,19 @@ class Mailbox(models.Model):
         default=True,
         help_text=_("Send an automatic acknowledgement when a message opens a new ticket."),
     )
+    auto_ack_subject = models.CharField(
+        _("acknowledgement subject"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: the standard text, in the customer's language. "
+                    "Placeholders: {number}, {subject}, {name}."),
+    )  # fmt: skip
+    auto_ack_body = models.TextField(
+        _("acknowledgement text"),
+        blank=True,
+        help_text=_("Empty: the standard text, in the customer's language. "
+                    "Placeholders: {number}, {subject}, {name}."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]
@@ -67,6 +80,17 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+    def render_acknowledgement(self, *, number: int, subject: str, name: str) -> tuple[str, str]:
+        """This mailbox's own acknowledgement (subject, text), or ("", "") for the standard one."""
+        values = {"{number}": str(number), "{subject}": subject, "{name}": name}
+
+        def fill(text: str) -> str:
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+            return text
+
+        return fill(self.auto_ack_subject), fill(self.auto_ack_body)
 
     @property
     def polls(self) -> bool:

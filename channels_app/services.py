@@ -216,16 +216,21 @@ def ticket_acknowledge(*, message_id: int) -> Message | None:
     if recent >= ACK_LIMIT_PER_HOUR:
         logger.info("Acknowledgement to customer %s skipped: rate limit", ticket.customer_id)
         return None
+    name = ticket.customer.name or ""
+    subject, body = mailbox.render_acknowledgement(
+        number=ticket.number, subject=ticket.subject, name=name
+    )
     with translation.override(ticket.language):
-        body = render_to_string(
-            "channels_app/email/acknowledgement.txt",
-            {
-                "ticket": ticket,
-                "customer_name": ticket.customer.name or "",
-                "mailbox_name": mailbox.name,
-            },
-        ).strip()
-        subject = gettext("We received your message: %(subject)s") % {"subject": ticket.subject}
+        body = (
+            body
+            or render_to_string(
+                "channels_app/email/acknowledgement.txt",
+                {"ticket": ticket, "customer_name": name, "mailbox_name": mailbox.name},
+            ).strip()
+        )
+        subject = subject or gettext("We received your message: %(subject)s") % {
+            "subject": ticket.subject
+        }
     return ticket_services.message_notify(
         ticket=ticket, subject=subject, body_text=body, channel="email", reason="acknowledgement"
     )

@@ -859,3 +859,34 @@ def test_identity_kinds_follow_the_channel(db):
         ("phone", "+5521912345678"),
         ("chat_visitor", "visitor-9"),
     }
+
+
+def test_an_agent_writing_with_the_ticket_tag_adds_an_internal_note(db, n2_agent):
+    first = receive(external_id="<first@mail>")
+    n2_agent.email = "Rafael@Jornada.example"
+    n2_agent.save()
+
+    result = receive(
+        sender_value="rafael@jornada.example",
+        subject=f"Re: [#{first.ticket.number}] análise",
+        body_text="Verifiquei o servidor: o certificado expirou.",
+    )
+
+    assert result.ticket == first.ticket
+    assert not result.created_ticket
+    assert result.message.kind == Message.Kind.INTERNAL_NOTE
+    assert result.message.author_user == n2_agent
+    assert result.message.author_customer is None
+    assert "from agent" in result.message.threading_reason
+    assert not CustomerIdentity.objects.filter(value="rafael@jornada.example").exists()
+    assert first.ticket.events.filter(kind=E.NOTE_ADDED, actor=n2_agent).exists()
+
+
+def test_an_agent_address_without_a_ticket_tag_is_treated_as_a_customer(db, n2_agent):
+    n2_agent.email = "rafael@jornada.example"
+    n2_agent.save()
+
+    result = receive(sender_value="rafael@jornada.example", subject="Teste do formulário")
+
+    assert result.created_ticket
+    assert result.message.kind == Message.Kind.MESSAGE

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -134,7 +135,50 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
         return duplicate
 
 
+def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
+    """An agent writing into a ticket by email (e.g. a specialist answering from their mail
+    client, keeping [#number] in the subject) adds an internal note: it is never mistaken for the
+    customer, and nothing goes to the customer without the agent choosing to reply."""
+    if incoming.sender_kind != "email" or incoming.is_auto_reply:
+        return None
+    match = SUBJECT_TAG.search(incoming.subject or "")
+    if not match:
+        return None
+    agent = (
+        get_user_model()
+        .objects.filter(email__iexact=incoming.sender_value, agent_profile__isnull=False)
+        .first()
+    )
+    ticket = Ticket.objects.filter(number=int(match.group(1))).first() if agent else None
+    if ticket is None:
+        return None
+    ticket = lock_ticket(_follow_merges(ticket))
+    body_html = sanitize_html(incoming.body_html)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.INBOUND,
+        kind=Message.Kind.INTERNAL_NOTE,
+        channel=incoming.channel,
+        author_user=agent,
+        subject=(incoming.subject or "")[:255],
+        body_text=incoming.body_text or strip_tags(body_html).strip(),
+        body_html=body_html,
+        external_id=incoming.external_id[:255],
+        threading_reason=f"subject tag [#{ticket.number}] from agent {agent.get_username()}",
+        metadata=dict(incoming.metadata),
+    )
+    warnings = _store_attachments(message, incoming.attachments, strict=False)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["updated_at"])
+    record_event(ticket, E.NOTE_ADDED, by=agent, message_id=message.pk, channel=incoming.channel)
+    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
+    return ReceiveResult(message, ticket, created_ticket=False, warnings=warnings)
+
+
 def _receive(incoming: NormalizedMessage) -> ReceiveResult:
+    from_agent = _agent_note_by_email(incoming)
+    if from_agent is not None:
+        return from_agent
     language = incoming.language if incoming.language in dict(settings.LANGUAGES) else None
     customer, _ = customer_get_or_create_for_identity(
         kind=incoming.sender_kind,

@@ -501,6 +501,21 @@ def test_a_mailbox_that_does_not_acknowledge_sends_nothing(
     assert smtp_server.envelopes == []
 
 
+def test_a_mailbox_can_word_its_own_acknowledgement(smtp_settings, mailbox, receive, smtp_server):
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        auto_ack_subject="Chamado {number} aberto",
+        auto_ack_body="Oi, {name}! Seu chamado {number} ({subject}) está na fila.",
+    )
+
+    event = receive(email(sender="Ana Lima <ana@cliente.example>", subject="Pix"))
+
+    number = event.message.ticket.number
+    [ack] = acknowledgements(smtp_server)
+    assert subject_of(ack).startswith(f"Chamado {number} aberto")
+    text = ack.get_body(preferencelist=("plain",)).get_content()
+    assert f"Oi, Ana Lima! Seu chamado {number} (Pix) está na fila." in text
+
+
 # --- bounces ---------------------------------------------------------------------------------
 
 BOUNCES = [
