@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("channels/", include("channels_app.urls")),
+    path("", include("tickets.urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
 ]
 if settings.DEBUG:

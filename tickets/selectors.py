@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .models import AgentProfile, Customer, Ticket
+from .models import AgentProfile, Attachment, Customer, Ticket
 
 
 def _profile(user: AbstractBaseUser) -> AgentProfile | None:
@@ -80,3 +80,24 @@ def ticket_get_for_customer(*, user: AbstractBaseUser, number: int) -> Ticket:
     if ticket is None:
         raise Http404
     return ticket
+
+
+def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
+    """An attachment its reader may open: an agent who sees the ticket, or the ticket's own
+    customer (never on an internal note). Anyone else gets 404."""
+    attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    ticket = attachment.message.ticket
+    if is_agent(user):
+        if ticket_scope_for_agent(agent=user).filter(pk=ticket.pk).exists():
+            return attachment
+        raise Http404
+    customer = customer_for_user(user=user)
+    if (
+        customer is not None
+        and ticket.customer_id == customer.pk
+        and attachment.message.kind != attachment.message.Kind.INTERNAL_NOTE
+    ):
+        return attachment
+    raise Http404
