@@ -101,3 +101,17 @@ def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
     ):
         return attachment
     raise Http404
+
+
+def ticket_timeline(*, ticket: Ticket) -> list[tuple[str, object]]:
+    """Messages and audit events of a ticket in time order, in a fixed number of queries."""
+    messages = (
+        ticket.messages.select_related("author_user", "author_customer")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    events = ticket.events.select_related("actor").order_by("created_at", "id")
+    entries = [("message", m.created_at, m.pk, m) for m in messages]
+    entries += [("event", e.created_at, e.pk, e) for e in events]
+    entries.sort(key=lambda entry: (entry[1], entry[0] == "message", entry[2]))
+    return [(kind, item) for kind, _, _, item in entries]

@@ -1,10 +1,13 @@
-"""Browser views of the tickets app (the agent workspace arrives with its own issue)."""
+"""Browser views of the tickets app: attachments and the ticket page of the agent workspace."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .display import message_html
 
 # Shown in the browser; anything else is downloaded, so that no attachment runs as a page.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
@@ -25,3 +28,37 @@ def attachment_download(request, pk: int, filename: str):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _agent_required(request):
+    if not selectors.is_agent(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def ticket_detail(request, number: int):
+    """The ticket as agents read it: one timeline across channels, newest text of each email
+    first with the quoted history folded away, and why each message landed here."""
+    _agent_required(request)
+    ticket = selectors.ticket_get_for_agent(agent=request.user, number=number)
+    ticket = (
+        type(ticket)
+        .objects.select_related("customer__organization", "assignee", "team")
+        .get(pk=ticket.pk)
+    )
+    remote_images = request.GET.get("images") == "1"
+    timeline, blocked = [], 0
+    for kind, item in selectors.ticket_timeline(ticket=ticket):
+        if kind == "message":
+            html, held_back = message_html(item, remote_images=remote_images)
+            blocked += held_back
+            item.display_html = html
+            item.reply_text = item.metadata.get("reply_text") or item.body_text
+            item.quoted_text = item.metadata.get("quoted_text", "")
+        timeline.append((kind, item))
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {"ticket": ticket, "timeline": timeline, "blocked_images": blocked},
+    )
