@@ -1,10 +1,14 @@
 """Showing a stored message safely: inline images resolved to our own attachment URLs, remote
 images left out until the reader asks for them (they tell the sender the mail was read)."""
 
-import nh3
-from django.urls import reverse
+import re
 
-from .models import Attachment, Message
+import nh3
+from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attachment, Message, Ticket
 from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
 
@@ -43,3 +47,59 @@ def message_html(message: Message, *, remote_images: bool = False) -> tuple[str,
         attribute_filter=rewrite,
     )
     return html, blocked
+
+
+# Events that a message in the timeline already shows by itself.
+EVENTS_SHOWN_AS_MESSAGES = frozenset({"message_received", "reply_sent", "note_added"})
+
+_REASONS = [
+    (re.compile(r"^reply to (?P<id>.+)$"), _("a reply to %(id)s")),
+    (re.compile(r"^subject tag \[#(?P<n>\d+)\] from agent (?P<who>.+)$"),
+     _("the subject carries [#%(n)s] and the sender is the agent %(who)s")),
+    (re.compile(r"^subject tag \[#(?P<n>\d+)\]$"),
+     _("the subject carries [#%(n)s] and the sender is this ticket's customer")),
+    (re.compile(r"^open (?P<channel>\w+) conversation$"),
+     _("the customer's open %(channel)s conversation")),
+    (re.compile(r"^follow-up of closed ticket #(?P<n>\d+)$"),
+     _("a follow-up: ticket #%(n)s was already closed")),
+    (re.compile(r"^new conversation$"), _("nothing linked it to an earlier ticket: a new one")),
+]  # fmt: skip
+
+
+def threading_reason_text(reason: str) -> str:
+    """The stored reason (kept in English in the database) in the reader's language."""
+    for pattern, text in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            return text % match.groupdict()
+    return reason
+
+
+def _label(key: str) -> str:
+    try:
+        return str(Ticket._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return key
+
+
+def _short(value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def event_change_text(event) -> str:
+    """What an event changed: `N1 → N2`, or `tier: N1 → N2, team: A → B` for several things."""
+    before, after = event.before, event.after
+    if (before is None and after is None) or event.kind == "created":
+        return ""
+    if isinstance(before, dict) or isinstance(after, dict):
+        before, after = before or {}, after or {}
+        changed = [key for key in after if before.get(key) != after.get(key)]
+        return ", ".join(
+            f"{_label(key)}: {_short(before.get(key))} → {_short(after.get(key))}"
+            for key in changed
+        )
+    return f"{_short(before)} → {_short(after)}"

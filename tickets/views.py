@@ -7,7 +7,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import selectors
-from .display import message_html
+from .display import (
+    EVENTS_SHOWN_AS_MESSAGES,
+    event_change_text,
+    message_html,
+    threading_reason_text,
+)
 
 # Shown in the browser; anything else is downloaded, so that no attachment runs as a page.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
@@ -56,6 +61,11 @@ def ticket_detail(request, number: int):
             item.display_html = html
             item.reply_text = item.metadata.get("reply_text") or item.body_text
             item.quoted_text = item.metadata.get("quoted_text", "")
+            item.reason_text = threading_reason_text(item.threading_reason)
+        elif item.kind in EVENTS_SHOWN_AS_MESSAGES:
+            continue
+        else:
+            item.change_text = event_change_text(item)
         timeline.append((kind, item))
     return render(
         request,

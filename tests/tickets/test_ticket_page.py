@@ -92,3 +92,17 @@ def test_the_page_costs_the_same_queries_however_long_the_conversation(
 
     with django_assert_max_num_queries(12):
         client.get(page(email_ticket.number))
+
+
+def test_the_reason_and_the_changes_read_in_the_agents_language(client, n1_agent, email_ticket):
+    services.ticket_escalate(ticket=email_ticket, reason="Precisa de análise", by=n1_agent)
+    manager = AgentFactory(tier=Tier.N3, is_manager=True).user
+    client.force_login(manager)
+
+    body = client.get(page(email_ticket.number), HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
+
+    assert "Por que está aqui:" in body
+    assert "uma resposta a &lt;first@cliente.example&gt;" in body
+    assert "nível: N1 → N2" in body
+    assert "Precisa de análise" in body
+    assert "{&#x27;" not in body  # no raw dictionaries

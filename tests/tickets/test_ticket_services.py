@@ -120,10 +120,18 @@ def test_create_speaks_the_customer_language_by_default(db):
     assert ticket.language == "en"
 
 
-def test_create_without_subject_gets_a_placeholder(customer):
+@pytest.mark.parametrize(
+    ("language", "placeholder"), [("en", "(no subject)"), ("pt-br", "(sem assunto)")]
+)
+def test_create_without_subject_gets_a_placeholder_in_the_customers_language(
+    customer, language, placeholder
+):
+    customer.language = language
+    customer.save()
+
     ticket = services.ticket_create(customer=customer, subject="   ", channel=Channel.WHATSAPP)
 
-    assert ticket.subject == "(no subject)"
+    assert ticket.subject == placeholder
 
 
 # --- ticket_assign ---------------------------------------------------------------------------

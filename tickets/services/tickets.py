@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
@@ -67,7 +67,7 @@ def ticket_create(
     now = timezone.now()
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
-        subject=(subject or "").strip()[:255] or gettext("(no subject)"),
+        subject=(subject or "").strip()[:255] or _no_subject(language or customer.language),
         channel=channel,
         priority=priority,
         customer=customer,
@@ -87,6 +87,11 @@ def ticket_create(
         _apply_tags(ticket, add=tags, remove=(), by=by)
     events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, channel=channel)
     return ticket
+
+
+def _no_subject(language: str) -> str:
+    with translation.override(language):
+        return gettext("(no subject)")
 
 
 def _touch(ticket: Ticket, *fields: str) -> None:
