@@ -75,6 +75,14 @@ def threading_reason_text(reason: str) -> str:
     return reason
 
 
+CHOICE_LABELS = {
+    "status_changed": dict(Ticket.Status.choices),
+    "reopened": dict(Ticket.Status.choices),
+    "merged": dict(Ticket.Status.choices),
+    "priority_changed": dict(Ticket.Priority.choices),
+}
+
+
 def _label(key: str) -> str:
     try:
         return str(Ticket._meta.get_field(key).verbose_name)
@@ -102,4 +110,5 @@ def event_change_text(event) -> str:
             f"{_label(key)}: {_short(before.get(key))} → {_short(after.get(key))}"
             for key in changed
         )
-    return f"{_short(before)} → {_short(after)}"
+    labels = CHOICE_LABELS.get(event.kind, {})
+    return f"{labels.get(before, _short(before))} → {labels.get(after, _short(after))}"

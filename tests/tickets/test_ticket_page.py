@@ -106,3 +106,12 @@ def test_the_reason_and_the_changes_read_in_the_agents_language(client, n1_agent
     assert "nível: N1 → N2" in body
     assert "Precisa de análise" in body
     assert "{&#x27;" not in body  # no raw dictionaries
+
+
+def test_status_and_priority_changes_show_their_names(client, n1_agent, email_ticket):
+    services.ticket_change_priority(ticket=email_ticket, priority="urgent", by=n1_agent)
+    client.force_login(n1_agent)
+
+    body = client.get(page(email_ticket.number), HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
+
+    assert "Normal → Urgente" in body
