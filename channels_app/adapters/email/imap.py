@@ -231,10 +231,16 @@ def _password(mailbox: Mailbox) -> str:
     return password
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
     host, port, security = mailbox.imap_host, mailbox.imap_port, mailbox.imap_security
     if not host or security not in Mailbox.Security.values:
         raise PollError(f"no IMAP host or unknown security {security!r}")
+    if security == Mailbox.Security.NONE and host not in LOOPBACK_HOSTS:
+        # A password in clear text over a network: refused, whatever the admin form said.
+        raise PollError(f"IMAP without TLS is only allowed on loopback, not on {host}")
     try:
         if security == Mailbox.Security.SSL:
             context = ssl.create_default_context()

@@ -444,3 +444,14 @@ def test_poll_mailbox_task_runs_end_to_end(
     assert event.message is not None
     assert event.message.external_id == "<473FFE27.20003@xxx.org>"
     assert poll_mailbox.delay(mailbox.pk).get()["fetched"] == 0
+
+
+def test_imap_without_tls_is_refused_beyond_loopback(db, imap_account, monkeypatch):
+    mailbox = make_mailbox(imap_account, monkeypatch, imap_host="imap.example.com")
+
+    result = imap_poller.poll(mailbox)
+
+    mailbox.refresh_from_db()
+    assert "only allowed on loopback" in result.error
+    assert "only allowed on loopback" in mailbox.last_error
+    assert not InboundEvent.objects.exists()
