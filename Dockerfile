@@ -11,8 +11,9 @@ RUN useradd --create-home --uid 1000 jornada
 COPY . .
 RUN pip install --no-cache-dir . \
     && SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \
+       DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
        python manage.py collectstatic --no-input -v 0 \
     && mkdir -p /app/var && chown -R jornada /app/var
 USER jornada
 EXPOSE 8000
-CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*"]
+CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,13 +34,18 @@ class RetryLater(Exception):
 DRAIN_SCHEDULED = "jornada:inbound-drain-scheduled"
 
 
+def _cache_is_shared() -> bool:
+    return not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
 def schedule_processing() -> None:
     """Make sure a drain task is on its way. One task works through every waiting event, so a
     burst of 10,000 deliveries costs a handful of tasks instead of 10,000 (a Celery round trip is
-    a large part of the cost of one message). The flag lapses by itself if that task is lost."""
+    a large part of the cost of one message). The flag lapses by itself if that task is lost; a
+    per-process cache (embedded mode) cannot share it, so there every delivery queues a drain."""
     from .tasks import process_inbound_events
 
-    if not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
+    if _cache_is_shared() and not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
         return  # a drain is already queued: it will see this event
     try:
         process_inbound_events.delay()
@@ -157,6 +163,10 @@ def inbound_event_process(
             event.message = outcome.message
             event.notes = outcome.notes
             event.processed_at = timezone.now()
+        if retry and event.attempts < MAX_ATTEMPTS:
+            # Still waiting, not failed: the drain or the sweeper tries again, nothing is lost
+            # even if the retry task never runs. After MAX_ATTEMPTS it stays failed, for a person.
+            event.status = S.RECEIVED
         event.save(
             update_fields=["status", "error", "message", "notes", "processed_at", "attempts"]
         )
@@ -176,12 +186,11 @@ def inbound_events_requeue_stuck(*, older_than: timedelta = timedelta(minutes=2)
     return stuck
 
 
-def inbound_events_waiting(*, limit: int = 100) -> list[int]:
-    return list(
-        InboundEvent.objects.filter(status=S.RECEIVED)
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def inbound_events_waiting(*, limit: int = 100, exclude: set[int] | None = None) -> list[int]:
+    waiting = InboundEvent.objects.filter(status=S.RECEIVED)
+    if exclude:
+        waiting = waiting.exclude(pk__in=exclude)
+    return list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 ACK_LIMIT_PER_HOUR = 3

@@ -1,5 +1,6 @@
 """Celery tasks of the unified inbox: ids in, safe to run twice, sweepers for anything lost."""
 
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -16,6 +17,8 @@ from .adapters import ChannelError, get_adapter
 from .models import Mailbox
 
 logger = logging.getLogger(__name__)
+RETRYING = "jornada:deliver-retrying:"
+RETRY_CAP_SECONDS = 600
 
 
 @shared_task(
@@ -43,13 +46,13 @@ def process_inbound_events(batch: int = 100, seconds: float = 50.0) -> int:
     waiting = services.inbound_events_waiting(limit=batch * 2)
     if len(waiting) > batch:
         services.schedule_processing()  # a backlog: let another worker process help
-    while waiting := services.inbound_events_waiting(limit=batch):
+    tried: set[int] = set()  # once per run: held by another worker, or to retry later
+    while waiting := services.inbound_events_waiting(limit=batch, exclude=tried):
         for event_id in waiting:
-            try:
-                services.inbound_event_process(event_id=event_id, skip_locked=True)
-            except services.RetryLater:
-                process_inbound_event.apply_async((event_id,), countdown=15)
-            done += 1
+            tried.add(event_id)
+            with contextlib.suppress(services.RetryLater):  # stays waiting; the sweeper retries
+                event = services.inbound_event_process(event_id=event_id, skip_locked=True)
+                done += event is not None
         if time.monotonic() > deadline:
             services.schedule_processing()
             break
@@ -70,27 +73,34 @@ def sweep_inbound_events() -> int:
     ignore_result=True,
 )
 def deliver_message(self, message_id: int) -> str | None:
-    message = Message.objects.select_related("ticket").filter(pk=message_id).first()
-    if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:
-        return None
     lock = f"deliver-message:{message_id}"
     if not cache.add(lock, self.request.id or "eager", timeout=300):
         return None  # another worker is sending it right now
     try:
-        provider_id = get_adapter(message.channel).send(message)
-    except ChannelError as exc:
-        if exc.permanent or self.request.retries >= self.max_retries:
-            ticket_services.message_update_delivery(
-                message=message, status=Message.DeliveryStatus.FAILED, error=str(exc)
-            )
-            return Message.DeliveryStatus.FAILED
-        raise self.retry(countdown=min(1800, 30 * 2**self.request.retries), exc=exc) from exc
+        # Read the status under the lock: a copy of this task that waited must not send again.
+        message = Message.objects.select_related("ticket").filter(pk=message_id).first()
+        if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:
+            return None
+        try:
+            provider_id = get_adapter(message.channel).send(message)
+        except Exception as exc:
+            error = exc if isinstance(exc, ChannelError) else ChannelError(f"{exc!r}")
+            if error.permanent or self.request.retries >= self.max_retries:
+                ticket_services.message_update_delivery(
+                    message=message, status=Message.DeliveryStatus.FAILED, error=str(error)
+                )
+                return Message.DeliveryStatus.FAILED
+            cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
+            # Below the broker's visibility timeout, or Redis would hand the retry out twice.
+            countdown = min(RETRY_CAP_SECONDS, 30 * 2**self.request.retries)
+            raise self.retry(countdown=countdown, exc=error) from exc
+        ticket_services.message_update_delivery(
+            message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
+        )
+        cache.delete(f"{RETRYING}{message_id}")
+        return Message.DeliveryStatus.SENT
     finally:
         cache.delete(lock)
-    ticket_services.message_update_delivery(
-        message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
-    )
-    return Message.DeliveryStatus.SENT
 
 
 @shared_task(name="channels_app.sweep_outbound_messages", acks_late=True)
@@ -104,8 +114,12 @@ def sweep_outbound_messages() -> int:
         created_at__lt=now - timedelta(minutes=2),
         created_at__gt=now - timedelta(days=1),
     ).values_list("pk", flat=True)[:500]
+    waiting = list(waiting)
+    retrying = cache.get_many([f"{RETRYING}{pk}" for pk in waiting])
     count = 0
     for message_id in waiting:
+        if f"{RETRYING}{message_id}" in retrying:
+            continue  # its own retry is on the way: another chain would only multiply attempts
         deliver_message.delay(message_id)
         count += 1
     return count

@@ -31,12 +31,13 @@ def message_html(message: Message, *, remote_images: bool = False) -> tuple[str,
         nonlocal blocked
         if tag != "img" or attribute != "src":
             return value
-        if value.lower().startswith("cid:"):
-            return inline.get(value[4:].strip("<>"))
-        if value.lower().startswith(("http:", "https:", "//")) and not remote_images:
-            blocked += 1
-            return None
-        return value
+        if value.strip().lower().startswith("cid:"):
+            return inline.get(value.strip()[4:].strip("<>"))
+        if remote_images:
+            return value
+        # Anything else may reach out of the page (browsers forgive spaces, backslashes...).
+        blocked += 1
+        return None
 
     html = nh3.clean(
         message.body_html,

@@ -5,11 +5,14 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import DATABASE_URL, REDIS_URL, SECRET_KEY, env_bool
 
 DEBUG = False
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random string of at least 50 characters.")
+if not (DATABASE_URL and REDIS_URL):
+    # The embedded stack keeps locks and rate limits per process: not for several servers.
+    raise ImproperlyConfigured("Set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

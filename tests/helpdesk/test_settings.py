@@ -82,3 +82,14 @@ def test_database_and_redis_urls_switch_the_whole_stack():
 
 def test_default_time_zone_is_sao_paulo(settings):
     assert settings.TIME_ZONE == "America/Sao_Paulo"
+
+
+def test_production_refuses_to_run_on_the_embedded_stack():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="helpdesk.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+    )
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr

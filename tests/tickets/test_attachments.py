@@ -109,3 +109,15 @@ def test_anonymous_visitors_are_sent_to_login(client, received):
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "src", [" https://x.example/p.png", "\thttps://x.example/p.png", "/\\x.example/p.png"]
+)
+def test_disguised_remote_images_are_held_back_too(received, src):
+    received.message.body_html = f'<img src="{src}">'
+
+    html, blocked = message_html(received.message)
+
+    assert "x.example" not in html
+    assert blocked == 1

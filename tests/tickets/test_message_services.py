@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.tickets.factories import (
+    AgentFactory,
     CustomerIdentityFactory,
     UserFactory,
     make_attachment,
@@ -27,6 +28,7 @@ from tickets.models import (
     Message,
     Ticket,
     TicketEvent,
+    Tier,
 )
 
 S = Ticket.Status
@@ -155,18 +157,6 @@ def test_reply_headers_find_any_earlier_message_of_the_thread(db):
     third = receive(external_id="<third@mail>", reply_to_ids=("<unknown@mail>", "<second@mail>"))
 
     assert third.ticket == first.ticket
-
-
-def test_reply_headers_work_even_from_another_sender(db):
-    """A colleague answering on the thread (reply-all) joins the conversation."""
-    first = receive(sender_value="maria@example.com", external_id="<first@mail>")
-
-    reply = receive(
-        sender_value="chefe@example.com", external_id="<r@mail>", reply_to_ids=("<first@mail>",)
-    )
-
-    assert reply.ticket == first.ticket
-    assert reply.message.author_customer != first.ticket.customer
 
 
 def test_reply_headers_to_an_unknown_message_open_a_new_ticket(db):
@@ -424,10 +414,10 @@ def test_customer_reply_keeps_other_statuses(db, state):
 def test_message_on_another_channel_records_a_channel_switch(maria):
     ticket = make_ticket(customer=maria, channel=Channel.EMAIL)
 
-    receive(channel=Channel.WEB, sender_value="maria@example.com", subject=f"[#{ticket.number}]")
+    receive(channel=Channel.API, sender_value="maria@example.com", subject=f"[#{ticket.number}]")
 
     event = ticket.events.get(kind=E.CHANNEL_SWITCHED)
-    assert (event.actor, event.before, event.after) == (None, Channel.EMAIL, Channel.WEB)
+    assert (event.actor, event.before, event.after) == (None, Channel.EMAIL, Channel.API)
 
 
 def test_further_messages_on_the_new_channel_are_not_another_switch(maria):
@@ -435,7 +425,7 @@ def test_further_messages_on_the_new_channel_are_not_another_switch(maria):
 
     for _ in range(3):
         receive(
-            channel=Channel.WEB, sender_value="maria@example.com", subject=f"[#{ticket.number}]"
+            channel=Channel.API, sender_value="maria@example.com", subject=f"[#{ticket.number}]"
         )
 
     assert ticket.events.filter(kind=E.CHANNEL_SWITCHED).count() == 1
@@ -444,14 +434,14 @@ def test_further_messages_on_the_new_channel_are_not_another_switch(maria):
 def test_switching_back_to_the_first_channel_is_recorded(maria):
     first = receive(channel=Channel.EMAIL, sender_value="maria@example.com", external_id="<a@m>")
     tag = f"[#{first.ticket.number}]"
-    receive(channel=Channel.WEB, sender_value="maria@example.com", subject=tag)
+    receive(channel=Channel.API, sender_value="maria@example.com", subject=tag)
 
     receive(channel=Channel.EMAIL, sender_value="maria@example.com", reply_to_ids=("<a@m>",))
 
     switches = first.ticket.events.filter(kind=E.CHANNEL_SWITCHED).order_by("id")
     assert list(switches.values_list("before", "after")) == [
-        (Channel.EMAIL, Channel.WEB),
-        (Channel.WEB, Channel.EMAIL),
+        (Channel.EMAIL, Channel.API),
+        (Channel.API, Channel.EMAIL),
     ]
 
 
@@ -861,14 +851,25 @@ def test_identity_kinds_follow_the_channel(db):
     }
 
 
-def test_an_agent_writing_with_the_ticket_tag_adds_an_internal_note(db, n2_agent):
+def _our_reply(ticket, agent, message_id="<jornada.1.1.secret@jornada.example>"):
+    reply = services.message_reply(ticket=ticket, by=agent, body_text="Olá")
+    services.message_update_delivery(message=reply, status="sent", external_id=message_id)
+    return message_id
+
+
+def test_an_agent_answering_our_email_with_the_ticket_tag_adds_an_internal_note(
+    db, n1_agent, n2_agent
+):
     first = receive(external_id="<first@mail>")
+    n2_agent.agent_profile.teams.add(*n1_agent.agent_profile.teams.all())
     n2_agent.email = "Rafael@Jornada.example"
     n2_agent.save()
+    ours = _our_reply(first.ticket, n1_agent)
 
     result = receive(
         sender_value="rafael@jornada.example",
         subject=f"Re: [#{first.ticket.number}] análise",
+        reply_to_ids=(ours,),
         body_text="Verifiquei o servidor: o certificado expirou.",
     )
 
@@ -880,6 +881,67 @@ def test_an_agent_writing_with_the_ticket_tag_adds_an_internal_note(db, n2_agent
     assert "from agent" in result.message.threading_reason
     assert not CustomerIdentity.objects.filter(value="rafael@jornada.example").exists()
     assert first.ticket.events.filter(kind=E.NOTE_ADDED, actor=n2_agent).exists()
+
+
+def test_a_forged_agent_address_without_our_message_id_adds_no_note(db, n1_agent):
+    first = receive(external_id="<first@mail>")
+    n1_agent.email = "ana@jornada.example"
+    n1_agent.save()
+
+    result = receive(
+        sender_value="ana@jornada.example",
+        subject=f"[#{first.ticket.number}] reembolso aprovado",
+        body_text="Cliente verificado por telefone; reembolso para a conta XX.",
+    )
+
+    assert result.message.kind == Message.Kind.MESSAGE
+    assert result.ticket != first.ticket
+    assert not first.ticket.messages.filter(kind=Message.Kind.INTERNAL_NOTE).exists()
+
+
+def test_an_agent_outside_the_tickets_teams_adds_no_note(db, n1_agent):
+    first = receive(external_id="<first@mail>")
+    outsider = AgentFactory(user__email="x@jornada.example", tier=Tier.N3).user
+    ours = _our_reply(first.ticket, n1_agent)
+
+    result = receive(
+        sender_value="x@jornada.example",
+        subject=f"Re: [#{first.ticket.number}]",
+        reply_to_ids=(ours,),
+    )
+
+    assert result.message.author_user != outsider
+    assert result.message.kind == Message.Kind.MESSAGE
+
+
+def test_a_stranger_quoting_a_customers_message_id_opens_a_new_ticket(db):
+    first = receive(sender_value="maria@example.com", external_id="<maria-1@example.com>")
+
+    stranger = receive(sender_value="mallory@evil.example", reply_to_ids=("<maria-1@example.com>",))
+
+    assert stranger.created_ticket
+    assert stranger.ticket != first.ticket
+
+
+def test_anyone_answering_our_own_email_joins_the_ticket(db, n1_agent):
+    first = receive(sender_value="maria@example.com", external_id="<maria-1@example.com>")
+    ours = _our_reply(first.ticket, n1_agent)
+
+    colleague = receive(sender_value="bob@example.com", reply_to_ids=(ours,))
+
+    assert colleague.ticket == first.ticket
+
+
+def test_the_web_form_never_joins_a_ticket_by_its_tag(db):
+    first = receive(sender_value="maria@example.com")
+
+    forged = receive(
+        channel=Channel.WEB,
+        sender_value="maria@example.com",
+        subject=f"[#{first.ticket.number}] mudei de conta",
+    )
+
+    assert forged.created_ticket
 
 
 def test_an_agent_address_without_a_ticket_tag_is_treated_as_a_customer(db, n2_agent):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from .. import events
+from .. import events, selectors
 from ..errors import AttachmentTooLarge, TicketClosed
 from ..inbound import InboundAttachment, NormalizedMessage
 from ..models import Attachment, Channel, Customer, Message, Ticket, TicketEvent
@@ -84,10 +84,16 @@ def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | N
             .order_by("-created_at")
             .first()
         )
-        if earlier is not None:
+        # A customer's own message ids can leak (CCs, forwards, lists); ours are unguessable.
+        # So a stranger threads only by answering one of our messages, never one of theirs.
+        if earlier is not None and (
+            earlier.ticket.customer_id == customer.pk
+            or earlier.direction == Message.Direction.OUTBOUND
+        ):
             return _follow_merges(earlier.ticket), f"reply to {earlier.external_id}"
     match = SUBJECT_TAG.search(incoming.subject or "")
-    if match:
+    # The web form's address is typed, not proven: it never joins an existing ticket by tag.
+    if match and incoming.channel != Channel.WEB:
         tagged = Ticket.objects.filter(number=int(match.group(1))).first()
         # Only the ticket's own customer may thread by tag: anyone can type a number.
         if tagged is not None and tagged.customer_id == customer.pk:
@@ -139,7 +145,7 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     """An agent writing into a ticket by email (e.g. a specialist answering from their mail
     client, keeping [#number] in the subject) adds an internal note: it is never mistaken for the
     customer, and nothing goes to the customer without the agent choosing to reply."""
-    if incoming.sender_kind != "email" or incoming.is_auto_reply:
+    if incoming.channel != Channel.EMAIL or incoming.is_auto_reply or not incoming.reply_to_ids:
         return None
     match = SUBJECT_TAG.search(incoming.subject or "")
     if not match:
@@ -152,7 +158,19 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     ticket = Ticket.objects.filter(number=int(match.group(1))).first() if agent else None
     if ticket is None:
         return None
-    ticket = lock_ticket(_follow_merges(ticket))
+    ticket = _follow_merges(ticket)
+    # A From address is easy to forge; the id of one of our messages on this very ticket is not.
+    answers_us = Message.objects.filter(
+        ticket=ticket,
+        direction=Message.Direction.OUTBOUND,
+        external_id__in=incoming.reply_to_ids,
+    ).exists()
+    if (
+        not answers_us
+        or not selectors.ticket_scope_for_agent(agent=agent).filter(pk=ticket.pk).exists()
+    ):
+        return None
+    ticket = lock_ticket(ticket)
     body_html = sanitize_html(incoming.body_html)
     message = Message.objects.create(
         ticket=ticket,
@@ -187,6 +205,8 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         language=language,
     )
     customer = customer.merged_into or customer
+    # Two messages of one customer processed at once must not both open a ticket.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
     ticket, reason = _thread(incoming, customer)
     follow_up_of = None
     # An auto-reply (out of office...) to a closed ticket is kept there: it is no new request.

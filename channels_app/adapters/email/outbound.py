@@ -40,10 +40,13 @@ def _last_inbound_email(message: Message) -> Message | None:
 
 
 def _recipient(message: Message, last_inbound: Message | None) -> str:
-    if last_inbound and last_inbound.metadata.get("reply_to"):
-        return last_inbound.metadata["reply_to"]
-    if last_inbound and last_inbound.metadata.get("from"):
-        return last_inbound.metadata["from"]
+    # Headers of a message from someone else on the thread (a colleague who answered our email)
+    # never decide where the customer's answers go.
+    if last_inbound and last_inbound.author_customer_id == message.ticket.customer_id:
+        if last_inbound.metadata.get("reply_to"):
+            return last_inbound.metadata["reply_to"]
+        if last_inbound.metadata.get("from"):
+            return last_inbound.metadata["from"]
     address = (
         CustomerIdentity.objects.filter(
             customer_id=message.ticket.customer_id, kind=CustomerIdentity.Kind.EMAIL

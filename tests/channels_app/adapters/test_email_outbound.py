@@ -7,6 +7,7 @@ from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from channels_app import services, tasks
@@ -304,6 +305,9 @@ def test_a_reply_queued_while_the_server_was_down_is_sent_once_by_the_sweeper(
     smtp_server.clear()
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
 
+    # While its own retry is pending, the sweeper leaves it alone (no second retry chain).
+    assert tasks.sweep_outbound_messages.delay().get() == 0
+    cache.delete(f"{tasks.RETRYING}{message.pk}")  # the retry was lost (it never ran here)
     swept = tasks.sweep_outbound_messages.delay().get()
     swept_again = tasks.sweep_outbound_messages.delay().get()
 
