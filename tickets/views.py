@@ -13,6 +13,8 @@ from .display import (
     message_html,
     threading_reason_text,
 )
+from .inbox import FILTER_FIELDS, inbox_page
+from .models import Channel, Ticket, Tier
 
 # Shown in the browser; anything else is downloaded, so that no attachment runs as a page.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
@@ -71,4 +73,35 @@ def ticket_detail(request, number: int):
         request,
         "tickets/ticket_detail.html",
         {"ticket": ticket, "timeline": timeline, "blocked_images": blocked},
+    )
+
+
+@require_GET
+@login_required
+def inbox(request):
+    """Every channel in one list: named views with counts, filters, keyset pages."""
+    _agent_required(request)
+    filters = {field: request.GET.get(field, "") for field in FILTER_FIELDS}
+    page = inbox_page(
+        agent=request.user,
+        view=request.GET.get("view", "open"),
+        filters=filters,
+        sort=request.GET.get("sort", "updated"),
+        cursor=request.GET.get("after", ""),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            "page": page,
+            "filters": filters,
+            "sort": request.GET.get("sort", "updated"),
+            "query": query.urlencode(),
+            "statuses": Ticket.Status.choices,
+            "priorities": Ticket.Priority.choices,
+            "tiers": Tier.choices,
+            "channels": Channel.choices,
+        },
     )
