@@ -141,6 +141,34 @@ def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
         return duplicate
 
 
+def _store_inbound(
+    incoming: NormalizedMessage, *, ticket: Ticket, kind: str, reason: str, **author
+) -> tuple[Message, list[str]]:
+    """The Message for an incoming one, with its attachments (over-limit ones skipped, said in
+    metadata["warnings"])."""
+    body_html = sanitize_html(incoming.body_html)
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.INBOUND,
+        kind=kind,
+        channel=incoming.channel,
+        subject=(incoming.subject or "")[:255],
+        body_text=incoming.body_text or (strip_tags(body_html).strip() if body_html else ""),
+        body_html=body_html,
+        external_id=incoming.external_id[:255],
+        is_auto_reply=incoming.is_auto_reply,
+        threading_reason=reason[:255],
+        metadata=dict(incoming.metadata),
+        created_at=incoming.sent_at or timezone.now(),
+        **author,
+    )
+    warnings = _store_attachments(message, incoming.attachments, strict=False)
+    if warnings:
+        message.metadata["warnings"] = warnings
+        message.save(update_fields=["metadata"])
+    return message, warnings
+
+
 def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     """An agent writing into a ticket by email (e.g. a specialist answering from their mail
     client, keeping [#number] in the subject) adds an internal note: it is never mistaken for the
@@ -171,21 +199,13 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     ):
         return None
     ticket = lock_ticket(ticket)
-    body_html = sanitize_html(incoming.body_html)
-    message = Message.objects.create(
+    message, warnings = _store_inbound(
+        incoming,
         ticket=ticket,
-        direction=Message.Direction.INBOUND,
         kind=Message.Kind.INTERNAL_NOTE,
-        channel=incoming.channel,
         author_user=agent,
-        subject=(incoming.subject or "")[:255],
-        body_text=incoming.body_text or strip_tags(body_html).strip(),
-        body_html=body_html,
-        external_id=incoming.external_id[:255],
-        threading_reason=f"subject tag [#{ticket.number}] from agent {agent.get_username()}",
-        metadata=dict(incoming.metadata),
+        reason=f"subject tag [#{ticket.number}] from agent {agent.get_username()}",
     )
-    warnings = _store_attachments(message, incoming.attachments, strict=False)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=agent, message_id=message.pk, channel=incoming.channel)
@@ -228,28 +248,10 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         .first()
     ) or ticket.channel
 
-    body_html = sanitize_html(incoming.body_html)
-    body_text = incoming.body_text or (strip_tags(body_html).strip() if body_html else "")
     now = timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Message.Direction.INBOUND,
-        kind=Message.Kind.MESSAGE,
-        channel=incoming.channel,
-        author_customer=customer,
-        subject=(incoming.subject or "")[:255],
-        body_text=body_text,
-        body_html=body_html,
-        external_id=incoming.external_id[:255],
-        is_auto_reply=incoming.is_auto_reply,
-        threading_reason=reason[:255],
-        metadata=dict(incoming.metadata),
-        created_at=incoming.sent_at or now,
+    message, warnings = _store_inbound(
+        incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer, reason=reason
     )
-    warnings = _store_attachments(message, incoming.attachments, strict=False)
-    if warnings:
-        message.metadata["warnings"] = warnings
-        message.save(update_fields=["metadata"])
 
     fields = []
     # A customer writing back wakes the ticket (and its SLA clocks); an auto-reply never does.
