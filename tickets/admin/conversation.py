@@ -40,7 +40,23 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
+class MessageColumnsMixin:
+    """Who wrote a message and the start of its text, for lists of messages."""
+
+    excerpt_length = 80
+
+    @admin.display(description=_("author"))
+    def author(self, obj):
+        return obj.author_user or obj.author_customer or "—"
+
+    @admin.display(description=_("text"))
+    def excerpt(self, obj):
+        return Truncator(obj.body_text).chars(self.excerpt_length)
+
+
+class MessageInline(MessageColumnsMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    excerpt_length = 140
+
     """The conversation, oldest first. Messages are written by services only."""
 
     model = Message
@@ -66,14 +82,6 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
             .select_related("author_user", "author_customer")
             .annotate(attachment_count=Count("attachments"))
         )
-
-    @admin.display(description=_("author"))
-    def author(self, obj):
-        return obj.author_user or obj.author_customer or "—"
-
-    @admin.display(description=_("text"))
-    def excerpt(self, obj):
-        return Truncator(obj.body_text).chars(140)
 
     @admin.display(description=_("attachments"))
     def attachment_count(self, obj):
@@ -121,7 +129,9 @@ def _file_link(attachment: Attachment):
 
 
 @admin.register(Message)
-class MessageAdmin(TicketNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class MessageAdmin(
+    MessageColumnsMixin, TicketNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     ticket_number_path = "ticket__number"
     list_display = (
         "created_at",
@@ -164,14 +174,6 @@ class MessageAdmin(TicketNumberSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
             },
         ),
     )
-
-    @admin.display(description=_("author"))
-    def author(self, obj):
-        return obj.author_user or obj.author_customer or "—"
-
-    @admin.display(description=_("text"))
-    def excerpt(self, obj):
-        return Truncator(obj.body_text).chars(80)
 
 
 @admin.register(Attachment)
