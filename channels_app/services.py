@@ -12,7 +12,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from tickets import services as ticket_services
 from tickets.inbound import NormalizedMessage
@@ -200,10 +202,6 @@ def ticket_acknowledge(*, message_id: int) -> Message | None:
     """Tell a customer we received the message that opened their ticket. Never for automatic
     mail (no auto-reply loops), never more than ACK_LIMIT_PER_HOUR per customer an hour, only when
     the mailbox asks for it. Returns the queued acknowledgement, or None."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
-    from django.utils.translation import gettext
-
     message = Message.objects.select_related("ticket__customer").filter(pk=message_id).first()
     if message is None or message.is_auto_reply or message.channel not in ("email", "web"):
         return None

@@ -42,7 +42,12 @@ def ticket_list_for_agent(
 
 
 def ticket_get_for_agent(*, agent: AbstractBaseUser, number: int) -> Ticket:
-    ticket = ticket_scope_for_agent(agent=agent).filter(number=number).first()
+    ticket = (
+        ticket_scope_for_agent(agent=agent)
+        .select_related("customer__organization", "assignee", "team")
+        .filter(number=number)
+        .first()
+    )
     if ticket is None:
         raise Http404
     return ticket

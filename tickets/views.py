@@ -49,11 +49,6 @@ def ticket_detail(request, number: int):
     first with the quoted history folded away, and why each message landed here."""
     _agent_required(request)
     ticket = selectors.ticket_get_for_agent(agent=request.user, number=number)
-    ticket = (
-        type(ticket)
-        .objects.select_related("customer__organization", "assignee", "team")
-        .get(pk=ticket.pk)
-    )
     remote_images = request.GET.get("images") == "1"
     timeline, blocked = [], 0
     for kind, item in selectors.ticket_timeline(ticket=ticket):

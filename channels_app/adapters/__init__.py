@@ -1,15 +1,22 @@
 """One adapter per channel, all behind the same small interface (see base.py)."""
 
+from functools import cache
+
 from .base import ChannelAdapter, ChannelError
 
 
-def get_adapter(channel: str) -> ChannelAdapter:
+@cache
+def _adapters() -> dict[str, ChannelAdapter]:
+    # Imported on first use: the adapters import models, this package is imported by them.
     from .email.adapter import EmailAdapter
     from .webform.adapter import WebFormAdapter
 
-    adapters: dict[str, ChannelAdapter] = {"email": EmailAdapter(), "web": WebFormAdapter()}
+    return {"email": EmailAdapter(), "web": WebFormAdapter()}
+
+
+def get_adapter(channel: str) -> ChannelAdapter:
     try:
-        return adapters[channel]
+        return _adapters()[channel]
     except KeyError:
         raise ChannelError(f"No adapter for channel {channel!r}", permanent=True) from None
 
