@@ -274,6 +274,12 @@ class Ticket(models.Model):
     last_agent_reply_at = models.DateTimeField(_("last agent reply at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(
+        _("next SLA target due at"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest running SLA target, kept by the SLA app for sorting and views."),
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -290,6 +296,11 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at"], name="ticket_created"),
             models.Index(
                 fields=["solved_at"], name="ticket_solved_at", condition=Q(status="solved")
+            ),
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="ticket_sla_due",
+                condition=Q(sla_due_at__isnull=False),
             ),
         ]
 
@@ -427,6 +438,10 @@ class TicketEvent(models.Model):
         SLA_BREACHED = "sla_breached", _("SLA breached")
         SURVEY_SENT = "survey_sent", _("Survey sent")
         SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+        LINKED = "linked", _("Related ticket linked")
+        UNLINKED = "unlinked", _("Related ticket unlinked")
+        SPLIT = "split", _("Message split into a new ticket")
+        SPLIT_FROM = "split_from", _("Split from another ticket")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), related_name="events", on_delete=models.CASCADE
@@ -453,6 +468,189 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · #{self.ticket_id}"
+
+
+class TicketLink(models.Model):
+    """Two tickets about the same thing, kept apart (unlike a merge). Stored once per pair, with
+    the lower id first; both tickets show the link."""
+
+    from_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), related_name="links_out", on_delete=models.CASCADE
+    )
+    to_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("related ticket"), related_name="links_in", on_delete=models.CASCADE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="ticket_link_unique"),
+            models.CheckConstraint(
+                condition=Q(from_ticket__lt=models.F("to_ticket")), name="ticket_link_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.from_ticket_id} ↔ #{self.to_ticket_id}"
+
+
+class SavedView(models.Model):
+    """An agent's own inbox view: a name for a query string (view, filters, search, sort)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        related_name="saved_views",
+        on_delete=models.CASCADE,
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("query string"), max_length=2000, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A ready answer, personal (owner set) or shared (no owner), with placeholders such as
+    {customer_name}, {ticket_number} and {agent_name}; a macro when it also carries actions."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        related_name="canned_responses",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Empty: shared with every agent."),
+    )
+    segment = models.CharField(
+        _("customer segment"),
+        max_length=16,
+        choices=Customer.Segment.choices,
+        blank=True,
+        help_text=_("Offered only for customers of this segment; empty: any."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Offered only for tickets in this language; empty: any."),
+    )
+    set_status = models.CharField(
+        _("then set status"), max_length=16, choices=Ticket.Status.choices, blank=True
+    )
+    set_priority = models.CharField(
+        _("then set priority"), max_length=8, choices=Ticket.Priority.choices, blank=True
+    )
+    add_tags = models.CharField(
+        _("then add tags"), max_length=300, blank=True, help_text=_("Comma-separated.")
+    )
+    assign_to_me = models.BooleanField(_("then assign to the agent using it"), default=False)
+    assign_team = models.ForeignKey(
+        Team,
+        verbose_name=_("then move to team"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    usage_count = models.PositiveIntegerField(_("times used"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        indexes = [models.Index(fields=["owner", "title"], name="canned_owner_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_macro(self) -> bool:
+        return bool(
+            self.set_status
+            or self.set_priority
+            or self.add_tags
+            or self.assign_to_me
+            or self.assign_team_id
+        )
+
+
+class AgentNotification(models.Model):
+    """Something an agent should look at: a mention in a note, a ticket given to them."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mentioned you")
+        ASSIGNED = "assigned", _("Assigned to you")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        related_name="agent_notifications",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), related_name="notifications", on_delete=models.CASCADE
+    )
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("message"),
+        related_name="notifications",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("agent notification")
+        verbose_name_plural = _("agent notifications")
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            )
         ]
 
     def __str__(self) -> str:
