@@ -31,6 +31,11 @@ TICKET_TAGS_CHANGED = "ticket_tags_changed"
 TICKET_MERGED = "ticket_merged"
 CUSTOMER_MERGED = "customer_merged"
 DELIVERY_UPDATED = "delivery_updated"
+TICKET_LINKED = "ticket_linked"
+TICKET_SPLIT = "ticket_split"
+AGENT_NOTIFIED = "agent_notified"
+SLA_WARNED = "sla_warned"
+SLA_BREACHED = "sla_breached"
 
 ALL_EVENTS = frozenset(
     {
@@ -47,6 +52,11 @@ ALL_EVENTS = frozenset(
         TICKET_MERGED,
         CUSTOMER_MERGED,
         DELIVERY_UPDATED,
+        TICKET_LINKED,
+        TICKET_SPLIT,
+        AGENT_NOTIFIED,
+        SLA_WARNED,
+        SLA_BREACHED,
     }
 )
 
