@@ -74,3 +74,36 @@ class InvalidCustomerMerge(TicketError):
 class InvalidChoice(TicketError):
     code = "invalid_choice"
     default_message = _("“%(value)s” is not a valid %(field)s.")
+
+
+class InvalidLink(TicketError):
+    code = "invalid_link"
+    default_message = _("These tickets cannot be linked: %(why)s")
+
+
+class InvalidSplit(TicketError):
+    code = "invalid_split"
+    default_message = _("This message cannot be split off: %(why)s")
+
+
+class EmptyMessage(TicketError):
+    code = "empty_message"
+    default_message = _("Write something first: the message is empty.")
+
+
+class CannedResponseForbidden(TicketError):
+    code = "canned_response_forbidden"
+    default_message = _(
+        "You may change only your own canned responses; shared ones are kept by managers."
+    )
+
+
+class InvalidCannedResponse(TicketError):
+    """`field` names the form field at fault (None: the whole response)."""
+
+    code = "invalid_canned_response"
+    default_message = _("This canned response cannot be saved: %(why)s")
+
+    def __init__(self, message=None, *, field: str | None = None, **params):
+        self.field = field
+        super().__init__(message, **params)

@@ -5,6 +5,13 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
+from .macros import (
+    canned_response_create,
+    canned_response_delete,
+    canned_response_render,
+    canned_response_update,
+    macro_apply,
+)
 from .messages import (
     ReceiveResult,
     message_notify,
@@ -13,6 +20,8 @@ from .messages import (
     message_update_delivery,
     note_add,
 )
+from .notifications import notifications_mark_read
+from .relations import message_split, ticket_link, ticket_unlink
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -29,14 +38,21 @@ from .tickets import (
 
 __all__ = [
     "ReceiveResult",
+    "canned_response_create",
+    "canned_response_delete",
+    "canned_response_render",
+    "canned_response_update",
     "customer_add_identity",
     "customer_get_or_create_for_identity",
     "customer_merge",
+    "macro_apply",
     "message_notify",
     "message_receive",
     "message_reply",
+    "message_split",
     "message_update_delivery",
     "note_add",
+    "notifications_mark_read",
     "team_for_tier",
     "ticket_assign",
     "ticket_change_priority",
@@ -45,7 +61,9 @@ __all__ = [
     "ticket_create",
     "ticket_deescalate",
     "ticket_escalate",
+    "ticket_link",
     "ticket_merge",
     "ticket_tag",
+    "ticket_unlink",
     "tickets_close_stale_solved",
 ]

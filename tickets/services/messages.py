@@ -14,12 +14,21 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .. import events, selectors
-from ..errors import AttachmentTooLarge, TicketClosed
+from ..errors import AttachmentTooLarge, EmptyMessage, TicketClosed
 from ..inbound import InboundAttachment, NormalizedMessage
-from ..models import Attachment, Channel, Customer, Message, Ticket, TicketEvent
+from ..models import (
+    AgentNotification,
+    Attachment,
+    Channel,
+    Customer,
+    Message,
+    Ticket,
+    TicketEvent,
+)
 from ..sanitize import sanitize_html
 from ._common import agent_profile, lock_ticket, record_event
 from .customers import customer_get_or_create_for_identity
+from .notifications import can_see, mentioned_agents, notify_agents
 from .tickets import apply_status, ticket_create
 
 S = Ticket.Status
@@ -317,6 +326,9 @@ def message_reply(
         channel = Channel.EMAIL  # people who wrote through the web form are answered by email
     now = timezone.now()
     body_html = sanitize_html(body_html)
+    attachments = list(attachments)
+    if not (body_text.strip() or strip_tags(body_html).strip() or attachments):
+        raise EmptyMessage()
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
@@ -353,9 +365,19 @@ def note_add(
     body_text: str,
     attachments: Iterable[InboundAttachment] = (),
 ) -> Message:
-    """An internal note: seen by agents only, never sent to the customer."""
+    """An internal note: seen by agents only, never sent to the customer. Agents @mentioned in
+    it are notified when they can see the ticket; the others are listed in
+    `metadata["unreachable_mentions"]` so that the author can bring them in another way."""
     agent_profile(by)
     ticket = lock_ticket(ticket)
+    if not body_text.strip():
+        raise EmptyMessage()
+    mentioned = [agent for agent in mentioned_agents(body_text) if agent.pk != by.pk]
+    reachable = [agent for agent in mentioned if can_see(agent, ticket)]
+    unreachable = [agent.get_username() for agent in mentioned if agent not in reachable]
+    metadata = {"mentions": [agent.pk for agent in reachable]} if reachable else {}
+    if unreachable:
+        metadata["unreachable_mentions"] = unreachable
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.OUTBOUND,
@@ -363,11 +385,19 @@ def note_add(
         channel=ticket.channel,
         author_user=by,
         body_text=body_text,
+        metadata=metadata,
     )
     _store_attachments(message, attachments, strict=True)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=by, message_id=message.pk)
+    notify_agents(
+        recipients=reachable,
+        kind=AgentNotification.Kind.MENTION,
+        ticket=ticket,
+        actor=by,
+        message=message,
+    )
     events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
     return message
 

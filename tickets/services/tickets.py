@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..models import (
     TIER_ORDER,
+    AgentNotification,
     Customer,
     Message,
     Tag,
@@ -40,6 +41,7 @@ from ._common import (
     record_event,
     user_label,
 )
+from .notifications import notify_agents
 
 S = Ticket.Status
 E = TicketEvent.Kind
@@ -197,6 +199,10 @@ def ticket_assign(
         ticket.assignee = assignee
         changed.append("assignee")
         record_event(ticket, E.ASSIGNED, by=by, before=before, after=user_label(assignee))
+        if assignee is not None:
+            notify_agents(
+                recipients=[assignee], kind=AgentNotification.Kind.ASSIGNED, ticket=ticket, actor=by
+            )
     if changed:
         _touch(ticket, *changed)
         events.publish(
