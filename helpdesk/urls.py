@@ -21,6 +21,7 @@ urlpatterns = [
     path("channels/", include("channels_app.urls")),
     path("", include("tickets.urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
+    path("portal/kb/", include("knowledge_base.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

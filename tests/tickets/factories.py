@@ -11,6 +11,7 @@ from tickets import services
 from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import (
     AgentProfile,
+    CannedResponse,
     Channel,
     Customer,
     CustomerIdentity,
@@ -78,6 +79,17 @@ class CustomerFactory(DjangoModelFactory):
         model = Customer
 
     name = factory.Sequence(lambda n: f"Cliente {n}")
+
+
+class CannedResponseFactory(DjangoModelFactory):
+    """Shared unless given an owner. Written directly: tests of the services create through them."""
+
+    class Meta:
+        model = CannedResponse
+
+    title = factory.Sequence(lambda n: f"Resposta pronta {n}")
+    body = "Olá {customer_first_name}, obrigado pelo contato sobre o chamado {ticket_number}."
+    owner = None
 
 
 class CustomerIdentityFactory(DjangoModelFactory):

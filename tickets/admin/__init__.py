@@ -2,4 +2,4 @@
 customers, agents, tickets, conversation (shared pieces in _common). Importing them registers
 their admins."""
 
-from tickets.admin import agents, conversation, customers, tickets  # noqa: F401
+from tickets.admin import agents, conversation, customers, macros, tickets  # noqa: F401
