@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tickets.context_processors.workspace",
             ],
         },
     },
@@ -170,6 +171,8 @@ CELERY_TASK_ROUTES = {
     "channels_app.process_inbound_events": {"queue": "inbound"},
     "channels_app.poll_mailbox": {"queue": "inbound"},
     "channels_app.deliver_message": {"queue": "outbound"},
+    "sla.*": {"queue": "sla"},
+    "channels_app.fetch_message_media": {"queue": "inbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
@@ -179,6 +182,9 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
     "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},
+    "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
+    "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
+    "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
 }
 
 # --- Auth ----------------------------------------------------------------------------------------
@@ -263,7 +269,42 @@ JORNADA = {
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
+    # Inbox: "SLA at risk" lists open tickets whose next SLA target is due within this many
+    # minutes (or overdue); view counts are kept this many seconds per agent; a search takes
+    # at most this many matching messages and customers.
+    "SLA_AT_RISK_MINUTES": int(os.environ.get("JORNADA_SLA_AT_RISK_MINUTES", "60")),
+    "INBOX_COUNTS_CACHE_SECONDS": 30,
+    "SEARCH_MATCH_LIMIT": 2000,
+    # On conversational channels (WhatsApp, SMS, chat) a message joins the customer's solved
+    # ticket, reopening it, within this many hours of solving; later it opens a new ticket.
+    "REOPEN_SOLVED_CONVERSATION_HOURS": int(
+        os.environ.get("JORNADA_REOPEN_SOLVED_CONVERSATION_HOURS", "72")
+    ),
+    # WhatsApp's customer-service window: free text only this long after the customer's last
+    # message; after it, only approved message templates.
+    "WHATSAPP_WINDOW_HOURS": int(os.environ.get("JORNADA_WHATSAPP_WINDOW_HOURS", "24")),
+    # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
+    "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
 }
+
+# --- WhatsApp Cloud API --------------------------------------------------------------------------
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_API_BASE = os.environ.get("WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0")
+# Hosts Meta serves media from: our access token is sent to these (and to the API base) only.
+WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", "fbsbx.com,facebook.com,whatsapp.net")
+
+# --- SMS through a Twilio-compatible provider ----------------------------------------------------
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# The public address Twilio calls (https://help.example.com), when a proxy hides it from us: it
+# is part of what Twilio signs, and where delivery status callbacks are sent.
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -4,21 +4,25 @@ agents."""
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import unescape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .. import events, selectors
-from ..errors import AttachmentTooLarge, EmptyMessage, TicketClosed
+from ..errors import AttachmentTooLarge, EmptyMessage, TicketClosed, WhatsAppWindowClosed
 from ..inbound import InboundAttachment, NormalizedMessage
 from ..models import (
     AgentNotification,
     Attachment,
+    CannedResponse,
     Channel,
     Customer,
     Message,
@@ -28,6 +32,7 @@ from ..models import (
 from ..sanitize import sanitize_html
 from ._common import agent_profile, lock_ticket, record_event
 from .customers import customer_get_or_create_for_identity
+from .macros import macro_apply
 from .notifications import can_see, mentioned_agents, notify_agents
 from .tickets import apply_status, ticket_create
 
@@ -108,9 +113,12 @@ def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | N
         if tagged is not None and tagged.customer_id == customer.pk:
             return _follow_merges(tagged), f"subject tag [#{tagged.number}]"
     if incoming.channel in CONVERSATIONAL_CHANNELS:
+        hours = settings.JORNADA["REOPEN_SOLVED_CONVERSATION_HOURS"]
         open_ticket = (
             Ticket.objects.filter(customer=customer, channel=incoming.channel, merged_into=None)
             .exclude(status=S.CLOSED)
+            # Long after solving, "hi" is a new request, not a reason to reopen the old one.
+            .exclude(status=S.SOLVED, solved_at__lt=timezone.now() - timedelta(hours=hours))
             .order_by("-updated_at")
             .first()
         )
@@ -297,6 +305,26 @@ def _check_writable(ticket: Ticket) -> None:
         raise TicketClosed(number=ticket.number)
 
 
+def whatsapp_window_closes_at(*, customer_id: int) -> datetime | None:
+    """When WhatsApp's customer-service window with this customer closes (or closed): free text
+    may be sent until WHATSAPP_WINDOW_HOURS after their last WhatsApp message, on any ticket.
+    None: they never wrote on WhatsApp."""
+    last = Message.objects.filter(
+        author_customer_id=customer_id,
+        channel=Channel.WHATSAPP,
+        direction=Message.Direction.INBOUND,
+    ).aggregate(last=Max("created_at"))["last"]
+    if last is None:
+        return None
+    return last + timedelta(hours=settings.JORNADA["WHATSAPP_WINDOW_HOURS"])
+
+
+def _check_whatsapp_window(ticket: Ticket) -> None:
+    closes_at = whatsapp_window_closes_at(customer_id=ticket.customer_id)
+    if closes_at is None or closes_at <= timezone.now():
+        raise WhatsAppWindowClosed(hours=settings.JORNADA["WHATSAPP_WINDOW_HOURS"])
+
+
 @transaction.atomic
 def message_reply(
     *,
@@ -307,10 +335,16 @@ def message_reply(
     channel: str | None = None,
     attachments: Iterable[InboundAttachment] = (),
     then_status: str | None = None,
+    macro: CannedResponse | None = None,
+    metadata: dict | None = None,
 ) -> Message:
     """An agent's answer to the customer, queued for delivery through the ticket's channel
     (default: the channel of the customer's last message). `then_status` moves the ticket in the
-    same step, as "send and mark pending/solved" does."""
+    same step, as "send and mark pending/solved" does; `macro`, the canned response the answer
+    was written from, then applies its actions (all or nothing, with the reply). `metadata` is
+    kept on the message for its channel: `in_reply_to` (the provider id of the message answered)
+    or `whatsapp_template` (name, language, params), the only thing WhatsApp accepts once its
+    customer-service window has closed."""
     agent_profile(by)
     ticket = lock_ticket(ticket)
     _check_writable(ticket)
@@ -324,10 +358,14 @@ def message_reply(
         channel = last_inbound or ticket.channel
     if channel == Channel.WEB:
         channel = Channel.EMAIL  # people who wrote through the web form are answered by email
+    metadata = dict(metadata or {})
+    if channel == Channel.WHATSAPP and not metadata.get("whatsapp_template"):
+        _check_whatsapp_window(ticket)
     now = timezone.now()
     body_html = sanitize_html(body_html)
     attachments = list(attachments)
-    if not (body_text.strip() or strip_tags(body_html).strip() or attachments):
+    # unescape: an editor's empty line is <p>&nbsp;</p>, no text at all.
+    if not (body_text.strip() or unescape(strip_tags(body_html)).strip() or attachments):
         raise EmptyMessage()
     message = Message.objects.create(
         ticket=ticket,
@@ -339,6 +377,7 @@ def message_reply(
         body_text=body_text or strip_tags(body_html),
         body_html=body_html,
         delivery_status=Message.DeliveryStatus.QUEUED,
+        metadata=metadata,
         created_at=now,
     )
     _store_attachments(message, attachments, strict=True)
@@ -353,6 +392,8 @@ def message_reply(
     target_status = then_status or (S.OPEN if ticket.status == S.NEW else None)
     if target_status and target_status != ticket.status:
         apply_status(ticket, target_status, by=by)
+    if macro is not None:
+        macro_apply(ticket=ticket, canned=macro, by=by)
     events.publish(events.REPLY_QUEUED, ticket_id=ticket.pk, message_id=message.pk, channel=channel)
     return message
 
@@ -438,6 +479,31 @@ DELIVERY_RANK = {
     Message.DeliveryStatus.DELIVERED: 2,
     Message.DeliveryStatus.READ: 3,
 }
+
+
+@transaction.atomic
+def message_annotate(
+    *, message: Message, changes: dict, attachments: Iterable[InboundAttachment] = ()
+) -> Message:
+    """What a channel learns about a message after storing it: a reaction to it, an edit or a
+    deletion by its author, media fetched later. `changes` merge into the metadata (a dict into a
+    dict one level deep; None removes a key); attachments are stored as inbound ones are."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    metadata = message.metadata
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(metadata.get(key), dict):
+            value = {**metadata[key], **value}
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if v is not None}
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+    warnings = _store_attachments(message, attachments, strict=False)
+    if warnings:
+        metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
+    message.save(update_fields=["metadata"])
+    return message
 
 
 @transaction.atomic

@@ -1,0 +1,42 @@
+"""The agent's notifications: mentions and assignments, newest first."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import selectors, services
+from ..models import AgentNotification
+from ._common import agent_required
+
+
+@require_GET
+@login_required
+def notification_list(request):
+    agent_required(request)
+    return render(
+        request,
+        "tickets/notifications.html",
+        {"notifications": selectors.notifications_for(agent=request.user)},
+    )
+
+
+@require_POST
+@login_required
+def notification_open(request, pk: int):
+    """Mark it read and go to what it is about."""
+    agent_required(request)
+    notification = get_object_or_404(AgentNotification, pk=pk, recipient=request.user)
+    services.notifications_mark_read(recipient=request.user, ids=[notification.pk])
+    url = reverse("ticket-detail", args=[notification.ticket.number])
+    anchor = f"#message-{notification.message_id}" if notification.message_id else ""
+    return HttpResponseRedirect(url + anchor)
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    agent_required(request)
+    services.notifications_mark_read(recipient=request.user)
+    return HttpResponseRedirect(reverse("notifications"))
