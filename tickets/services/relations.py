@@ -45,6 +45,7 @@ def ticket_unlink(*, ticket: Ticket, other: Ticket, by: AbstractBaseUser) -> Non
         record_event(ticket, E.UNLINKED, by=by, before=other.number, other=other.number)
         record_event(other, E.UNLINKED, by=by, before=ticket.number, other=ticket.number)
         events.publish(events.TICKET_LINKED, ticket_id=ticket.pk, other_id=other.pk)
+        events.publish(events.TICKET_LINKED, ticket_id=other.pk, other_id=ticket.pk)
 
 
 @transaction.atomic
