@@ -9,7 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services, tasks
-from .models import InboundEvent, Mailbox
+from .models import InboundEvent, Mailbox, WhatsAppTemplate
 
 
 @admin.register(Mailbox)
@@ -62,6 +62,17 @@ class MailboxAdmin(admin.ModelAdmin):
         for mailbox in queryset:
             tasks.poll_mailbox.delay(mailbox.pk)
         self.message_user(request, gettext("Polling queued."), messages.SUCCESS)
+
+
+@admin.register(WhatsAppTemplate)
+class WhatsAppTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "language", "category", "parameter_count", "is_active", "updated_at"]
+    list_filter = ["is_active", "category", "language"]
+    search_fields = ["name", "body"]
+
+    @admin.display(description=_("parameters"))
+    def parameter_count(self, template):
+        return template.parameter_count
 
 
 @admin.register(InboundEvent)
@@ -128,7 +139,7 @@ class InboundEventAdmin(admin.ModelAdmin):
             bytes(event.raw),
             content_type="message/rfc822" if is_email else "application/octet-stream",
         )
-        extension = "eml" if is_email else "bin"
+        extension = {"email": "eml", "whatsapp": "json", "web": "json"}.get(event.channel, "bin")
         response["Content-Disposition"] = f'attachment; filename="inbound-{event.pk}.{extension}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -1,11 +1,18 @@
-"""The unified inbox's own data: every raw delivery as received, and the email mailboxes."""
+"""The unified inbox's own data: every raw delivery as received, the email mailboxes and the
+approved WhatsApp message templates."""
 
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Message
+
+TEMPLATE_PARAMETER = re.compile(r"\{\{\s*(\d{1,2})\s*\}\}")
 
 
 class Mailbox(models.Model):
@@ -159,3 +166,62 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.provider_id[:60]} ({self.status})"
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template approved by Meta for our WhatsApp Business account: the only thing
+    we may send once the 24-hour customer-service window is closed. The body is a copy of what
+    was approved, with {{1}}, {{2}}... where the agent fills in parameters; it is shown in the
+    ticket as what the customer received."""
+
+    class Category(models.TextChoices):
+        UTILITY = "utility", _("Utility")
+        MARKETING = "marketing", _("Marketing")
+        AUTHENTICATION = "authentication", _("Authentication")
+
+    name = models.CharField(
+        _("name at Meta"),
+        max_length=512,
+        validators=[
+            RegexValidator(r"^[a-z0-9_]+$", _("Lower-case letters, digits and underscores."))
+        ],
+    )
+    language = models.CharField(
+        _("language code"), max_length=16, default="pt_BR", help_text=_("As at Meta: pt_BR, en_US…")
+    )
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.UTILITY
+    )
+    body = models.TextField(_("body"), help_text=_("The approved text, with {{1}}, {{2}}…"))
+    is_active = models.BooleanField(_("offered to agents"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        verbose_name = _("WhatsApp template")
+        verbose_name_plural = _("WhatsApp templates")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="whatsapp_template_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def parameter_count(self) -> int:
+        return len({int(n) for n in TEMPLATE_PARAMETER.findall(self.body)})
+
+    @property
+    def parameter_numbers(self) -> list[int]:
+        return list(range(1, self.parameter_count + 1))
+
+    def clean(self) -> None:
+        numbers = sorted({int(n) for n in TEMPLATE_PARAMETER.findall(self.body)})
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValidationError(
+                {"body": _("Parameters must be numbered {{1}}, {{2}}… without gaps.")}
+            )
+
+    def render(self, params: list[str]) -> str:
+        return TEMPLATE_PARAMETER.sub(lambda m: params[int(m.group(1)) - 1], self.body)

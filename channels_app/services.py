@@ -5,6 +5,7 @@ produces no second Message, and an event left in `received` (worker crash, broke
 again by the sweeper.
 """
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,14 +16,17 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tickets import services as ticket_services
+from tickets.errors import TicketError
+from tickets.identities import PHONE_KINDS, phone_equivalents
 from tickets.inbound import NormalizedMessage
-from tickets.models import Message
+from tickets.models import CustomerIdentity, Message, Ticket
 
 from .adapters import get_adapter
-from .adapters.base import ChannelError, DeliveryUpdate, Ignored
-from .models import InboundEvent, Mailbox
+from .adapters.base import Annotation, ChannelError, DeliveryUpdate, Ignored
+from .models import InboundEvent, Mailbox, WhatsAppTemplate
 
 logger = logging.getLogger(__name__)
 S = InboundEvent.Status
@@ -97,17 +101,55 @@ class _Outcome:
     notes: list[str]
 
 
+def _receive(item: NormalizedMessage, outcome: _Outcome) -> None:
+    result = ticket_services.message_receive(incoming=item)
+    if not result.duplicate and (item.metadata.get("media") or {}).get("status") == "pending":
+        transaction.on_commit(lambda: schedule_media_fetch(result.message.pk))
+    outcome.status = S.PROCESSED
+    outcome.message = outcome.message or result.message
+    outcome.notes += result.warnings
+    outcome.notes += list(item.metadata.get("warnings", []))
+    if result.duplicate:
+        outcome.notes.append(f"duplicate of message {result.message.pk}")
+
+
+def _sent_by_customer(item: Annotation, message: Message) -> bool:
+    """A reaction, edit or deletion counts only from the customer of the message's ticket."""
+    if item.sender_kind in PHONE_KINDS:
+        kinds, values = PHONE_KINDS, phone_equivalents(item.sender_value)
+    else:
+        kinds, values = (item.sender_kind,), (item.sender_value,)
+    return CustomerIdentity.objects.filter(
+        customer_id=message.ticket.customer_id, kind__in=kinds, value__in=values
+    ).exists()
+
+
+def _annotate(item: Annotation, outcome: _Outcome) -> None:
+    target = (
+        Message.objects.select_related("ticket")
+        .filter(channel=item.channel, external_id=item.external_id)
+        .first()
+    )
+    if target is None and item.fallback is not None:
+        _receive(item.fallback, outcome)
+    elif target is None:
+        outcome.notes.append(f"{item.description} of unknown message {item.external_id}"[:300])
+    elif not _sent_by_customer(item, target):
+        outcome.notes.append(f"{item.description} of message {target.pk} by someone else")
+    else:
+        ticket_services.message_annotate(message=target, changes=item.changes)
+        outcome.status = S.PROCESSED
+        outcome.message = outcome.message or target
+        outcome.notes.append(f"{item.description} on message {target.pk}")
+
+
 def _apply(items: list) -> _Outcome:
     outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
     for item in items:
         if isinstance(item, NormalizedMessage):
-            result = ticket_services.message_receive(incoming=item)
-            outcome.status = S.PROCESSED
-            outcome.message = outcome.message or result.message
-            outcome.notes += result.warnings
-            outcome.notes += list(item.metadata.get("warnings", []))
-            if result.duplicate:
-                outcome.notes.append(f"duplicate of message {result.message.pk}")
+            _receive(item, outcome)
+        elif isinstance(item, Annotation):
+            _annotate(item, outcome)
         elif isinstance(item, DeliveryUpdate):
             ours = Message.objects.filter(
                 direction=Message.Direction.OUTBOUND, external_id__in=item.external_ids
@@ -177,6 +219,82 @@ def inbound_event_process(
     return event
 
 
+def schedule_media_fetch(message_id: int) -> None:
+    from .tasks import fetch_message_media
+
+    try:
+        fetch_message_media.delay(message_id)
+    except Exception:
+        logger.warning("Could not queue media of message %s; the sweeper will", message_id)
+
+
+MEDIA_MAX_ATTEMPTS = 8
+
+
+def message_media_fetch(*, message_id: int, last_try: bool = False) -> str | None:
+    """Download the files a message announced (WhatsApp media, MMS) and attach them. Returns
+    the media status ("stored", "failed") or None when there was nothing to do; raises RetryLater
+    on a temporary failure, until `last_try` (or MEDIA_MAX_ATTEMPTS) makes it "failed", said on
+    the message for the agent."""
+    message = Message.objects.filter(pk=message_id).first()
+    media = (message.metadata.get("media") or {}) if message else {}
+    if media.get("status") != "pending":
+        return None
+    attempts = int(media.get("attempts") or 0) + 1
+    try:
+        attachments = get_adapter(message.channel).fetch_media(message)
+    except ChannelError as exc:
+        failed = exc.permanent or last_try or attempts >= MEDIA_MAX_ATTEMPTS
+        changes = {"attempts": attempts, "error": str(exc)[:500]}
+        if failed:
+            changes["status"] = "failed"
+        ticket_services.message_annotate(message=message, changes={"media": changes})
+        if failed:
+            return "failed"
+        raise RetryLater(str(exc)) from exc
+    ticket_services.message_annotate(
+        message=message,
+        changes={"media": {"status": "stored", "attempts": attempts, "error": None}},
+        attachments=attachments,
+    )
+    return "stored"
+
+
+def media_requeue_pending(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Queue again the media downloads whose task was lost (recent messages only)."""
+    now = timezone.now()
+    pending = Message.objects.filter(
+        direction=Message.Direction.INBOUND,
+        created_at__lt=now - older_than,
+        created_at__gt=now - timedelta(days=2),
+        metadata__media__status="pending",
+    ).values_list("pk", "metadata__media__attempts")[:200]
+    count = 0
+    for message_id, attempts in pending:
+        if int(attempts or 0) < MEDIA_MAX_ATTEMPTS:
+            schedule_media_fetch(message_id)
+            count += 1
+    return count
+
+
+def inbound_statuses_replay(*, channel: str, external_id: str) -> int:
+    """Apply the delivery statuses that arrived before we knew our message's provider id (Meta
+    can report "sent" before its API call has answered us): they were set aside as statuses of
+    an unknown message. Returns how many were applied now."""
+    status_ids = getattr(get_adapter(channel), "status_provider_ids", None)
+    if status_ids is None or not external_id:
+        return 0
+    early = list(
+        InboundEvent.objects.filter(
+            channel=channel, provider_id__in=status_ids(external_id), status=S.IGNORED
+        ).values_list("pk", flat=True)
+    )
+    for event_id in early:
+        with contextlib.suppress(RetryLater):
+            inbound_event_process(event_id=event_id, force=True)
+    return len(early)
+
+
 def inbound_events_requeue_stuck(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """How many events were stuck; a drain is queued for them."""
     stuck = InboundEvent.objects.filter(
@@ -240,4 +358,46 @@ def ticket_acknowledge(*, message_id: int) -> Message | None:
         }
     return ticket_services.message_notify(
         ticket=ticket, subject=subject, body_text=body, channel="email", reason="acknowledgement"
+    )
+
+
+class TemplateParametersInvalid(TicketError):
+    code = "whatsapp_template_parameters"
+    default_message = _(
+        "The template “%(name)s” needs %(expected)s parameter(s), each a single line of text."
+    )
+
+
+class TemplateUnavailable(TicketError):
+    code = "whatsapp_template_unavailable"
+    default_message = _("This WhatsApp template is not offered any more.")
+
+
+def whatsapp_template_send(
+    *, ticket: Ticket, by, template: WhatsAppTemplate, params: list[str]
+) -> Message:
+    """Send an approved template to the ticket's customer on WhatsApp (the only message allowed
+    outside the 24-hour window): an agent's reply, delivered like any other, whose text is the
+    template filled in and whose metadata names the template for the Graph API."""
+    if not template.is_active:
+        raise TemplateUnavailable()
+    params = [str(value).strip() for value in params]
+    # Meta refuses parameters with line breaks or tabs, and empty ones.
+    if len(params) != template.parameter_count or any(
+        not value or "\n" in value or "\t" in value or len(value) > 1024 for value in params
+    ):
+        raise TemplateParametersInvalid(name=template.name, expected=template.parameter_count)
+    return ticket_services.message_reply(
+        ticket=ticket,
+        by=by,
+        body_text=template.render(params),
+        channel="whatsapp",
+        metadata={
+            "whatsapp_template": {
+                "id": template.pk,
+                "name": template.name,
+                "language": template.language,
+                "params": params,
+            }
+        },
     )

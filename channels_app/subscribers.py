@@ -8,7 +8,7 @@ from tickets import events
 from . import services, tasks
 
 logger = logging.getLogger(__name__)
-DELIVERABLE_CHANNELS = frozenset({"email"})
+DELIVERABLE_CHANNELS = frozenset({"email", "whatsapp", "sms"})
 
 
 @events.subscribe(events.REPLY_QUEUED)

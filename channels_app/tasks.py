@@ -98,9 +98,41 @@ def deliver_message(self, message_id: int) -> str | None:
             message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
         )
         cache.delete(f"{RETRYING}{message_id}")
+        try:
+            services.inbound_statuses_replay(channel=message.channel, external_id=provider_id)
+        except Exception:
+            logger.exception("Early delivery statuses of message %s not applied", message_id)
         return Message.DeliveryStatus.SENT
     finally:
         cache.delete(lock)
+
+
+@shared_task(
+    bind=True,
+    name="channels_app.fetch_message_media",
+    acks_late=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def fetch_message_media(self, message_id: int) -> str | None:
+    lock = f"fetch-media:{message_id}"
+    if not cache.add(lock, self.request.id or "eager", timeout=300):
+        return None  # another worker is downloading it right now
+    try:
+        return services.message_media_fetch(
+            message_id=message_id, last_try=self.request.retries >= self.max_retries
+        )
+    except services.RetryLater as exc:
+        countdown = min(RETRY_CAP_SECONDS, 30 * 2**self.request.retries)
+        raise self.retry(countdown=countdown, exc=exc) from exc
+    finally:
+        cache.delete(lock)
+
+
+@shared_task(name="channels_app.sweep_message_media", acks_late=True)
+def sweep_message_media() -> int:
+    """Queue again the media downloads whose task was lost."""
+    return services.media_requeue_pending()
 
 
 @shared_task(name="channels_app.sweep_outbound_messages", acks_late=True)

@@ -1,12 +1,19 @@
-"""Browser-facing views of the channels: the public contact form."""
+"""Browser-facing views of the channels: the public contact form, and sending a WhatsApp
+template from the ticket page."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
+from tickets import selectors as ticket_selectors
+from tickets.errors import TicketError
+
+from . import selectors, services
 from .adapters.webform.adapter import encode_submission
 from .forms import ContactForm, new_form_token
 
@@ -72,3 +79,28 @@ def _contact(request, *, embed: bool):
         )
     # A bot gets the same thanks as a person, so it learns nothing.
     return render(request, template, {"sent": True})
+
+
+@require_POST
+@login_required
+def whatsapp_template_send(request, number: int):
+    """An agent sends an approved template to the ticket's customer (the way to write once the
+    24-hour window has closed); back to the ticket page with what happened."""
+    if not ticket_selectors.is_agent(request.user):
+        raise PermissionDenied
+    ticket = ticket_selectors.ticket_get_for_agent(agent=request.user, number=number)
+    template_id = request.POST.get("template", "")
+    template = get_object_or_404(
+        selectors.whatsapp_templates(), pk=int(template_id) if template_id.isdigit() else 0
+    )
+    try:
+        services.whatsapp_template_send(
+            ticket=ticket, by=request.user, template=template, params=request.POST.getlist("params")
+        )
+    except TicketError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Template “%(name)s” queued for WhatsApp.") % {"name": template.name}
+        )
+    return redirect("ticket-detail", number=ticket.number)

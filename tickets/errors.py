@@ -66,6 +66,15 @@ class AttachmentTooLarge(TicketError):
     default_message = _("“%(filename)s” is %(size)s bytes; the limit is %(limit)s bytes.")
 
 
+class WhatsAppWindowClosed(TicketError):
+    code = "whatsapp_window_closed"
+    default_message = _(
+        "WhatsApp allows free text only within %(hours)s hours of the customer's last message, "
+        "and that window is closed. Send an approved message template instead: when the "
+        "customer answers, the window opens again."
+    )
+
+
 class InvalidCustomerMerge(TicketError):
     code = "invalid_customer_merge"
     default_message = _("These customers cannot be merged: %(why)s")

@@ -27,6 +27,20 @@ def normalize_phone(value: str, *, region: str = DEFAULT_PHONE_REGION) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_equivalents(value: str) -> tuple[str, ...]:
+    """The E.164 forms of one phone: itself and, for a Brazilian mobile, the same number with or
+    without the ninth digit. WhatsApp ids of accounts older than the ninth digit still lack it
+    (`+551187654321` is `+5511987654321`); mobiles are the numbers starting 6-9 after it."""
+    if not value.startswith("+55"):
+        return (value,)
+    national = value[3:]
+    if len(national) == 10 and national[2] in "6789":
+        return (value, f"+55{national[:2]}9{national[2:]}")
+    if len(national) == 11 and national[2] == "9" and national[3] in "6789":
+        return (value, f"+55{national[:2]}{national[3:]}")
+    return (value,)
+
+
 def normalize_identity_value(kind: str, value: str) -> str:
     value = (value or "").strip()
     if not value:

@@ -9,9 +9,16 @@ from .base import ChannelAdapter, ChannelError
 def _adapters() -> dict[str, ChannelAdapter]:
     # Imported on first use: the adapters import models, this package is imported by them.
     from .email.adapter import EmailAdapter
+    from .sms.adapter import SmsAdapter
     from .webform.adapter import WebFormAdapter
+    from .whatsapp.adapter import WhatsAppAdapter
 
-    return {"email": EmailAdapter(), "web": WebFormAdapter()}
+    return {
+        "email": EmailAdapter(),
+        "web": WebFormAdapter(),
+        "whatsapp": WhatsAppAdapter(),
+        "sms": SmsAdapter(),
+    }
 
 
 def get_adapter(channel: str) -> ChannelAdapter:

@@ -36,6 +36,12 @@ class ChannelAdapter(Protocol):
     def send(self, message: Message) -> str:
         """Deliver an outbound Message; return the provider's id for it."""
 
+    # Optional:
+    # fetch_media(message) -> list[InboundAttachment]: files announced in message.metadata["media"]
+    #   (WhatsApp, MMS), fetched after the message is stored; ChannelError as for send().
+    # status_provider_ids(external_id) -> list[str]: the InboundEvent provider ids its delivery
+    #   statuses would have, to replay those that arrived before we knew the message's id.
+
 
 @dataclass(frozen=True)
 class DeliveryUpdate:
@@ -53,4 +59,19 @@ class Ignored:
     reason: str
 
 
-ParsedItem = NormalizedMessage | DeliveryUpdate | Ignored
+@dataclass(frozen=True)
+class Annotation:
+    """News about a message we already have: a reaction to it, an edit or a deletion by its
+    author. `changes` merge into that message's metadata when the sender is the ticket's
+    customer; `fallback` is stored instead when we never got the message (an edit of it)."""
+
+    channel: str
+    external_id: str
+    sender_kind: str
+    sender_value: str
+    changes: dict
+    description: str
+    fallback: NormalizedMessage | None = None
+
+
+ParsedItem = NormalizedMessage | DeliveryUpdate | Ignored | Annotation

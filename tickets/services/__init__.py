@@ -14,11 +14,13 @@ from .macros import (
 )
 from .messages import (
     ReceiveResult,
+    message_annotate,
     message_notify,
     message_receive,
     message_reply,
     message_update_delivery,
     note_add,
+    whatsapp_window_closes_at,
 )
 from .notifications import notifications_mark_read
 from .relations import message_split, ticket_link, ticket_unlink
@@ -46,6 +48,7 @@ __all__ = [
     "customer_get_or_create_for_identity",
     "customer_merge",
     "macro_apply",
+    "message_annotate",
     "message_notify",
     "message_receive",
     "message_reply",
@@ -66,4 +69,5 @@ __all__ = [
     "ticket_tag",
     "ticket_unlink",
     "tickets_close_stale_solved",
+    "whatsapp_window_closes_at",
 ]

@@ -1,11 +1,13 @@
 """Services on customers: finding one person across channels, and merging duplicates."""
 
+import contextlib
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from .. import events
 from ..errors import InvalidCustomerMerge
-from ..identities import normalize_identity_value
+from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
 from ._common import agent_profile
 
@@ -20,6 +22,16 @@ def _organization_for_email(value: str) -> Organization | None:
     return Organization.objects.filter(domain__iexact=domain).first()
 
 
+def _known_identity(kind: str, value: str) -> CustomerIdentity | None:
+    """The identity of this kind and value; for a phone, also the same number as another phone
+    kind (SMS, WhatsApp and calls reach one person) or in its other Brazilian form."""
+    identities = CustomerIdentity.objects.select_related("customer")
+    if kind not in PHONE_KINDS:
+        return identities.filter(kind=kind, value=value).first()
+    found = identities.filter(kind__in=PHONE_KINDS, value__in=phone_equivalents(value))
+    return min(found, key=lambda i: (i.kind != kind, i.value != value, i.pk), default=None)
+
+
 @transaction.atomic
 def customer_get_or_create_for_identity(
     *, kind: str, value: str, name: str = "", language: str | None = None
@@ -27,11 +39,13 @@ def customer_get_or_create_for_identity(
     """The customer behind an identity (following merges), creating both when new.
     Raises InvalidIdentity for values that cannot be normalized."""
     value = normalize_identity_value(kind, value)
-    identity = (
-        CustomerIdentity.objects.select_related("customer").filter(kind=kind, value=value).first()
-    )
+    identity = _known_identity(kind, value)
     if identity is not None:
         customer = identity.customer
+        if (identity.kind, identity.value) != (kind, value):
+            # The same phone under another kind or form: remember this one too.
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                CustomerIdentity.objects.create(customer=customer, kind=kind, value=value)
         if not customer.name and name:
             customer.name = name[:200]
             customer.save(update_fields=["name", "updated_at"])

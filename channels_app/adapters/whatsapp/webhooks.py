@@ -1,0 +1,89 @@
+"""/channels/whatsapp/webhook/: Meta's subscription handshake (GET) and its events (POST).
+
+A POST is checked (size, X-Hub-Signature-256) before anything is read from it, then each message
+and status is stored as its own InboundEvent in one transaction and Meta gets its 200 at once:
+processing happens after commit. Meta retries anything but a 200 for days; a retried delivery
+finds its events already stored and changes nothing."""
+
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels_app import services
+
+from .adapter import SIGNATURE_HEADER, signature_valid
+from .parse import CHANNEL, split_webhook
+
+CHALLENGE_MAX = 200
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _subscription_handshake(request)
+    return _receive(request)
+
+
+def _subscription_handshake(request: HttpRequest) -> HttpResponse:
+    """Meta asks GET ?hub.mode=subscribe&hub.verify_token=...&hub.challenge=... and expects the
+    challenge back as text when the token is ours."""
+    token = settings.WHATSAPP_VERIFY_TOKEN
+    given = request.GET.get("hub.verify_token", "")
+    challenge = request.GET.get("hub.challenge", "")
+    if (
+        not token
+        or request.GET.get("hub.mode") != "subscribe"
+        or not hmac.compare_digest(given.encode(), token.encode())
+        or not challenge.isprintable()
+        or len(challenge) > CHALLENGE_MAX
+    ):
+        return HttpResponse(status=403)
+    return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
+
+
+def _receive(request: HttpRequest) -> HttpResponse:
+    if not settings.WHATSAPP_APP_SECRET:
+        return HttpResponse(status=404)  # the channel is not configured: nobody should call
+    limit = settings.JORNADA["WEBHOOK_MAX_BYTES"]
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return HttpResponse(status=400)
+    if declared > limit:
+        return HttpResponse(status=413)
+    body = request.body
+    if len(body) > limit:
+        return HttpResponse(status=413)
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        return HttpResponse(status=401)
+    if not signature_valid(body, signature, settings.WHATSAPP_APP_SECRET):
+        return HttpResponse(status=403)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return HttpResponse(status=400)
+    if not isinstance(payload, dict):
+        return HttpResponse(status=400)
+    headers = {
+        SIGNATURE_HEADER: signature,
+        "User-Agent": request.headers.get("User-Agent", "")[:300],
+        "Body-SHA256": hashlib.sha256(body).hexdigest(),
+    }
+    with transaction.atomic():
+        for provider_id, raw in split_webhook(payload, body):
+            services.inbound_event_store(
+                channel=CHANNEL,
+                source="whatsapp:cloud-api",
+                provider_id=provider_id,
+                raw=raw,
+                headers=headers,
+            )
+    return HttpResponse(status=200)
