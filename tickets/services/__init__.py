@@ -4,6 +4,7 @@ One function per business verb, named <entity>_<verb>, keyword-only arguments, o
 an audit row (TicketEvent) in that transaction and a domain event after it commits.
 """
 
+from .bulk import tickets_bulk_apply
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
 from .macros import (
     canned_response_create,
@@ -37,6 +38,7 @@ from .tickets import (
     ticket_tag,
     tickets_close_stale_solved,
 )
+from .views import saved_view_create, saved_view_delete, saved_view_rename
 
 __all__ = [
     "ReceiveResult",
@@ -56,6 +58,9 @@ __all__ = [
     "message_update_delivery",
     "note_add",
     "notifications_mark_read",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "team_for_tier",
     "ticket_assign",
     "ticket_change_priority",
@@ -68,6 +73,7 @@ __all__ = [
     "ticket_merge",
     "ticket_tag",
     "ticket_unlink",
+    "tickets_bulk_apply",
     "tickets_close_stale_solved",
     "whatsapp_window_closes_at",
 ]

@@ -1,7 +1,7 @@
 """Browser views of the tickets app (the agent workspace), one module per page."""
 
 from .attachments import attachment_download
-from .inbox import inbox
+from .inbox import inbox, inbox_bulk, saved_view_create, saved_view_delete, saved_view_rename
 from .macros import (
     canned_create,
     canned_delete,
@@ -20,6 +20,10 @@ __all__ = [
     "canned_list",
     "canned_picker",
     "inbox",
+    "inbox_bulk",
     "kb_picker",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "ticket_detail",
 ]
