@@ -1,3 +1,9 @@
 """Websocket routes of every app (agent workspace push, live chat) are gathered here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from tickets.consumers import AgentConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/agent/", AgentConsumer.as_asgi()),
+]
