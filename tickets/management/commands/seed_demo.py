@@ -85,6 +85,7 @@ from tickets.management.commands._seed_demo_content import (
     Scenario,
     Topic,
 )
+from tickets.management.commands._seed_workspace import seed_workspace
 from tickets.models import (
     AgentProfile,
     Channel,
@@ -1243,6 +1244,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = seeder.setup_staff()
             created["organizations"] = seeder.setup_organizations()
+            created["workspace"] = seed_workspace()
         self.say(
             _("Staff, teams and organizations: %(users)s users, %(teams)s teams and "
               "%(orgs)s organizations created (existing ones kept).")
