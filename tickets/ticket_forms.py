@@ -59,8 +59,15 @@ class NoteForm(forms.Form):
         label=_("Internal note"),
         widget=forms.Textarea,
         help_text=_("Only agents see notes. Type @username to notify a colleague."),
+        required=False,
     )
     attachments = MultipleFileField(label=_("Attachments"))
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("attachments"):
+            raise ValidationError(_("Write something first: the message is empty."))
+        return data
 
 
 class AssignForm(forms.Form):

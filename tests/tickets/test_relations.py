@@ -4,6 +4,7 @@ into a ticket of its own."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.tickets.factories import (
@@ -454,3 +455,25 @@ def test_email_whose_references_name_both_messages_threads_onto_the_new_ticket(t
     )
 
     assert follow_up.ticket == new
+
+
+def test_splitting_the_latest_customer_message_moves_the_waiting_time_back(teams, n1_agent):
+    first = services.message_receive(
+        incoming=make_inbound(external_id="<a@split.example>", body_text="Primeiro pedido")
+    )
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        second = services.message_receive(
+            incoming=make_inbound(
+                external_id="<b@split.example>",
+                reply_to_ids=("<a@split.example>",),
+                body_text="Outro assunto",
+            )
+        )
+    ticket = first.ticket
+    ticket.refresh_from_db()
+    assert abs(ticket.last_customer_message_at - second.message.created_at) < timedelta(seconds=1)
+
+    services.message_split(message=second.message, by=n1_agent)
+
+    ticket.refresh_from_db()
+    assert ticket.last_customer_message_at == first.message.created_at

@@ -44,6 +44,12 @@ SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
 CONVERSATIONAL_CHANNELS = frozenset({Channel.WHATSAPP, Channel.SMS, Channel.CHAT})
 
 
+def html_to_text(html: str) -> str:
+    """The readable text of an HTML body, entities decoded (an editor's empty line is
+    <p>&nbsp;</p>: no text at all)."""
+    return unescape(strip_tags(html)).strip() if html else ""
+
+
 @dataclass
 class ReceiveResult:
     message: Message
@@ -170,7 +176,7 @@ def _store_inbound(
         kind=kind,
         channel=incoming.channel,
         subject=(incoming.subject or "")[:255],
-        body_text=incoming.body_text or (strip_tags(body_html).strip() if body_html else ""),
+        body_text=incoming.body_text or html_to_text(body_html),
         body_html=body_html,
         external_id=incoming.external_id[:255],
         is_auto_reply=incoming.is_auto_reply,
@@ -364,8 +370,7 @@ def message_reply(
     now = timezone.now()
     body_html = sanitize_html(body_html)
     attachments = list(attachments)
-    # unescape: an editor's empty line is <p>&nbsp;</p>, no text at all.
-    if not (body_text.strip() or unescape(strip_tags(body_html)).strip() or attachments):
+    if not (body_text.strip() or html_to_text(body_html) or attachments):
         raise EmptyMessage()
     message = Message.objects.create(
         ticket=ticket,
@@ -374,7 +379,7 @@ def message_reply(
         channel=channel,
         author_user=by,
         subject=ticket.subject,
-        body_text=body_text or strip_tags(body_html),
+        body_text=body_text or html_to_text(body_html),
         body_html=body_html,
         delivery_status=Message.DeliveryStatus.QUEUED,
         metadata=metadata,
@@ -411,7 +416,8 @@ def note_add(
     `metadata["unreachable_mentions"]` so that the author can bring them in another way."""
     agent_profile(by)
     ticket = lock_ticket(ticket)
-    if not body_text.strip():
+    attachments = list(attachments)
+    if not body_text.strip() and not attachments:
         raise EmptyMessage()
     mentioned = [agent for agent in mentioned_agents(body_text) if agent.pk != by.pk]
     reachable = [agent for agent in mentioned if can_see(agent, ticket)]

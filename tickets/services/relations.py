@@ -71,6 +71,14 @@ def message_split(*, message: Message, by: AbstractBaseUser, subject: str = "") 
     )
     message.ticket = new
     message.save(update_fields=["ticket"])
+    source.last_customer_message_at = (
+        source.messages.filter(direction=Message.Direction.INBOUND, kind=Message.Kind.MESSAGE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    source.updated_at = timezone.now()
+    source.save(update_fields=["last_customer_message_at", "updated_at"])
     new.last_customer_message_at = message.created_at
     new.updated_at = timezone.now()
     new.save(update_fields=["last_customer_message_at", "updated_at"])
