@@ -56,8 +56,8 @@ def _full_text(articles: QuerySet[Article], words: list[str], config: str) -> Qu
         " & ".join(f"{word}:*" for word in words), search_type="raw", config=config
     )
     return (
-        articles.annotate(rank=SearchRank(vector, search))
-        .filter(rank__gt=0)
+        articles.annotate(document=vector, rank=SearchRank(vector, search))
+        .filter(document=search)
         .order_by("-rank", "-updated_at", "-id")
     )
 

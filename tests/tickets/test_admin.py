@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tests.tickets.factories import (
     AgentFactory,
+    CannedResponseFactory,
     CustomerFactory,
     CustomerIdentityFactory,
     OrganizationFactory,
@@ -22,6 +23,7 @@ from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import (
     AgentProfile,
     Attachment,
+    CannedResponse,
     Customer,
     CustomerIdentity,
     Message,
@@ -101,6 +103,7 @@ def populated(teams, n1_agent, admin_agent):
         "message": result.message,
         "attachment": Attachment.objects.get(),
         "event": ticket.events.first(),
+        "canned": CannedResponseFactory(add_tags="boleto", set_status="pending"),
     }
 
 
@@ -149,6 +152,7 @@ MODELS = {
     "message": Message,
     "attachment": Attachment,
     "event": TicketEvent,
+    "canned": CannedResponse,
 }
 READ_ONLY = {"message", "attachment", "event"}
 
