@@ -31,7 +31,7 @@ trap stop INT TERM EXIT
 $VENV/uvicorn helpdesk.asgi:application --host "$HOST" --port "$PORT" --log-level warning &
 pids+=($!)
 $VENV/celery -A helpdesk worker --loglevel INFO --concurrency 2 --hostname "jornada@%h" \
-  --queues default,inbound,outbound >var/log/worker.log 2>&1 &
+  --queues default,inbound,outbound,sla >var/log/worker.log 2>&1 &
 pids+=($!)
 $VENV/celery -A helpdesk beat --loglevel INFO --pidfile= >var/log/beat.log 2>&1 &
 pids+=($!)

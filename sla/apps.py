@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("SLA")
+
+    def ready(self) -> None:
+        from . import subscribers  # noqa: F401  (registers the domain-event subscribers)

@@ -25,6 +25,7 @@ from .messages import (
 )
 from .notifications import notifications_mark_read
 from .relations import message_split, ticket_link, ticket_unlink
+from .sla import ticket_record_sla_event, ticket_set_sla_due
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -71,6 +72,8 @@ __all__ = [
     "ticket_escalate",
     "ticket_link",
     "ticket_merge",
+    "ticket_record_sla_event",
+    "ticket_set_sla_due",
     "ticket_tag",
     "ticket_unlink",
     "tickets_bulk_apply",

@@ -1,0 +1,314 @@
+"""Every change to SLA clocks: recompute them from a ticket's trail, record warnings and breaches
+exactly once, escalate on breach when the policy says so."""
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+
+from tickets import services as ticket_services
+from tickets.errors import InvalidEscalation, NoTeamForTier, TicketClosed
+from tickets.models import Ticket, TicketEvent
+
+from . import selectors
+from .clocks import RELEVANT_EVENTS, ClockState, Step, derive_clocks
+from .models import SLAPolicy, Target, TicketSLA
+
+logger = logging.getLogger(__name__)
+E = TicketEvent.Kind
+CLOCK_FIELDS = ["policy", "target_minutes", "started_at", "due_at", "warn_at", "paused_at",
+                "paused_seconds", "stopped_at", "warned_at", "breached_at"]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Recomputing clocks
+# --------------------------------------------------------------------------------------------
+def _steps_by_ticket(ticket_ids: Sequence[int]) -> dict[int, list[Step]]:
+    rows = (
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind__in=RELEVANT_EVENTS)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "kind", "after", "data__auto_reply", "created_at")
+    )
+    steps = defaultdict(list)
+    for ticket_id, kind, after, auto_reply, at in rows:
+        status = after if isinstance(after, str) else None
+        steps[ticket_id].append(Step(at=at, kind=kind, status=status, auto_reply=bool(auto_reply)))
+    return steps
+
+
+def _desired(ticket: Ticket, policy: SLAPolicy | None, steps: list[Step]) -> dict[str, ClockState]:
+    if policy is None:
+        return {}
+    targets = {t: m for t in Target.values if (m := policy.target_minutes(t))}
+    return derive_clocks(
+        created_at=ticket.created_at,
+        steps=steps,
+        first_response_at=ticket.first_response_at,
+        targets=targets,
+        warn_leads={target: policy.warn_lead(minutes) for target, minutes in targets.items()},
+        hours=policy.calendar.hours,
+    )
+
+
+def _apply(clock: TicketSLA, policy: SLAPolicy, state: ClockState) -> bool:
+    """Copy the computed state onto the row; a new start is a new cycle with no warning or
+    breach yet. A clock that stopped stays as it was judged (a later priority change does not
+    rewrite history). Returns whether anything changed."""
+    if (
+        clock.pk is not None
+        and clock.stopped_at is not None
+        and (clock.started_at, clock.stopped_at) == (state.started_at, state.stopped_at)
+    ):
+        return False
+    values = {
+        "target_minutes": policy.target_minutes(clock.target),
+        "started_at": state.started_at,
+        "due_at": state.due_at,
+        "warn_at": state.warn_at,
+        "paused_at": state.paused_at,
+        "paused_seconds": int(state.paused.total_seconds()),
+        "stopped_at": state.stopped_at,
+    }
+    if clock.pk is not None and clock.started_at != state.started_at:
+        values.update(warned_at=None, breached_at=None)
+    changed = clock.policy_id != policy.pk
+    clock.policy = policy
+    for name, value in values.items():
+        if getattr(clock, name) != value:
+            setattr(clock, name, value)
+            changed = True
+    return changed
+
+
+@dataclass
+class SyncResult:
+    tickets: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    late_breaches: int = 0
+
+
+@transaction.atomic
+def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) -> SyncResult:
+    """Bring the clocks of these tickets in line with their trail and current policy, store each
+    ticket's earliest running due time, and record the breach of any clock that stopped after
+    its due time before the timer saw it (no escalation: it is over). Idempotent."""
+    now = now or timezone.now()
+    result = SyncResult()
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .only(
+            "created_at", "status", "priority", "channel", "tier", "first_response_at",
+            "sla_due_at", "customer__segment",
+        )
+        .filter(pk__in=ticket_ids)
+        .order_by("pk")
+    )  # fmt: skip
+    if not tickets:
+        return result
+    ids = [ticket.pk for ticket in tickets]
+    policies = selectors.policies_active()
+    steps = _steps_by_ticket(ids)
+    existing = defaultdict(dict)
+    clocks = TicketSLA.objects.select_for_update(of=("self",)).select_related("policy")
+    for clock in clocks.filter(ticket_id__in=ids):
+        existing[clock.ticket_id][clock.target] = clock
+
+    to_create, to_update, to_delete, clocks_by_ticket = [], [], [], {}
+    for ticket in tickets:
+        policy = selectors.policy_for_ticket(
+            ticket=ticket, segment=ticket.customer.segment, policies=policies
+        )
+        desired = _desired(ticket, policy, steps.get(ticket.pk, []))
+        have = existing[ticket.pk]
+        to_delete += [clock.pk for target, clock in have.items() if target not in desired]
+        kept = []
+        for target, state in desired.items():
+            clock = have.get(target) or TicketSLA(ticket_id=ticket.pk, target=target, synced_at=now)
+            if _apply(clock, policy, state):
+                (to_update if clock.pk else to_create).append(clock)
+            kept.append(clock)
+        clocks_by_ticket[ticket.pk] = kept
+
+    if to_delete:
+        result.deleted = TicketSLA.objects.filter(pk__in=to_delete).delete()[0]
+    if to_create:
+        TicketSLA.objects.bulk_create(to_create)
+    if to_update:
+        TicketSLA.objects.bulk_update(to_update, CLOCK_FIELDS, batch_size=500)
+    TicketSLA.objects.filter(ticket_id__in=ids).update(synced_at=now)
+    result.tickets, result.created, result.updated = len(ids), len(to_create), len(to_update)
+
+    for ticket in tickets:
+        clocks = clocks_by_ticket[ticket.pk]
+        running = [c.due_at for c in clocks if c.stopped_at is None and c.due_at is not None]
+        due = min(running, default=None)
+        if due != ticket.sla_due_at:
+            ticket_services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=due)
+        for clock in clocks:
+            if _stopped_late(clock) and _record_breach(clock, stopped=True):
+                result.late_breaches += 1
+    return result
+
+
+def _stopped_late(clock: TicketSLA) -> bool:
+    return (
+        clock.breached_at is None
+        and clock.stopped_at is not None
+        and clock.due_at is not None
+        and clock.stopped_at > clock.due_at
+    )
+
+
+def ticket_sla_sync(*, ticket_id: int) -> SyncResult:
+    return tickets_sla_sync(ticket_ids=[ticket_id])
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings and breaches
+# --------------------------------------------------------------------------------------------
+def _record_breach(clock: TicketSLA, *, stopped: bool) -> bool:
+    """Mark the breach with a conditional update, so that of two workers (or a worker and a
+    recomputation) exactly one records it; then the audit entry, at the due time."""
+    candidates = TicketSLA.objects.filter(pk=clock.pk, breached_at=None, due_at=clock.due_at)
+    if stopped:
+        candidates = candidates.filter(stopped_at__gt=F("due_at"))
+    else:
+        candidates = candidates.filter(stopped_at=None, due_at__lte=timezone.now())
+    if not candidates.update(breached_at=F("due_at")):
+        return False
+    clock.breached_at = clock.due_at
+    ticket_services.ticket_record_sla_event(
+        ticket_id=clock.ticket_id,
+        kind=E.SLA_BREACHED,
+        target=clock.target,
+        due_at=clock.due_at,
+        at=clock.due_at,
+        policy=clock.policy.name,
+    )
+    return True
+
+
+@transaction.atomic
+def clock_record_breach(*, clock_id: int, escalate: bool = True) -> bool:
+    """Record that a running clock missed its due time, once, and escalate the ticket one tier
+    when its policy asks for it. Returns whether this call recorded it."""
+    clock = TicketSLA.objects.select_related("policy").filter(pk=clock_id).first()
+    if clock is None:
+        return False
+    # The ticket first, then the clock: the same lock order as a recomputation.
+    ticket = Ticket.objects.select_for_update().filter(pk=clock.ticket_id).first()
+    clock.refresh_from_db(fields=["due_at", "stopped_at", "breached_at"])
+    if ticket is None or clock.due_at is None or not _record_breach(clock, stopped=False):
+        return False
+    if escalate and clock.policy.escalate_on_breach:
+        _escalate(ticket, clock)
+    return True
+
+
+def breach_reason(clock: TicketSLA) -> str:
+    due = formats.date_format(timezone.localtime(clock.due_at), "SHORT_DATETIME_FORMAT")
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("SLA breached: %(target)s was due %(due)s (policy %(policy)s)") % {
+            "target": Target(clock.target).label,
+            "due": due,
+            "policy": clock.policy.name,
+        }
+
+
+def _escalate(ticket: Ticket, clock: TicketSLA) -> None:
+    try:
+        with transaction.atomic():
+            ticket_services.ticket_escalate(ticket=ticket, reason=breach_reason(clock), by=None)
+    except InvalidEscalation:
+        pass  # already at the top tier
+    except (NoTeamForTier, TicketClosed):
+        logger.warning("SLA breach of ticket %s: could not escalate", ticket.pk, exc_info=True)
+
+
+@transaction.atomic
+def clock_record_warning(*, clock_id: int, now: datetime | None = None) -> bool:
+    """Record, once, that a running clock reached its warning time."""
+    now = now or timezone.now()
+    updated = TicketSLA.objects.filter(
+        pk=clock_id,
+        stopped_at=None,
+        warned_at=None,
+        breached_at=None,
+        warn_at__lte=now,
+        due_at__gt=now,
+    ).update(warned_at=now)
+    if not updated:
+        return False
+    clock = TicketSLA.objects.select_related("policy").get(pk=clock_id)
+    ticket_services.ticket_record_sla_event(
+        ticket_id=clock.ticket_id,
+        kind=E.SLA_WARNING,
+        target=clock.target,
+        due_at=clock.due_at,
+        at=now,
+        policy=clock.policy.name,
+    )
+    return True
+
+
+@dataclass
+class SweepResult:
+    breached: int = 0
+    warned: int = 0
+    looked_at: int = 0
+
+
+def sla_sweep(*, now: datetime | None = None, limit: int = 200) -> SweepResult:
+    """One batch of the timer: breaches first (most overdue first), then warnings. Each clock is
+    recorded in its own transaction; running it twice, or in two workers, records nothing twice."""
+    now = now or timezone.now()
+    result = SweepResult()
+    for clock_id in selectors.clock_ids_to_breach(now=now, limit=limit):
+        result.looked_at += 1
+        result.breached += clock_record_breach(clock_id=clock_id)
+    for clock_id in selectors.clock_ids_to_warn(now=now, limit=limit):
+        result.looked_at += 1
+        result.warned += clock_record_warning(clock_id=clock_id, now=now)
+    return result
+
+
+def sla_record_overdue_silently(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:
+    """For a backfill: clocks found already overdue get their breach recorded, without the
+    escalation a live breach brings (history is not news)."""
+    now = now or timezone.now()
+    overdue = TicketSLA.objects.filter(
+        ticket_id__in=ticket_ids, stopped_at=None, breached_at=None, due_at__lte=now
+    ).values_list("pk", flat=True)
+    return sum(clock_record_breach(clock_id=pk, escalate=False) for pk in list(overdue))
+
+
+# --------------------------------------------------------------------------------------------
+# Catching up
+# --------------------------------------------------------------------------------------------
+def sla_resync_recent(*, since: datetime, batch: int = 200, most: int = 5000) -> int:
+    """Recompute the tickets changed since `since` whose clocks missed the change (a domain event
+    lost between commit and delivery, a subscriber that failed). Returns how many."""
+    ids = selectors.ticket_ids_to_resync(since=since, limit=most)
+    for start in range(0, len(ids), batch):
+        tickets_sla_sync(ticket_ids=ids[start : start + batch])
+    return len(ids)
+
+
+def sla_recompute_open(*, batch: int = 200, after_id: int = 0) -> int:
+    """Recompute every open ticket, in keyset batches (after a policy or calendar change)."""
+    done = 0
+    while ids := selectors.open_ticket_ids(after_id=after_id, limit=batch):
+        tickets_sla_sync(ticket_ids=ids)
+        done += len(ids)
+        after_id = ids[-1]
+    return done

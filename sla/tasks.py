@@ -1,0 +1,44 @@
+"""Celery tasks of the SLA engine: the timer that records warnings and breaches, and the catch-up
+sweeps. All safe to run twice or in parallel (every record is a conditional update); all routed
+to the "sla" queue so that a burst elsewhere never delays a breach."""
+
+import time
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+RESYNC_WINDOW = timedelta(minutes=15)
+
+
+@shared_task(name="sla.sweep_clocks", acks_late=True, ignore_result=True)
+def sweep_clocks(batch: int = 200, seconds: float = 25.0) -> dict[str, int]:
+    """Record the warnings and breaches that are due, in batches, until none is left or the time
+    is up (beat runs it again every 30 seconds, so a backlog after downtime drains over a few
+    runs, most overdue first)."""
+    deadline = time.monotonic() + seconds
+    totals = {"breached": 0, "warned": 0}
+    while True:
+        result = services.sla_sweep(now=timezone.now(), limit=batch)
+        totals["breached"] += result.breached
+        totals["warned"] += result.warned
+        # A full batch of clocks another worker recorded first would loop forever; stop then.
+        if result.looked_at < batch or not (result.breached or result.warned):
+            break
+        if time.monotonic() > deadline:
+            break
+    return totals
+
+
+@shared_task(name="sla.resync_recent_tickets", acks_late=True, ignore_result=True)
+def resync_recent_tickets() -> int:
+    """Recompute the clocks of recently changed tickets whose domain event never arrived."""
+    return services.sla_resync_recent(since=timezone.now() - RESYNC_WINDOW)
+
+
+@shared_task(name="sla.recompute_open_tickets", acks_late=True, ignore_result=True)
+def recompute_open_tickets() -> int:
+    """After a policy or calendar change: every open ticket's clocks follow the new rules."""
+    return services.sla_recompute_open()
