@@ -79,7 +79,9 @@ class FakeServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -145,11 +147,15 @@ class FakeGraph(FakeServer):
         path = urlsplit(request.path).path
         if match := re.fullmatch(rf"/{GRAPH_VERSION}/(\w+)/messages", path):
             data = request.json()
-            return 200, {
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": data["to"], "wa_id": data["to"]}],
-                "messages": [{"id": f"wamid.FAKE{next(self.ids):04d}"}],
-            }, {}
+            return (
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "contacts": [{"input": data["to"], "wa_id": data["to"]}],
+                    "messages": [{"id": f"wamid.FAKE{next(self.ids):04d}"}],
+                },
+                {},
+            )
         if re.fullmatch(rf"/{GRAPH_VERSION}/(\w+)/media", path) and request.method == "POST":
             return 200, {"id": f"upload{next(self.ids)}"}, {}
         if match := re.fullmatch(rf"/{GRAPH_VERSION}/(\w+)", path):
@@ -157,14 +163,18 @@ class FakeGraph(FakeServer):
             if media_id not in self.media:
                 return 404, graph_error(100, "Invalid parameter", details="Unknown media"), {}
             content, mime_type = self.media[media_id]
-            return 200, {
-                "messaging_product": "whatsapp",
-                "url": f"{self.base_url}/whatsapp_business/attachments/?mid={media_id}",
-                "mime_type": mime_type,
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "file_size": len(content),
-                "id": media_id,
-            }, {}
+            return (
+                200,
+                {
+                    "messaging_product": "whatsapp",
+                    "url": f"{self.base_url}/whatsapp_business/attachments/?mid={media_id}",
+                    "mime_type": mime_type,
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "file_size": len(content),
+                    "id": media_id,
+                },
+                {},
+            )
         if path == "/whatsapp_business/attachments/":
             media_id = parse_qs(urlsplit(request.path).query)["mid"][0]
             content, mime_type = self.media[media_id]
@@ -195,6 +205,8 @@ class FakeTwilio(FakeServer):
         if path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json":
             sid = f"SM{next(self.ids):032x}"
             return 201, {"sid": sid, "status": "queued", **request.form()}, {}
-        if match := re.fullmatch(rf"/2010-04-01/Accounts/{TWILIO_SID}/Messages/\w+/Media/(\w+)", path):
+        if match := re.fullmatch(
+            rf"/2010-04-01/Accounts/{TWILIO_SID}/Messages/\w+/Media/(\w+)", path
+        ):
             return 307, b"", {"Location": f"/cdn/{match.group(1)}"}
         return 404, {"code": 20404, "message": "Not found", "status": 404}, {}

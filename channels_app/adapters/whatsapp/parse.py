@@ -158,9 +158,7 @@ def _sender(message: dict) -> str:
 
 def _profile_name(value: dict, wa_id: str) -> str:
     contacts = value.get("contacts") or []
-    mine = [c for c in contacts if c.get("wa_id") == wa_id] or (
-        contacts if len(contacts) == 1 else []
-    )
+    mine = [c for c in contacts if c.get("wa_id") == wa_id]
     return str(((mine[0].get("profile") or {}).get("name") or "") if mine else "")[:200]
 
 
