@@ -192,7 +192,9 @@
       return letter.toUpperCase();
     });
     var data = presenceBox.dataset;
-    presenceBox.querySelector(".rt-changed-text").textContent = data[key] || data.changed;
+    var bar = presenceBox.querySelector(".rt-changed");
+    bar.setAttribute("data-ticket-changed", eventName);
+    bar.querySelector(".rt-changed-text").textContent = data[key] || data.changed;
     presenceBox.querySelector(".rt-reload").hidden = false;
     presenceBox.classList.add("has-changed");
   }
