@@ -42,7 +42,7 @@ class CannedResponseForm(ServiceErrorsMixin, forms.Form):
     body = forms.CharField(
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Placeholders in braces are filled in for each ticket (see the list below)."),
+        help_text=_("Placeholders in braces are filled in for each ticket (see “Placeholders”)."),
     )
     shared = forms.BooleanField(
         label=_("Shared with every agent"),
@@ -89,6 +89,7 @@ class CannedResponseForm(ServiceErrorsMixin, forms.Form):
     )
 
     def __init__(self, *args, may_share: bool = False, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if not may_share:
             del self.fields["shared"]
