@@ -1,0 +1,137 @@
+"""channels_app.http, the one door to the outside: timeouts, size limits, no redirects followed,
+and no way into our own network except the origins the operator configured."""
+
+import socket
+import threading
+
+import pytest
+
+from channels_app import http
+from tests.channels_app.fake_providers import FakeServer
+
+
+class Echo(FakeServer):
+    """Answers what a test scripted, else 200 with the request it got."""
+
+    def answer(self, request):
+        return 200, {"method": request.method, "path": request.path}, {}
+
+
+@pytest.fixture
+def server():
+    with Echo() as echo:
+        yield echo
+
+
+def trusted(server) -> tuple[str]:
+    return (http.origin(server.base_url),)
+
+
+def test_a_trusted_loopback_origin_is_reached(server):
+    response = http.fetch(
+        "POST",
+        f"{server.base_url}/v1/x?a=1",
+        headers={"X-Test": "1"},
+        body=b"hello",
+        trusted_origins=trusted(server),
+    )
+
+    assert response.ok
+    assert response.json() == {"method": "POST", "path": "/v1/x?a=1"}
+    [request] = server.requests
+    assert (request.body, request.headers["x-test"]) == (b"hello", "1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/",
+        "https://127.0.0.1:{port}/",
+        "https://localhost:{port}/",
+        "https://[::1]:{port}/",
+        "https://10.0.0.8/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://192.168.1.1/",
+    ],
+)
+def test_addresses_inside_our_network_are_refused_unless_trusted(server, url):
+    port = server.httpd.server_address[1]
+
+    with pytest.raises(http.Blocked):
+        http.fetch("GET", url.format(port=port))
+
+    assert not server.requests
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "gopher://a/"])
+def test_only_http_and_https_are_spoken(url):
+    with pytest.raises(http.Blocked):
+        http.fetch("GET", url)
+
+
+def test_clear_text_http_goes_only_to_trusted_origins():
+    with pytest.raises(http.Blocked, match="Clear-text"):
+        http.fetch("GET", "http://example.com/")
+
+
+def test_another_port_of_a_trusted_host_is_not_trusted(server):
+    with pytest.raises(http.Blocked):
+        http.fetch("GET", "http://127.0.0.1:9/", trusted_origins=trusted(server))
+
+
+def test_redirects_are_returned_not_followed(server):
+    server.script("/moved", 302, b"", Location="http://169.254.169.254/")
+
+    response = http.fetch("GET", f"{server.base_url}/moved", trusted_origins=trusted(server))
+
+    assert response.status == 302
+    assert response.headers["location"] == "http://169.254.169.254/"
+    assert len(server.requests) == 1
+
+
+def test_an_answer_larger_than_allowed_is_refused(server):
+    server.script("/big", 200, b"x" * 5000)
+
+    with pytest.raises(http.TooLarge):
+        http.fetch("GET", f"{server.base_url}/big", max_bytes=1000, trusted_origins=trusted(server))
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        accepted = []
+        thread = threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True)
+        thread.start()
+
+        with pytest.raises(http.HttpError, match="timed out"):
+            http.fetch(
+                "GET",
+                f"http://127.0.0.1:{port}/",
+                timeout=0.3,
+                trusted_origins=(f"http://127.0.0.1:{port}",),
+            )
+        for connection, _ in accepted:
+            connection.close()
+
+
+def test_a_refused_connection_is_an_http_error():
+    with pytest.raises(http.HttpError, match="Connection refused"):
+        http.fetch("GET", "http://127.0.0.1:9/", trusted_origins=("http://127.0.0.1:9",))
+
+
+def test_an_unknown_host_is_an_http_error():
+    with pytest.raises(http.HttpError, match="Cannot resolve"):
+        http.fetch("GET", "https://no-such-host.invalid/")
+
+
+def test_multipart_bodies_carry_fields_and_files():
+    body, content_type = http.multipart(
+        {"messaging_product": "whatsapp"}, [("file", 'a"b.png', "image/png", b"\x89PNG")]
+    )
+
+    boundary = content_type.split("boundary=")[1]
+    assert body.startswith(f"--{boundary}\r\n".encode())
+    assert b'name="file"; filename="ab.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG' in body
+    assert body.endswith(f"--{boundary}--\r\n".encode())
