@@ -80,7 +80,7 @@ def _views(agent: AbstractBaseUser, team_ids: list[int]) -> dict[str, tuple[str,
 
 
 # The sort each view opens with when the agent has not chosen one.
-DEFAULT_SORTS = {"sla": "sla", "solved": "updated"}
+DEFAULT_SORTS = {"sla": "sla"}
 
 
 def _view_counts(
