@@ -5,6 +5,8 @@ X-Twilio-Signature is checked against the URL Twilio called (TWILIO_WEBHOOK_BASE
 proxy hides it from us) before anything is stored; then the form body is kept as received, as
 one InboundEvent per message or status, and processed after commit."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -44,6 +46,8 @@ def twilio_webhook(request: HttpRequest) -> HttpResponse:
     params = {name: request.POST.getlist(name) for name in request.POST}
     if not twilio.signature_valid(_called_url(request), params, signature, token):
         return HttpResponse(status=403)
+    if request.content_type != "application/x-www-form-urlencoded":
+        raw = urlencode(list(request.POST.lists()), doseq=True).encode()  # kept in one format
     fields = form_fields(raw)
     account = settings.TWILIO_ACCOUNT_SID
     if account and fields.get("AccountSid") not in ("", None, account):
