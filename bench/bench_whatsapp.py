@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.local")
 os.environ["DEBUG"] = "0"
-SECRET = "bench-app-secret"
+SECRET = "bench-app-secret"  # noqa: S105  (a throwaway secret for this run only)
 os.environ["WHATSAPP_APP_SECRET"] = SECRET
 
 import django  # noqa: E402
@@ -117,7 +117,9 @@ def main():
     reset()
     run = uuid.uuid4().hex[:8]
     bodies = [make_webhook(i, run) for i in range(args.count)]
-    print(f"{args.count} signed webhooks, {sum(map(len, bodies)) / len(bodies):.0f} bytes on average")
+    print(
+        f"{args.count} signed webhooks, {sum(map(len, bodies)) / len(bodies):.0f} bytes on average"
+    )
 
     # Accept with no worker running: the drain task waits in Redis, as during a burst.
     from helpdesk.celery import app
