@@ -13,12 +13,14 @@ skipped, and the page still shows the truth on its next load.
 
 import asyncio
 import logging
+import os
+import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
@@ -163,11 +165,16 @@ def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
 
     async def send_all() -> None:
         async with asyncio.timeout(SEND_TIMEOUT):
-            for group in groups:
-                await layer.group_send(group, message)
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
     try:
-        async_to_sync(send_all)()
+        if isinstance(layer, InMemoryChannelLayer):
+            # Its queues belong to the event loop of this process's consumers: async_to_sync
+            # finds that loop when called from a request or a consumer.
+            async_to_sync(send_all)()
+        else:
+            future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop())
+            future.result(timeout=SEND_TIMEOUT + 1)
     except Exception:
         logger.warning(
             "Live push %s to %s failed; agents see it on their next page load",
@@ -177,6 +184,24 @@ def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
         )
         return False
     return True
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _push_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived event loop per process for pushes through Redis, so that its connections
+    are reused (a fresh loop per push, as async_to_sync makes in a worker, reconnects every time).
+    Started lazily and again after a fork: Celery's prefork children do not inherit threads."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
+            _loop_pid = os.getpid()
+        return _loop
 
 
 def _related_ticket_ids(data: dict[str, Any]) -> list[int]:

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -47,7 +48,10 @@ def in_memory_stack(settings):
     """A fresh in-memory channel layer and cache for each test, whatever the environment."""
     settings.CHANNEL_LAYERS = IN_MEMORY
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rt"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"realtime-{uuid.uuid4()}",
+        }
     }
 
 
