@@ -112,4 +112,9 @@ def event_change_text(event) -> str:
             for key in changed
         )
     labels = CHOICE_LABELS.get(event.kind, {})
-    return f"{labels.get(before, _short(before))} → {labels.get(after, _short(after))}"
+
+    def shown(value) -> str:
+        # Only a stored choice has a label; tag lists (unhashable) and numbers are shown as is.
+        return str(labels[value]) if isinstance(value, str) and value in labels else _short(value)
+
+    return f"{shown(before)} → {shown(after)}"

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Team, Ticket, Tier
@@ -91,7 +92,9 @@ class StatusForm(forms.Form):
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
         reachable = TRANSITIONS.get(ticket.status, set()) | {ticket.status}
-        self.fields["status"].choices = [
+        # Only the reachable statuses are offered; any status is accepted, so that a move the
+        # ticket no longer allows (a stale page) gets the state machine's own message.
+        self.fields["status"].widget.choices = [
             (value, label) for value, label in Ticket.Status.choices if value in reachable
         ]
         self.fields["status"].initial = ticket.status
@@ -111,7 +114,12 @@ class TierMoveForm(forms.Form):
         required=False,
         empty_label=_("— Least busy team of that tier —"),
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        # Shown as a message after the redirect, away from the field: it must name what is missing.
+        error_messages={"required": _("Say why: a reason is required.")},
+    )
 
     def __init__(self, *args, tiers: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,7 +142,13 @@ class TagsForm(forms.Form):
     )
 
     def tag_names(self) -> list[str]:
-        return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+        """The names as stored ("Boleto atrasado" is boleto-atrasado), so that a tag retyped
+        differently is kept rather than removed and added back as nothing."""
+        names = (
+            slugify(name.strip(), allow_unicode=True)[:64]
+            for name in self.cleaned_data["tags"].split(",")
+        )
+        return [name for name in names if name]
 
 
 class TicketNumberForm(forms.Form):

@@ -156,14 +156,14 @@ def assign(request, number: int):
         _form_errors(request, form)
         return _back(ticket)
     with _refusals(request):
-        services.ticket_assign(
+        ticket = services.ticket_assign(
             ticket=ticket,
             assignee=form.cleaned_data["assignee"],
             team=form.cleaned_data["team"],
             by=request.user,
         )
         messages.success(request, _("Assignment saved."))
-    return _back(ticket)
+    return _back_or_inbox(request, ticket)
 
 
 @require_POST
@@ -215,7 +215,7 @@ def escalate(request, number: int):
             by=request.user,
         )
         messages.success(request, _("Escalated to %(tier)s.") % {"tier": ticket.tier})
-    return _after_tier_move(request, ticket)
+    return _back_or_inbox(request, ticket)
 
 
 @require_POST
@@ -235,11 +235,12 @@ def deescalate(request, number: int):
             by=request.user,
         )
         messages.success(request, _("Moved back to %(tier)s.") % {"tier": ticket.tier})
-    return _after_tier_move(request, ticket)
+    return _back_or_inbox(request, ticket)
 
 
-def _after_tier_move(request: HttpRequest, ticket: Ticket) -> HttpResponseRedirect:
-    """After a tier move the ticket may have left the agent's teams: back to the inbox then."""
+def _back_or_inbox(request: HttpRequest, ticket: Ticket) -> HttpResponseRedirect:
+    """After a tier or team move (or giving the ticket away) it may have left the agent's teams:
+    back to the inbox then, not to a page they may no longer see."""
     if selectors.ticket_scope_for_agent(agent=request.user).filter(pk=ticket.pk).exists():
         return _back(ticket)
     messages.info(request, _("Ticket #%(number)s left your queues.") % {"number": ticket.number})
