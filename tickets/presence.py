@@ -18,7 +18,12 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-VIEWER_TTL = 60  # seconds without a heartbeat before a viewer is gone (clients beat every 20 s)
+# Seconds without a heartbeat before a viewer is gone. Clients beat every 20 s, but a browser
+# throttles the timers of a tab hidden for a while to about once a minute, and such a tab is still
+# open. A tab that crashes or loses its network is dropped much sooner: its socket closes (or the
+# server's websocket ping times out) and the consumer leaves at once; this is the backstop for a
+# server process that died with its connections.
+VIEWER_TTL = 90
 TYPING_TTL = 12  # seconds a "typing" lasts unless refreshed (clients refresh every few seconds)
 KEY_TIMEOUT = VIEWER_TTL * 2
 LOCK_TIMEOUT = 5

@@ -33,7 +33,7 @@ from tests.tickets.factories import (
     make_inbound,
     make_ticket,
 )
-from tickets import consumers, events, realtime, selectors, services
+from tickets import consumers, events, presence, realtime, selectors, services
 from tickets.models import AgentNotification, Ticket, Tier
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -349,12 +349,33 @@ def test_presence_drops_a_tab_that_stopped_sending_heartbeats(ticket, n1_agent, 
         await watch(agent, ticket.number)
         await watch(crashed, ticket.number)
         await next_of(agent, "presence")
-        with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        with time_machine.travel(timezone.now() + timedelta(seconds=presence.VIEWER_TTL + 1)):
             await agent.send_json_to({"type": "heartbeat"})
             alone = await next_of(agent, "presence")
         assert names(alone["viewers"]) == ["n1"]
         await agent.disconnect()
         await crashed.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.usefixtures("in_memory_stack")
+def test_typing_fades_when_the_typist_goes_silent(ticket, n1_agent, manager):
+    cookies = cookie_of(n1_agent), cookie_of(manager)
+
+    async def scenario():
+        agent, boss = [await agent_socket(cookie) for cookie in cookies]
+        await watch(agent, ticket.number)
+        await watch(boss, ticket.number)
+        await boss.send_json_to({"type": "typing", "ticket": ticket.number, "active": True})
+        while not (await next_of(agent, "presence"))["typing"]:
+            pass
+        with time_machine.travel(timezone.now() + timedelta(seconds=presence.TYPING_TTL + 1)):
+            await agent.send_json_to({"type": "heartbeat"})
+            faded = await next_of(agent, "presence")
+        assert (names(faded["viewers"]), faded["typing"]) == (["boss", "n1"], [])
+        await agent.disconnect()
+        await boss.disconnect()
 
     run(scenario)
 
