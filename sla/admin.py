@@ -46,24 +46,22 @@ class BusinessCalendarAdmin(RecomputesOpenTickets, admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["upcoming_closed_days"]
 
-    def get_fieldsets(self, request, obj=None):
-        days = [f"day_{index}" for index in range(len(WEEKDAY_LABELS))]
-        return [
-            (None, {"fields": ["name", "time_zone"]}),
-            (_("Opening hours"), {"fields": days}),
-            (
-                _("Holidays and closed days"),
-                {
-                    "fields": [
-                        "holiday_country",
-                        "holiday_subdivision",
-                        "optional_holidays",
-                        "closed_dates_text",
-                        "upcoming_closed_days",
-                    ]
-                },
-            ),
-        ]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone"]}),
+        (_("Opening hours"), {"fields": [f"day_{index}" for index in range(7)]}),
+        (
+            _("Holidays and closed days"),
+            {
+                "fields": [
+                    "holiday_country",
+                    "holiday_subdivision",
+                    "optional_holidays",
+                    "closed_dates_text",
+                    "upcoming_closed_days",
+                ]
+            },
+        ),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("policies")

@@ -37,8 +37,20 @@ def _parse_day(text: str) -> list[list[str]]:
     return intervals
 
 
+def _day_field(index: int) -> forms.CharField:
+    return forms.CharField(
+        label=WEEKDAY_LABELS[index],
+        required=False,
+        help_text=_("e.g. 08:00-12:00, 13:00-18:00; empty: closed; 00:00-24:00: all day")
+        if index == 0
+        else "",
+    )
+
+
 class BusinessCalendarForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("time zone"))
+    day_0, day_1, day_2, day_3 = _day_field(0), _day_field(1), _day_field(2), _day_field(3)
+    day_4, day_5, day_6 = _day_field(4), _day_field(5), _day_field(6)
     closed_dates_text = forms.CharField(
         label=_("other closed dates"),
         required=False,
@@ -63,15 +75,8 @@ class BusinessCalendarForm(forms.ModelForm):
         self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
         self.fields["time_zone"].initial = calendar.time_zone
         weekly = calendar.weekly_hours or [[] for _ in WEEKDAY_LABELS]
-        for index, label in enumerate(WEEKDAY_LABELS):
-            self.fields[f"day_{index}"] = forms.CharField(
-                label=label,
-                required=False,
-                initial=_day_text(weekly[index]),
-                help_text=_("e.g. 08:00-12:00, 13:00-18:00; empty: closed; 00:00-24:00: all day")
-                if index == 0
-                else "",
-            )
+        for index, name in enumerate(self.weekday_fields):
+            self.fields[name].initial = _day_text(weekly[index])
         country = self.data.get(self.add_prefix("holiday_country"), calendar.holiday_country)
         subdivision = self.data.get(
             self.add_prefix("holiday_subdivision"), calendar.holiday_subdivision
