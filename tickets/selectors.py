@@ -163,8 +163,9 @@ def customer_panel(*, agent: AbstractBaseUser, ticket: Ticket, limit: int = 10) 
         .only("number", "subject", "status", "channel", "created_at")
         .order_by("-created_at")[:limit]
     )
+    visible = ticket_scope_for_agent(agent=agent).filter(customer=customer)
     ratings = (
-        TicketEvent.objects.filter(ticket__customer=customer, kind=TicketEvent.Kind.SURVEY_ANSWERED)
+        TicketEvent.objects.filter(ticket__in=visible, kind=TicketEvent.Kind.SURVEY_ANSWERED)
         .select_related("ticket")
         .order_by("-created_at")[:5]
     )

@@ -4,6 +4,7 @@ import contextlib
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from .. import events
 from ..errors import InvalidCustomerMerge
@@ -75,7 +76,9 @@ def customer_add_identity(
     existing = CustomerIdentity.objects.filter(kind=kind, value=value).first()
     if existing is not None:
         if existing.customer_id != customer.pk:
-            raise InvalidCustomerMerge(why=f"{value} already belongs to another customer")
+            raise InvalidCustomerMerge(
+                why=gettext("%(value)s already belongs to another customer") % {"value": value}
+            )
         return existing
     return CustomerIdentity.objects.create(
         customer=customer, kind=kind, value=value, verified=verified
@@ -87,7 +90,7 @@ def customer_merge(*, source: Customer, target: Customer, by: AbstractBaseUser |
     """Make two customer records one person: identities, tickets and messages of `source` move to
     `target`; `source` stays as a pointer (merged_into) so old links still resolve."""
     if source.pk == target.pk:
-        raise InvalidCustomerMerge(why="a customer cannot be merged into itself")
+        raise InvalidCustomerMerge(why=gettext("a customer cannot be merged into itself"))
     if by is not None:
         agent_profile(by)
     locked = {
@@ -98,7 +101,9 @@ def customer_merge(*, source: Customer, target: Customer, by: AbstractBaseUser |
     }
     source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id or target.merged_into_id:
-        raise InvalidCustomerMerge(why="one of them was already merged into another customer")
+        raise InvalidCustomerMerge(
+            why=gettext("one of them was already merged into another customer")
+        )
 
     identities_moved = CustomerIdentity.objects.filter(customer=source).update(customer=target)
     ticket_ids = list(Ticket.objects.filter(customer=source).values_list("pk", flat=True))

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .. import events
 from ..errors import InvalidLink, InvalidSplit, TicketClosed
@@ -23,7 +24,7 @@ def ticket_link(*, ticket: Ticket, other: Ticket, by: AbstractBaseUser) -> Ticke
     """Mark two tickets as related (same outage, same order...). Linking twice is harmless."""
     agent_profile(by)
     if ticket.pk == other.pk:
-        raise InvalidLink(why="a ticket cannot be linked to itself")
+        raise InvalidLink(why=gettext("a ticket cannot be linked to itself"))
     first, second = _ordered(ticket, other)
     link, created = TicketLink.objects.get_or_create(
         from_ticket=first, to_ticket=second, defaults={"created_by": by}
@@ -58,9 +59,9 @@ def message_split(*, message: Message, by: AbstractBaseUser, subject: str = "") 
     if source.status == S.CLOSED:
         raise TicketClosed(number=source.number)
     if message.direction != Message.Direction.INBOUND or message.kind != Message.Kind.MESSAGE:
-        raise InvalidSplit(why="only a customer's message can start a new ticket")
+        raise InvalidSplit(why=gettext("only a customer's message can start a new ticket"))
     if not source.messages.exclude(pk=message.pk).filter(kind=Message.Kind.MESSAGE).exists():
-        raise InvalidSplit(why="it is the only message of its ticket")
+        raise InvalidSplit(why=gettext("it is the only message of its ticket"))
     new = ticket_create(
         customer=source.customer,
         subject=subject.strip() or message.subject or source.subject,

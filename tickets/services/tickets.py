@@ -402,7 +402,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: AbstractBaseUser | None)
     """Fold `source` into `target`: its messages and tags move over, it closes pointing at the
     target. Both tickets record it. Returns the target."""
     if source.pk == target.pk:
-        raise InvalidMerge(why="a ticket cannot be merged into itself")
+        raise InvalidMerge(why=gettext("a ticket cannot be merged into itself"))
     if by is not None:
         agent_profile(by)
     # Lock in id order so that two opposite merges cannot deadlock.
@@ -414,11 +414,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: AbstractBaseUser | None)
     }
     source, target = locked[source.pk], locked[target.pk]
     if source.status not in status.MERGEABLE:
-        raise InvalidMerge(why=f"#{source.number} is closed")
+        raise InvalidMerge(why=gettext("#%(number)s is closed") % {"number": source.number})
     if target.status == S.CLOSED:
-        raise InvalidMerge(why=f"#{target.number} is closed")
+        raise InvalidMerge(why=gettext("#%(number)s is closed") % {"number": target.number})
     if source.merged_into_id or target.merged_into_id:
-        raise InvalidMerge(why="one of them was already merged")
+        raise InvalidMerge(why=gettext("one of them was already merged"))
 
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     source_tags = list(source.tags.values_list("name", flat=True))

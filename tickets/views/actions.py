@@ -104,7 +104,7 @@ def reply(request, number: int):
         request,
         _("Reply queued for delivery by %(channel)s.") % {"channel": message.get_channel_display()},
     )
-    return _back(ticket, f"message-{message.pk}")
+    return _back_or_inbox(request, ticket, f"message-{message.pk}")
 
 
 @require_POST
@@ -238,11 +238,11 @@ def deescalate(request, number: int):
     return _back_or_inbox(request, ticket)
 
 
-def _back_or_inbox(request: HttpRequest, ticket: Ticket) -> HttpResponseRedirect:
-    """After a tier or team move (or giving the ticket away) it may have left the agent's teams:
-    back to the inbox then, not to a page they may no longer see."""
+def _back_or_inbox(request: HttpRequest, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
+    """After a tier or team move (or giving the ticket away, or a macro doing so) it may have
+    left the agent's teams: back to the inbox then, not to a page they may no longer see."""
     if selectors.ticket_scope_for_agent(agent=request.user).filter(pk=ticket.pk).exists():
-        return _back(ticket)
+        return _back(ticket, anchor)
     messages.info(request, _("Ticket #%(number)s left your queues.") % {"number": ticket.number})
     return HttpResponseRedirect(reverse("inbox"))
 

@@ -1,9 +1,11 @@
 """The agent's notifications: mentions and assignments, newest first."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
@@ -29,6 +31,14 @@ def notification_open(request, pk: int):
     agent_required(request)
     notification = get_object_or_404(AgentNotification, pk=pk, recipient=request.user)
     services.notifications_mark_read(recipient=request.user, ids=[notification.pk])
+    visible = selectors.ticket_scope_for_agent(agent=request.user).filter(pk=notification.ticket_id)
+    if not visible.exists():
+        messages.info(
+            request,
+            _("Ticket #%(number)s has left your queues since then.")
+            % {"number": notification.ticket.number},
+        )
+        return HttpResponseRedirect(reverse("notifications"))
     url = reverse("ticket-detail", args=[notification.ticket.number])
     anchor = f"#message-{notification.message_id}" if notification.message_id else ""
     return HttpResponseRedirect(url + anchor)
