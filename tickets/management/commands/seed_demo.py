@@ -98,6 +98,7 @@ from tickets.models import (
     TicketEvent,
     Tier,
 )
+from tickets.services.messages import whatsapp_window_closes_at
 
 User = get_user_model()
 S = Ticket.Status
@@ -1133,12 +1134,23 @@ class TicketStory:
             ticket=self.ticket,
             by=agent,
             body_text=self.agent_text(agent, text, **extra),
-            channel=self.reply_channel,
+            channel=self.channel_open_now(),
             then_status=then_status,
         )
         # History, not work to do: the reply reached the customer back then.
         services.message_update_delivery(message=reply, status=Message.DeliveryStatus.DELIVERED)
         self.last_writer = agent
+
+    def channel_open_now(self) -> str:
+        """WhatsApp takes free text only within 24 h of the customer's last message there; past
+        that, the agent answers by email when the customer has one, else by SMS."""
+        if self.reply_channel != Channel.WHATSAPP:
+            return self.reply_channel
+        closes_at = whatsapp_window_closes_at(customer_id=self.ticket.customer_id)
+        if closes_at is not None and closes_at > timezone.now():
+            return Channel.WHATSAPP
+        kinds = set(self.ticket.customer.identities.values_list("kind", flat=True))
+        return Channel.EMAIL if CustomerIdentity.Kind.EMAIL in kinds else Channel.SMS
 
     def do_note(self, *, agent, text: str | None) -> None:
         if text is None:  # the summary of the call that opened the ticket
