@@ -65,7 +65,7 @@ def test_event_is_delivered_after_commit(
         events.DomainEvent(
             name=events.TICKET_STATUS_CHANGED,
             ticket_id=ticket.pk,
-            data={"before": S.NEW, "after": S.OPEN},
+            data={"before": S.NEW, "after": S.OPEN, "by_id": n1_agent.pk},
         )
     ]
 
@@ -250,8 +250,14 @@ def test_escalation_events_say_who_escalated(
         services.ticket_deescalate(ticket=ticket, reason="Dúvida simples", by=n2_agent)
 
     assert [(e.name, e.data) for e in received] == [
-        (events.TICKET_ESCALATED, {"from_tier": Tier.N1, "to_tier": Tier.N2, "by_system": True}),
-        (events.TICKET_DEESCALATED, {"from_tier": Tier.N2, "to_tier": Tier.N1}),
+        (
+            events.TICKET_ESCALATED,
+            {"from_tier": Tier.N1, "to_tier": Tier.N2, "by_system": True, "by_id": None},
+        ),
+        (
+            events.TICKET_DEESCALATED,
+            {"from_tier": Tier.N2, "to_tier": Tier.N1, "by_id": n2_agent.pk},
+        ),
     ]
 
 
@@ -271,7 +277,7 @@ def test_assign_claim_and_tags_publish_their_events(
     ]
     assert received[1].data["assignee_id"] == n1_agent.pk
     assert received[2].data["assignee_id"] is None
-    assert received[3].data == {"before": [], "after": ["boleto"]}
+    assert received[3].data == {"before": [], "after": ["boleto"], "by_id": n1_agent.pk}
 
 
 def test_merges_publish_their_events(received, db, manager, django_capture_on_commit_callbacks):

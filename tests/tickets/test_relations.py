@@ -128,8 +128,12 @@ def test_link_announces_both_tickets_after_commit(
         assert received == []
 
     assert of_kind(received, events.TICKET_LINKED) == [
-        events.DomainEvent(events.TICKET_LINKED, older.pk, {"other_id": newer.pk}),
-        events.DomainEvent(events.TICKET_LINKED, newer.pk, {"other_id": older.pk}),
+        events.DomainEvent(
+            events.TICKET_LINKED, older.pk, {"other_id": newer.pk, "by_id": n1_agent.pk}
+        ),
+        events.DomainEvent(
+            events.TICKET_LINKED, newer.pk, {"other_id": older.pk, "by_id": n1_agent.pk}
+        ),
     ]
 
 
@@ -362,7 +366,7 @@ def test_split_announces_the_new_ticket_and_the_split_after_commit(
         (events.TICKET_CREATED, new.pk),
         (events.TICKET_SPLIT, source.pk),
     ]
-    assert received[1].data == {"new_ticket_id": new.pk}
+    assert received[1].data == {"new_ticket_id": new.pk, "by_id": n1_agent.pk}
 
 
 def test_split_refuses_an_internal_note(two_requests, n1_agent):

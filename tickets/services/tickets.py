@@ -129,6 +129,7 @@ def apply_status(
         ticket_id=ticket.pk,
         before=from_status,
         after=to_status,
+        by_id=by.pk if by else None,
     )
 
 
@@ -163,7 +164,11 @@ def ticket_change_priority(
             ticket, E.PRIORITY_CHANGED, by=by, before=before, after=priority, reason=reason
         )
         events.publish(
-            events.TICKET_PRIORITY_CHANGED, ticket_id=ticket.pk, before=before, after=priority
+            events.TICKET_PRIORITY_CHANGED,
+            ticket_id=ticket.pk,
+            before=before,
+            after=priority,
+            by_id=by.pk if by else None,
         )
     return ticket
 
@@ -210,6 +215,7 @@ def ticket_assign(
             ticket_id=ticket.pk,
             assignee_id=ticket.assignee_id,
             team_id=ticket.team_id,
+            by_id=by.pk if by else None,
         )
     return ticket
 
@@ -232,7 +238,11 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
     if ticket.status == S.NEW:
         apply_status(ticket, S.OPEN, by=by)
     events.publish(
-        events.TICKET_ASSIGNED, ticket_id=ticket.pk, assignee_id=by.pk, team_id=ticket.team_id
+        events.TICKET_ASSIGNED,
+        ticket_id=ticket.pk,
+        assignee_id=by.pk,
+        team_id=ticket.team_id,
+        by_id=by.pk if by else None,
     )
     return ticket
 
@@ -318,6 +328,7 @@ def ticket_escalate(
         from_tier=from_tier,
         to_tier=to_tier,
         by_system=by is None,
+        by_id=by.pk if by else None,
     )
     return ticket
 
@@ -353,7 +364,11 @@ def ticket_deescalate(
         ticket=ticket, to_tier=to_tier, reason=reason, by=by, team=team, kind=E.DEESCALATED
     )
     events.publish(
-        events.TICKET_DEESCALATED, ticket_id=ticket.pk, from_tier=from_tier, to_tier=to_tier
+        events.TICKET_DEESCALATED,
+        ticket_id=ticket.pk,
+        from_tier=from_tier,
+        to_tier=to_tier,
+        by_id=by.pk if by else None,
     )
     return ticket
 
@@ -377,7 +392,13 @@ def _apply_tags(
     if before == after:
         return False
     record_event(ticket, E.TAGS_CHANGED, by=by, before=before, after=after)
-    events.publish(events.TICKET_TAGS_CHANGED, ticket_id=ticket.pk, before=before, after=after)
+    events.publish(
+        events.TICKET_TAGS_CHANGED,
+        ticket_id=ticket.pk,
+        before=before,
+        after=after,
+        by_id=by.pk if by else None,
+    )
     return True
 
 
@@ -450,7 +471,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: AbstractBaseUser | None)
     )
     record_event(target, E.MERGE_RECEIVED, by=by, merged=source.number, messages_moved=moved)
     events.publish(
-        events.TICKET_MERGED, ticket_id=target.pk, source_id=source.pk, messages_moved=moved
+        events.TICKET_MERGED,
+        ticket_id=target.pk,
+        source_id=source.pk,
+        messages_moved=moved,
+        by_id=by.pk if by else None,
     )
     return target
 
