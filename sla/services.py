@@ -198,17 +198,26 @@ def _record_breach(clock: TicketSLA, *, stopped: bool) -> bool:
     return True
 
 
+def _lock_clock_and_ticket(clock_id: int) -> tuple[TicketSLA | None, Ticket | None]:
+    """The ticket's row lock first, then the clock as it is now: the lock order of a
+    recomputation, so that the timer and a recomputation never deadlock (inserting the audit row
+    needs a share lock on the ticket, which a recomputation's lock would block)."""
+    ticket_id = TicketSLA.objects.filter(pk=clock_id).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        return None, None
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    clock = TicketSLA.objects.select_related("policy").filter(pk=clock_id).first()
+    return clock, ticket
+
+
 @transaction.atomic
 def clock_record_breach(*, clock_id: int, escalate: bool = True) -> bool:
     """Record that a running clock missed its due time, once, and escalate the ticket one tier
     when its policy asks for it. Returns whether this call recorded it."""
-    clock = TicketSLA.objects.select_related("policy").filter(pk=clock_id).first()
-    if clock is None:
+    clock, ticket = _lock_clock_and_ticket(clock_id)
+    if clock is None or ticket is None or clock.due_at is None:
         return False
-    # The ticket first, then the clock: the same lock order as a recomputation.
-    ticket = Ticket.objects.select_for_update().filter(pk=clock.ticket_id).first()
-    clock.refresh_from_db(fields=["due_at", "stopped_at", "breached_at"])
-    if ticket is None or clock.due_at is None or not _record_breach(clock, stopped=False):
+    if not _record_breach(clock, stopped=False):
         return False
     if escalate and clock.policy.escalate_on_breach:
         _escalate(ticket, clock)
@@ -239,6 +248,9 @@ def _escalate(ticket: Ticket, clock: TicketSLA) -> None:
 def clock_record_warning(*, clock_id: int, now: datetime | None = None) -> bool:
     """Record, once, that a running clock reached its warning time."""
     now = now or timezone.now()
+    clock, ticket = _lock_clock_and_ticket(clock_id)
+    if clock is None or ticket is None:
+        return False
     updated = TicketSLA.objects.filter(
         pk=clock_id,
         stopped_at=None,
@@ -249,7 +261,6 @@ def clock_record_warning(*, clock_id: int, now: datetime | None = None) -> bool:
     ).update(warned_at=now)
     if not updated:
         return False
-    clock = TicketSLA.objects.select_related("policy").get(pk=clock_id)
     ticket_services.ticket_record_sla_event(
         ticket_id=clock.ticket_id,
         kind=E.SLA_WARNING,

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from helpdesk.celery import app as celery_app
@@ -245,3 +245,44 @@ def test_breach_sweep_runs_in_a_real_worker(celery_worker_queue, teams):
         time.sleep(0.2)
     assert TicketEvent.objects.filter(ticket=ticket, kind=E.SLA_BREACHED).count() == 1
     assert Ticket.objects.get(pk=ticket.pk).tier == Tier.N2
+
+
+@pytest.mark.services
+def test_timer_and_recomputation_meeting_on_a_ticket_do_not_deadlock(transactional_db, teams):
+    with time_machine.travel(timezone.now() - 50 * MIN, tick=True):
+        SLAPolicyFactory(calendar=BusinessCalendarFactory(always_open=True))
+        ticket = receive()  # first response due in 10 minutes, warning 2 minutes ago
+    clock_id = first_response(ticket).pk
+    recomputation_holds_ticket = threading.Event()
+    errors = []
+
+    def recompute_slowly():
+        """What tickets_sla_sync does, with a pause between locking the ticket and its clocks."""
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket.pk)
+                recomputation_holds_ticket.set()
+                time.sleep(0.5)  # the timer comes in now
+                list(TicketSLA.objects.select_for_update().filter(ticket=ticket))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def warn():
+        try:
+            recomputation_holds_ticket.wait(timeout=10)
+            sla_services.clock_record_warning(clock_id=clock_id)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=recompute_slowly), threading.Thread(target=warn)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert TicketEvent.objects.filter(ticket=ticket, kind=E.SLA_WARNING).count() == 1
