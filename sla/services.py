@@ -119,8 +119,8 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
     policies = selectors.policies_active()
     steps = _steps_by_ticket(ids)
     existing = defaultdict(dict)
-    clocks = TicketSLA.objects.select_for_update(of=("self",)).select_related("policy")
-    for clock in clocks.filter(ticket_id__in=ids):
+    rows = TicketSLA.objects.select_for_update(of=("self",)).select_related("policy")
+    for clock in rows.filter(ticket_id__in=ids):
         existing[clock.ticket_id][clock.target] = clock
 
     to_create, to_update, to_delete, clocks_by_ticket = [], [], [], {}
@@ -225,8 +225,10 @@ def clock_record_breach(*, clock_id: int, escalate: bool = True) -> bool:
 
 
 def breach_reason(clock: TicketSLA) -> str:
-    due = formats.date_format(timezone.localtime(clock.due_at), "SHORT_DATETIME_FORMAT")
+    """Why the ticket went up a tier, in the help desk's language (stored text, like an agent's
+    reason)."""
     with translation.override(settings.LANGUAGE_CODE):
+        due = formats.date_format(timezone.localtime(clock.due_at), "SHORT_DATETIME_FORMAT")
         return gettext("SLA breached: %(target)s was due %(due)s (policy %(policy)s)") % {
             "target": Target(clock.target).label,
             "due": due,
