@@ -129,6 +129,7 @@ class SLAPolicyAdmin(RecomputesOpenTickets, admin.ModelAdmin):
         "escalate_on_breach",
     ]
     list_display_links = ["name"]
+    list_select_related = ["calendar"]
     list_filter = ["is_active", "priority", "segment", "channel", "tier", "calendar"]
     search_fields = ["name"]
     ordering = ["position", "id"]

@@ -139,3 +139,19 @@ def test_clocks_are_read_only_in_the_admin(admin_client, teams, policy, committe
 
     assert admin_client.get(reverse("admin:sla_ticketsla_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:sla_ticketsla_add")).status_code == 403
+
+
+def test_policy_list_takes_the_same_queries_for_many_policies(
+    admin_client, always_open, django_assert_max_num_queries
+):
+    url = reverse("admin:sla_slapolicy_changelist")
+    SLAPolicyFactory(calendar=always_open)
+    admin_client.get(url)
+    with django_assert_max_num_queries(8) as few:
+        admin_client.get(url)
+    for n in range(10):
+        SLAPolicyFactory(calendar=BusinessCalendarFactory(name=f"Filial {n}"))
+    with django_assert_max_num_queries(8) as many:
+        admin_client.get(url)
+
+    assert len(many) == len(few)
