@@ -5,6 +5,7 @@ and status is stored as its own InboundEvent in one transaction and Meta gets it
 processing happens after commit. Meta retries anything but a 200 for days; a retried delivery
 finds its events already stored and changes nothing."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -77,8 +78,11 @@ def _receive(request: HttpRequest) -> HttpResponse:
         "User-Agent": request.headers.get("User-Agent", "")[:300],
         "Body-SHA256": hashlib.sha256(body).hexdigest(),
     }
-    with transaction.atomic():
-        for provider_id, raw in split_webhook(payload, body):
+    pieces = split_webhook(payload, body)
+    # Several pieces are stored in one commit; a single one (the usual webhook) needs no
+    # savepoint around its INSERT: one round trip fewer on the path Meta waits on.
+    with transaction.atomic() if len(pieces) > 1 else contextlib.nullcontext():
+        for provider_id, raw in pieces:
             services.inbound_event_store(
                 channel=CHANNEL,
                 source="whatsapp:cloud-api",

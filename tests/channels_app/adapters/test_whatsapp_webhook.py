@@ -214,7 +214,7 @@ def test_accepting_a_message_takes_a_bounded_number_of_queries(
     db, whatsapp, client, django_assert_max_num_queries
 ):
     # Answering Meta is one INSERT per message (and its savepoint), not a processing run.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(3):
         response = wa.post_webhook(client, wa.text())
 
     assert response.status_code == 200
