@@ -2,8 +2,10 @@
 phone number), always inside the queryset it is given (the agent's scope and view).
 
 PostgreSQL matches words with the full-text GIN indexes of migration 0005_search_indexes
-(accents folded, so "não" finds "nao"; the last letters of a word may be left out: "acess" finds
-"acessar"). SQLite, the embedded mode, matches each word with LIKE.
+(accents folded, so "não" finds "nao"). In subjects and customer names a word may also be the
+start of a longer one ("acess" finds "acessar"); in messages words match whole, because a prefix
+over millions of messages makes the index hand back whole pages to re-read. SQLite, the embedded
+mode, matches each word with LIKE.
 
 Messages are many (millions), so they are never joined to the ticket list: their index yields
 matching ticket ids, at most SEARCH_MATCH_LIMIT of them, and only those ids meet the scope.
@@ -15,7 +17,7 @@ from functools import reduce
 from operator import and_
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
 from .models import Customer, CustomerIdentity, Message, Ticket
@@ -56,9 +58,9 @@ class TextMatches(Func):
         )
 
 
-def _matcher(terms: list[str]):
+def _matcher(terms: list[str], *, prefix: bool = True):
     if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{t}:*" if len(t) >= PREFIX_FROM else t for t in terms)
+        tsquery = " & ".join(f"{t}:*" if prefix and len(t) >= PREFIX_FROM else t for t in terms)
         return lambda column: Q(TextMatches(F(column), Value(tsquery)))
     return lambda column: reduce(and_, (Q(**{f"{column}__icontains": t}) for t in terms))
 
@@ -75,6 +77,24 @@ def _identity_values(q: str) -> list[str]:
     return []
 
 
+def _message_ticket_ids(terms: list[str], limit: int) -> list[int]:
+    """Ticket ids of up to `limit` messages containing every word, in no particular order (an
+    ORDER BY would have to read every match first)."""
+    rows = (
+        Message.objects.filter(_matcher(terms, prefix=False)("body_text"))
+        .order_by()
+        .values_list("ticket_id", flat=True)[:limit]
+    )
+    if connection.vendor != "postgresql":
+        return list(rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A word found in a few percent of millions of messages overflows the default 4 MB
+        # bitmap, which then turns lossy: every row of those pages is parsed again (seconds
+        # instead of a fifth of one). The bitmap needs memory per heap page, not per match.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        return list(rows)
+
+
 def search_tickets(tickets: QuerySet[Ticket], q: str) -> tuple[QuerySet[Ticket], bool]:
     """The tickets among `tickets` whose subject, messages or customer match `q`, and whether
     the message or customer matches were cut at the limit."""
@@ -85,11 +105,9 @@ def search_tickets(tickets: QuerySet[Ticket], q: str) -> tuple[QuerySet[Ticket],
     limit = settings.JORNADA.get("SEARCH_MATCH_LIMIT", 2000)
     matches = _matcher(terms) if terms else None
 
-    # order_by() drops the models' default ordering: no sort of every match before the LIMIT.
     ticket_ids, message_rows = [], 0
-    if matches:
-        rows = Message.objects.filter(matches("body_text")).order_by()
-        rows = list(rows.values_list("ticket_id", flat=True)[:limit])
+    if terms:
+        rows = _message_ticket_ids(terms, limit)
         message_rows, ticket_ids = len(rows), list(dict.fromkeys(rows))
 
     customers = Q(pk__in=CustomerIdentity.objects.filter(value__in=values).values("customer_id"))

@@ -316,11 +316,12 @@ def test_the_inbox_page_costs_the_same_queries_for_5_or_40_tickets(
             Tag.objects.get_or_create(name="vip")[0]
         )
     client.get("/agent/")  # counts computed once, then kept
-    with django_assert_max_num_queries(13) as small:
+    # 13 queries on SQLite; PostgreSQL adds a savepoint and a SET LOCAL around message search.
+    with django_assert_max_num_queries(16) as small:
         client.get("/agent/?sort=priority&q=conta")
     for _ in range(35):
         make_ticket(customer=CustomerFactory(), team=teams[Tier.N1], assignee=n1_agent)
-    with django_assert_max_num_queries(13) as large:
+    with django_assert_max_num_queries(16) as large:
         response = client.get("/agent/?sort=priority&q=conta")
 
     assert response.status_code == 200

@@ -132,7 +132,9 @@ def test_postgresql_searches_through_the_full_text_indexes(teams, n1_agent):
     assert found(n1_agent, "nao") == {accented.number, plain.number}
     assert found(n1_agent, "não acess") == {accented.number}
     assert found(n1_agent, "instalacao") == {plain.number}
-    assert found(n1_agent, "instal") == {plain.number}
+    # Messages match whole words only (a prefix over millions of messages is too costly).
+    assert found(n1_agent, "instal") == set()
+    assert found(n1_agent, "consig") == {accented.number}  # subjects do take prefixes
     assert found(n1_agent, "conta inexistente") == set()
 
     # The queries search.py writes are the ones the index expressions answer.
