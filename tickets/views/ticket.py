@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from sla.display import sla_event_text
+
 from .. import selectors
 from ..display import (
     EVENTS_SHOWN_AS_MESSAGES,
@@ -47,7 +49,7 @@ def _timeline(ticket: Ticket, *, remote_images: bool) -> tuple[list, int]:
         elif item.kind in EVENTS_SHOWN_AS_MESSAGES:
             continue
         else:
-            item.change_text = event_change_text(item)
+            item.change_text = sla_event_text(item) or event_change_text(item)
         timeline.append((kind, item))
     return timeline, blocked
 

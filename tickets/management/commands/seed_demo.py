@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -37,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from sla.defaults import sla_policies_seed_defaults
 from tickets import events, services
 from tickets.inbound import NormalizedMessage
 from tickets.management.commands._seed_demo_content import (
@@ -87,6 +89,7 @@ from tickets.management.commands._seed_demo_content import (
 )
 from tickets.management.commands._seed_workspace import seed_workspace
 from tickets.models import (
+    AgentNotification,
     AgentProfile,
     Channel,
     Customer,
@@ -1257,6 +1260,7 @@ class Command(BaseCommand):
             created = seeder.setup_staff()
             created["organizations"] = seeder.setup_organizations()
             created["workspace"] = seed_workspace()
+            sla_policies_seed_defaults()
         self.say(
             _("Staff, teams and organizations: %(users)s users, %(teams)s teams and "
               "%(orgs)s organizations created (existing ones kept).")
@@ -1287,6 +1291,12 @@ class Command(BaseCommand):
             )
         elif options["tickets"]:
             self.create_tickets(seeder, no_progress)
+            # The history was loaded with events suppressed: the SLA clocks are built from it now.
+            call_command("sla_recompute", "--all", "--no-progress", verbosity=0)
+            # Assignments of the past were seen back then; only the last day's stay unread.
+            AgentNotification.objects.filter(
+                created_at__lt=seeder.now - timedelta(days=1), read_at=None
+            ).update(read_at=seeder.now)
 
         if self.verbose:
             self.summary(time.perf_counter() - started)
