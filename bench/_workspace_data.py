@@ -947,6 +947,21 @@ def expected_counts(plan: Plan) -> dict[str, int]:
     }
 
 
+def refuse_foreign_database() -> None:
+    """The load empties tables: never in a database holding tickets this benchmark did not load."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass('tickets_ticket') IS NOT NULL, to_regclass('bench_ws_state') IS NULL"
+        )
+        has_tickets_table, foreign = cursor.fetchone()
+        if has_tickets_table and foreign:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM tickets_ticket)")
+            if cursor.fetchone()[0]:
+                raise SystemExit(
+                    f"{connection.settings_dict['NAME']} holds tickets this benchmark did not load: refusing to touch it."
+                )
+
+
 def same_plan(stored: dict | str, plan: Plan) -> bool:
     """Django hands jsonb back as text; a bare psycopg2 connection decodes it."""
     return (json.loads(stored) if isinstance(stored, str) else stored) == asdict(plan)
@@ -974,6 +989,7 @@ def generate(plan: Plan, *, regenerate: bool = False, reload_from: str = "") -> 
     """Load the data set (resuming an interrupted load; `reload_from` a stage reloads it and the
     stages after it); returns the seconds this call took."""
     started = time.perf_counter()
+    refuse_foreign_database()
     raw = connection.get_new_connection(connection.get_connection_params())
     reader = connection.get_new_connection(connection.get_connection_params())
     try:
