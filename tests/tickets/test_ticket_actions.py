@@ -612,6 +612,19 @@ def test_claim_of_a_ticket_someone_took_is_refused(agent_client, conversation, a
     assert footprint() == before
 
 
+def test_a_ticket_someone_else_holds_can_be_taken_over(agent_client, conversation, ana, n1_agent):
+    services.ticket_claim(ticket=conversation, by=ana)
+
+    page = read(agent_client, conversation)
+    assert "Take it over" in page
+    assert f'name="assignee" value="{n1_agent.pk}"' in page
+    submit(agent_client, "ticket-assign", conversation, {"assignee": n1_agent.pk})
+
+    conversation.refresh_from_db()
+    assert conversation.assignee == n1_agent
+    assert ana.agent_notifications.count() == 0  # taking over does not notify the one who had it
+
+
 def test_assign_gives_the_ticket_to_a_colleague(agent_client, conversation, ana, n1_agent):
     where, body = submit(agent_client, "ticket-assign", conversation, {"assignee": ana.pk})
 
@@ -1220,3 +1233,16 @@ def test_an_action_message_renders_in_portuguese(client, conversation, n1_agent)
 
     assert response.status_code == 200
     assert [level for level, _ in notices(response.content.decode())] == ["error"]
+
+
+def test_the_timeline_names_the_sla_target_that_was_breached(agent_client, conversation):
+    record_event(
+        conversation,
+        E.SLA_BREACHED,
+        target="first_response",
+        due_at="2026-11-20T17:00:00+00:00",
+    )
+
+    page = read(agent_client, conversation)
+
+    assert "SLA breached: First response · due" in page
