@@ -121,11 +121,13 @@ class Sort:
     keys: tuple[Key, ...]
 
 
+PRIORITY_RANKS = {value: rank for rank, value in enumerate(reversed(P.values))}  # urgent 0 … low 3
+# Written exactly like the expression index ticket_open_priority (migration 0005) on PostgreSQL.
 PRIORITY_RANK = Case(
-    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(reversed(P.values))),
-    default=Value(len(P.values)),
+    *(When(priority=value, then=Value(rank)) for value, rank in PRIORITY_RANKS.items()),
+    default=Value(len(PRIORITY_RANKS)),
     output_field=IntegerField(),
-)  # urgent 0, high 1, normal 2, low 3
+)
 
 SORTS = {
     "updated": Sort(_("Last updated"), (Key("updated_at", True), Key("id", True, kind=int))),
@@ -318,11 +320,18 @@ def inbox_page(
     position = decode_cursor(sort, cursor) if cursor else None
     if position:
         tickets = tickets.filter(_after_position(keys, position))
-    rows = list(
-        tickets.select_related("customer", "assignee", "team")
+    # Ids first, rows after: joining customers, agents and teams to every candidate before the
+    # LIMIT (which the planner does when it misjudges how many rows a view holds) costs more
+    # than one more query for the 50 rows shown.
+    ids = list(tickets.order_by(*_ordering(keys)).values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    loaded = (
+        Ticket.objects.select_related("customer", "assignee", "team")
         .prefetch_related("tags")
-        .order_by(*_ordering(keys))[: PAGE_SIZE + 1]
+        .in_bulk(ids)
     )
+    rows = [loaded[pk] for pk in ids if pk in loaded]
+    for row in rows:
+        row.priority_rank = PRIORITY_RANKS.get(row.priority, len(PRIORITY_RANKS))
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]

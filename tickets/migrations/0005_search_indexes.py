@@ -6,6 +6,10 @@ never make a message impossible to store). It is IMMUTABLE, so expression indexe
 tickets/search.py writes the very same expressions in its queries. No extension is needed
 (unaccent would need CREATE EXTENSION rights and an immutable wrapper anyway).
 
+Two more indexes serve the inbox sorts over open tickets that no plain column index can: by
+priority rank (the very CASE expression tickets/inbox.py orders by) and by SLA due time with
+the tickets that have none last.
+
 The indexes are built CONCURRENTLY: on a live database with millions of messages a plain
 CREATE INDEX would block new messages for minutes.
 """
@@ -28,6 +32,17 @@ INDEXES = {
 }
 
 
+OPEN = "status IN ('new', 'open', 'pending', 'on_hold')"
+PRIORITY_RANK = (
+    "CASE WHEN priority = 'urgent' THEN 0 WHEN priority = 'high' THEN 1 "
+    "WHEN priority = 'normal' THEN 2 WHEN priority = 'low' THEN 3 ELSE 4 END"
+)
+SORT_INDEXES = {
+    "ticket_open_priority": f"(({PRIORITY_RANK}), updated_at DESC, id DESC) WHERE {OPEN}",
+    "ticket_open_sla": f"(sla_due_at ASC NULLS LAST, id) WHERE {OPEN}",
+}
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -36,6 +51,10 @@ def create(apps, schema_editor):
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
             f"USING gin (to_tsvector('simple'::regconfig, jornada_fold({column})))"
+        )
+    for name, definition in SORT_INDEXES.items():
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON tickets_ticket {definition}"
         )
     # Email addresses and phone numbers typed into the search box, whatever their kind.
     schema_editor.execute(
@@ -46,7 +65,7 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in [*INDEXES, "identity_value"]:
+    for name in [*INDEXES, *SORT_INDEXES, "identity_value"]:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
     schema_editor.execute("DROP FUNCTION IF EXISTS jornada_fold(text)")
 
