@@ -101,9 +101,9 @@ def test_sla_column_says_time_left_or_overdue(client, teams, n1_agent):
     body = client.get("/agent/?view=sla").content.decode()
 
     assert 'class="sla overdue"' in body
-    assert "overdue by 2\xa0hours, 5\xa0minutes" in body
+    assert "overdue by 2\xa0hours<" in body
     assert 'class="sla at-risk"' in body
-    assert "in 29\xa0minutes" in body
+    assert "in 29\xa0minutes<" in body
 
 
 def test_view_counts_are_kept_briefly_and_forgotten_on_demand(teams, n1_agent):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -50,14 +51,13 @@ def inbox(request):
     query = request.GET.copy()
     query.pop("after", None)
     now = timezone.now()
+    _label_rows(page.tickets, now)
     context = {
         "page": page,
         "filters": filters,
         "q": q,
         "query": query.urlencode(),
         "saved_query": clean_query(query.urlencode()),
-        "now": now,
-        "risk_until": now + sla_horizon(),
         "first_page": bool(request.GET.get("after")),
     }
     if (
@@ -68,6 +68,34 @@ def inbox(request):
         return render(request, "tickets/_inbox_list.html", context)
     context.update(_form_choices(request, filters))
     return render(request, "tickets/inbox.html", context)
+
+
+def _label_rows(tickets: list[Ticket], now) -> None:
+    """Choice labels and SLA wording set once per page: done per cell in the template, they
+    cost more than the queries of the whole page."""
+    labels = {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("status", Ticket.Status.choices),
+            ("priority", Ticket.Priority.choices),
+            ("channel", Channel.choices),
+        )
+    }
+    risk_until = now + sla_horizon()
+    for ticket in tickets:
+        ticket.status_label = labels["status"].get(ticket.status, ticket.status)
+        ticket.priority_label = labels["priority"].get(ticket.priority, ticket.priority)
+        ticket.channel_label = labels["channel"].get(ticket.channel, ticket.channel)
+        due = ticket.sla_due_at if ticket.is_open else None
+        ticket.sla_state = ticket.sla_text = ""
+        if due is None:
+            continue
+        if due <= now:
+            ticket.sla_state = "overdue"
+            ticket.sla_text = _("overdue by %(time)s") % {"time": timesince(due, now, depth=1)}
+        else:
+            ticket.sla_state = "at-risk" if due <= risk_until else "running"
+            ticket.sla_text = _("in %(time)s") % {"time": timeuntil(due, now, depth=1)}
 
 
 def _form_choices(request, filters: dict[str, str]) -> dict:
