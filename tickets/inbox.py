@@ -304,7 +304,7 @@ def inbox_page(
     if number is not None and scope.filter(number=number).exists():
         return InboxPage(view=view, jump_to=number)
 
-    team_ids = list(agent.agent_profile.teams.values_list("pk", flat=True))
+    team_ids = selectors.agent_team_ids(agent.agent_profile)
     views = _views(agent, team_ids)
     view = view if view in views else "open"
     sort = sort if sort in SORTS else DEFAULT_SORTS.get(view, "updated")
