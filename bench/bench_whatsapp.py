@@ -1,8 +1,13 @@
 # ruff: noqa: E501
-"""WhatsApp webhook benchmark: accept rate and latency of signed POSTs to
-/channels/whatsapp/webhook/ (through Django's whole request stack: middleware, signature check,
-JSON, one InboundEvent per message, commit, drain scheduled), then the end-to-end processing rate
-with one real Celery worker (parse, customer by wa_id, threading, ticket, audit).
+"""WhatsApp webhook benchmark, beside the email one (bench_email_pipeline.py):
+
+1. accept at the service level (split the webhook, one InboundEvent per message, commit, drain
+   scheduled): the same measure as the email benchmark's "accept";
+2. accept over real HTTP: signed POSTs to /channels/whatsapp/webhook/ on a uvicorn server (the
+   whole request: middleware, signature check, JSON, store), one keep-alive client in sequence
+   (latency) and four in parallel (rate); then Meta's retries of the same deliveries;
+3. end-to-end processing rate with one real Celery worker (parse, customer by wa_id, threading,
+   ticket, audit).
 
 Needs PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -13,13 +18,16 @@ The database is emptied of tickets and inbound events first: never point it at r
 import argparse
 import hashlib
 import hmac
+import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +45,9 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max, Min  # noqa: E402
-from django.test import Client  # noqa: E402
 
+from channels_app import services  # noqa: E402
+from channels_app.adapters.whatsapp.parse import split_webhook  # noqa: E402
 from channels_app.models import InboundEvent  # noqa: E402
 from tickets.models import Customer, CustomerIdentity, Message, Ticket, TicketEvent  # noqa: E402
 
@@ -79,21 +88,83 @@ def reset():
             cursor.execute(f'TRUNCATE "{model._meta.db_table}" CASCADE')
 
 
-def bench_accept(bodies):
-    client = Client(HTTP_HOST="127.0.0.1")
-    latencies, refused = [], 0
+def bench_store(bodies):
+    """Accept as the email benchmark measures it: no HTTP, the storing service only."""
+    latencies = []
     start = time.perf_counter()
     for body in bodies:
         t = time.perf_counter()
-        response = client.post(
-            "/channels/whatsapp/webhook/",
-            body,
-            content_type="application/json",
-            HTTP_X_HUB_SIGNATURE_256=sign(body),
-        )
+        for provider_id, raw in split_webhook(json.loads(body), body):
+            services.inbound_event_store(
+                channel="whatsapp", source="bench", provider_id=provider_id, raw=raw
+            )
         latencies.append(time.perf_counter() - t)
-        refused += response.status_code != 200
-    return time.perf_counter() - start, latencies, refused
+    return time.perf_counter() - start, latencies
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.local", "DEBUG": "0"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status in (200, 503):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("uvicorn did not start")
+
+
+def post_all(port: int, bodies) -> tuple[list[float], int]:
+    """POST each body on one keep-alive connection; latencies and how many were refused."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, refused = [], 0
+    for body in bodies:
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+        t = time.perf_counter()
+        connection.request("POST", "/channels/whatsapp/webhook/", body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - t)
+        refused += response.status != 200
+    connection.close()
+    return latencies, refused
+
+
+def bench_http(port: int, bodies, clients: int):
+    chunks = [bodies[i::clients] for i in range(clients)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda chunk: post_all(port, chunk), chunks))
+    seconds = time.perf_counter() - start
+    latencies = [value for result in results for value in result[0]]
+    return seconds, latencies, sum(result[1] for result in results)
+
+
+def database_sessions() -> int:
+    """Connections PostgreSQL has accepted so far (PostgreSQL 14+): under ASGI, Django opens one
+    per request unless a pool keeps them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def report(label: str, count: int, seconds: float, latencies: list[float], extra: str = ""):
+    print(f"{label}: {count / seconds:8.0f} webhooks/s   p50 {percentile(latencies, 50) * 1000:.2f} ms  "
+          f"p99 {percentile(latencies, 99) * 1000:.2f} ms  mean {statistics.mean(latencies) * 1000:.2f} ms{extra}")  # fmt: skip
 
 
 def start_worker(concurrency: int):
@@ -125,13 +196,28 @@ def main():
     from helpdesk.celery import app
 
     app.control.purge()
-    seconds, latencies, refused = bench_accept(bodies)
-    print(f"accept (HTTP POST: signature + JSON + InboundEvent + commit): {args.count / seconds:8.0f} webhooks/s   "
-          f"p50 {percentile(latencies, 50) * 1000:.2f} ms  p99 {percentile(latencies, 99) * 1000:.2f} ms  "
-          f"mean {statistics.mean(latencies) * 1000:.2f} ms  refused {refused}")  # fmt: skip
-    replayed, replay_latencies, _ = bench_accept(bodies[: args.count // 10])
-    print(f"replayed deliveries (Meta's retries, nothing new stored): {len(replay_latencies) / replayed:8.0f} webhooks/s   "
-          f"p99 {percentile(replay_latencies, 99) * 1000:.2f} ms   events {InboundEvent.objects.count()}")  # fmt: skip
+    third = args.count // 3
+    seconds, latencies = bench_store(bodies[:third])
+    report("accept, service level (split + InboundEvent + commit)", third, seconds, latencies)
+    port = free_port()
+    server = start_server(port)
+    try:
+        sessions = database_sessions()
+        seconds, latencies, refused = bench_http(port, bodies[third : 2 * third], clients=1)
+        opened = (database_sessions() - sessions) / third
+        report("accept over HTTP, 1 client (uvicorn, signature + JSON + store)", third, seconds,
+               latencies, f"  refused {refused}  new DB connections per request {opened:.2f}")  # fmt: skip
+        rest = bodies[2 * third :]
+        seconds, latencies, refused = bench_http(port, rest, clients=4)
+        report("accept over HTTP, 4 clients in parallel", len(rest), seconds, latencies,
+               f"  refused {refused}")  # fmt: skip
+        replays = bodies[: args.count // 10]
+        seconds, latencies, refused = bench_http(port, replays, clients=4)
+        report("Meta's retries of stored deliveries (nothing new stored)", len(replays), seconds,
+               latencies, f"  events {InboundEvent.objects.count()}")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
     worker = start_worker(args.concurrency)
     try:

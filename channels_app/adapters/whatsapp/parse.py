@@ -192,7 +192,9 @@ def _reaction(message: dict, sender: str, wa_id: str) -> ParsedItem:
     )
 
 
-def _change(kind, message, value, metadata, sender, event_id) -> ParsedItem:
+def _change(
+    kind: str, message: dict, value: dict, metadata: dict, sender: str, event_id: int | None
+) -> ParsedItem:
     detail = message.get(kind) or {}
     original = detail.get("original_message_id")
     at = (_sent_at(message) or timezone.now()).isoformat()
@@ -224,7 +226,14 @@ def _change(kind, message, value, metadata, sender, event_id) -> ParsedItem:
     )
 
 
-def _normalized(message, value, metadata, sender, event_id, edit_of="") -> NormalizedMessage:
+def _normalized(
+    message: dict,
+    value: dict,
+    metadata: dict,
+    sender: str,
+    event_id: int | None,
+    edit_of: str = "",
+) -> NormalizedMessage:
     kind = message.get("type") or "unknown"
     wa_id = str(message.get("from"))
     extra: dict[str, Any] = {
