@@ -172,7 +172,6 @@ CELERY_TASK_ROUTES = {
     "channels_app.poll_mailbox": {"queue": "inbound"},
     "channels_app.deliver_message": {"queue": "outbound"},
     "sla.*": {"queue": "sla"},
-    "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -183,8 +182,6 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
     "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},
-    "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
-    "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
