@@ -118,7 +118,8 @@ def test_same_phone_written_differently_finds_the_same_customer(db):
     assert (again, created) == (first, False)
 
 
-def test_same_value_of_another_kind_is_another_identity(db):
+def test_same_number_of_another_phone_kind_is_another_identity_of_the_same_customer(db):
+    # WhatsApp, SMS and calls from one number are one person (issue 5).
     whatsapp, _ = services.customer_get_or_create_for_identity(
         kind=K.WHATSAPP, value="+5511987654321"
     )
@@ -127,8 +128,30 @@ def test_same_value_of_another_kind_is_another_identity(db):
         kind=K.PHONE, value="+5511987654321"
     )
 
+    assert not created
+    assert phone == whatsapp
+    assert sorted(phone.identities.values_list("kind", flat=True)) == [K.PHONE, K.WHATSAPP]
+
+
+def test_a_brazilian_mobile_with_or_without_the_ninth_digit_is_one_customer(db):
+    known, _ = services.customer_get_or_create_for_identity(kind=K.PHONE, value="+5511987654321")
+
+    again, created = services.customer_get_or_create_for_identity(
+        kind=K.WHATSAPP, value="551187654321"
+    )
+
+    assert (again, created) == (known, False)
+
+
+def test_a_landline_is_never_matched_with_an_added_ninth_digit(db):
+    landline, _ = services.customer_get_or_create_for_identity(kind=K.PHONE, value="+551132654321")
+
+    mobile, created = services.customer_get_or_create_for_identity(
+        kind=K.PHONE, value="+5511932654321"
+    )
+
     assert created
-    assert phone != whatsapp
+    assert mobile != landline
 
 
 def test_known_customer_without_name_gets_the_name(db):
