@@ -3,14 +3,16 @@ ticket timeline (reactions, edits, deletions, unsupported types, media still dow
 failed, the template a reply was sent as)."""
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from tickets.models import Message
 
 
 def extras(metadata: dict) -> str:
-    html = render_to_string(
-        "channels_app/_message_extras.html", {"message": Message(metadata=metadata)}
-    )
+    with translation.override("en"):
+        html = render_to_string(
+            "channels_app/_message_extras.html", {"message": Message(metadata=metadata)}
+        )
     return " ".join(html.split())
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels_app import services, tasks
 from channels_app.models import WhatsAppTemplate
@@ -252,7 +252,7 @@ def age_inbound(ticket: Ticket, hours: float) -> None:
 def test_free_text_after_the_window_closed_is_refused_with_a_code(conversation, n1_agent, whatsapp):
     age_inbound(conversation, 25)
 
-    with pytest.raises(WhatsAppWindowClosed) as refused:
+    with translation.override("en"), pytest.raises(WhatsAppWindowClosed) as refused:
         ticket_services.message_reply(ticket=conversation, by=n1_agent, body_text="Olá?")
 
     assert refused.value.code == "whatsapp_window_closed"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels_app import selectors
 from channels_app.models import WhatsAppTemplate
@@ -36,9 +36,10 @@ def last_written(ticket: Ticket, *, ago: timedelta) -> None:
 def render_box(ticket: Ticket, user) -> str:
     request = RequestFactory().get("/")
     request.user = user
-    html = Template("{% load whatsapp %}{% whatsapp_window ticket %}").render(
-        Context({"ticket": ticket, "request": request, "csrf_token": "tok"})
-    )
+    with translation.override("en"):
+        html = Template("{% load whatsapp %}{% whatsapp_window ticket %}").render(
+            Context({"ticket": ticket, "request": request, "csrf_token": "tok"})
+        )
     return " ".join(html.split())
 
 
