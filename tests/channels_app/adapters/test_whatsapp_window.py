@@ -199,3 +199,18 @@ def test_templates_offered_are_the_active_ones(db):
 
 def test_a_ticket_page_of_another_channel_is_unaffected(db, n1_agent):
     assert selectors.whatsapp_window_for_ticket(make_ticket(channel="email")) is None
+
+
+def test_the_ticket_page_shows_the_window_and_the_templates(
+    conversation, n1_agent, template, client
+):
+    last_written(conversation, ago=timedelta(days=2))
+    client.force_login(n1_agent)
+
+    with translation.override("en"):
+        page = client.get(f"/agent/tickets/{conversation.number}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    body = page.content.decode()
+    assert "WhatsApp window closed: only templates can be sent." in body
+    assert f'action="{template_url(conversation)}"' in body
+    assert "retomar_atendimento" in body
