@@ -36,6 +36,27 @@
     if (dialog && !dialog.open) dialog.showModal();
   }
 
+  // The inbox list: j/k move a highlighted row, o or Enter opens it, x selects it.
+  function inboxRows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#ticket-list tbody tr"))
+      .filter(function (row) { return row.querySelector("a[href*='/agent/tickets/']"); });
+  }
+
+  function moveInInbox(step) {
+    var rows = inboxRows();
+    if (!rows.length) return false;
+    var current = rows.findIndex(function (row) { return row.classList.contains("kb-current"); });
+    var next = current === -1 ? 0 : Math.min(Math.max(current + step, 0), rows.length - 1);
+    rows.forEach(function (row) { row.classList.remove("kb-current"); });
+    rows[next].classList.add("kb-current");
+    rows[next].querySelector("a[href*='/agent/tickets/']").focus();
+    return true;
+  }
+
+  function currentInboxRow() {
+    return document.querySelector("#ticket-list tr.kb-current");
+  }
+
   document.addEventListener("click", function (event) {
     var tab = event.target.closest("[data-tab]");
     if (tab) showTab(tab.dataset.tab);
@@ -71,8 +92,17 @@
       showTab("note");
     } else if (event.key === "a" || event.key === "s") {
       handled = submitForm(event.key);
+    } else if ((event.key === "j" || event.key === "k") && document.getElementById("ticket-list")) {
+      handled = moveInInbox(event.key === "j" ? 1 : -1);
     } else if (event.key === "j" || event.key === "k") {
       handled = follow(event.key);
+    } else if ((event.key === "o" || event.key === "Enter") && currentInboxRow()) {
+      window.location.href = currentInboxRow().querySelector("a[href*='/agent/tickets/']").href;
+    } else if (event.key === "x" && currentInboxRow()) {
+      var box = currentInboxRow().querySelector("input[type=checkbox]");
+      if (box) box.click();
+    } else if (event.key === "/" && document.getElementById("inbox-q")) {
+      document.getElementById("inbox-q").focus();
     } else {
       handled = false;
     }

@@ -68,7 +68,11 @@ def test_an_agent_answers_with_a_canned_response_and_escalates(
     row = agent.get_by_role("link", name=re.compile("Boleto de novembro não chegou"))
     row.wait_for()
     screenshot(agent, "01-inbox-new-email")
-    row.click()
+    agent.keyboard.press("?")  # the cheat sheet
+    agent.locator("#cheatsheet").get_by_text("Next / previous ticket in the list").wait_for()
+    agent.keyboard.press("Escape")
+    agent.keyboard.press("j")  # keyboard only: onto the first row, then open it
+    agent.keyboard.press("o")
     agent.wait_for_url(f"{asgi_server}/agent/tickets/{ticket.number}/")
     agent.get_by_text("O boleto de novembro não chegou no meu e-mail").wait_for()
 
@@ -77,8 +81,8 @@ def test_an_agent_answers_with_a_canned_response_and_escalates(
     lead.goto(f"{asgi_server}/agent/tickets/{ticket.number}/")
     presence = lead.locator("[data-presence]")
     presence.get_by_text("Ana").wait_for(timeout=10_000)
-    agent.fill("#reply-body", "")
-    agent.type("#reply-body", "Ol")
+    agent.keyboard.press("r")  # focuses the reply box
+    agent.keyboard.type("Ol")
     presence.get_by_text(re.compile("typing", re.I)).wait_for(timeout=10_000)
     screenshot(lead, "02-colleague-sees-ana-typing")
     agent.fill("#reply-body", "")
