@@ -25,7 +25,7 @@ from tickets.inbound import NormalizedMessage
 from tickets.models import CustomerIdentity, Message, Ticket
 
 from .adapters import get_adapter
-from .adapters.base import Annotation, ChannelError, DeliveryUpdate, Ignored
+from .adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
 from .models import InboundEvent, Mailbox, WhatsAppTemplate
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,32 @@ def _annotate(item: Annotation, outcome: _Outcome) -> None:
         outcome.notes.append(f"{item.description} on message {target.pk}")
 
 
-def _apply(items: list) -> _Outcome:
+def _delivery_targets(item: DeliveryUpdate, channel: str) -> list[Message]:
+    """Our messages a status names: by their id (the first part's), or, for a failure, by the id
+    of any later part (a failed second half of a long reply must not pass unseen)."""
+    ours = Message.objects.filter(channel=channel, direction=Message.Direction.OUTBOUND)
+    found = list(ours.filter(external_id__in=item.external_ids))
+    if not found and item.status == Message.DeliveryStatus.FAILED:
+        found = list(ours.filter(**{f"metadata__{PART_IDS}__has_any_keys": item.external_ids}))
+    return found
+
+
+def _deliver(item: DeliveryUpdate, channel: str, outcome: _Outcome) -> None:
+    found = _delivery_targets(item, channel)
+    for message in found:
+        ticket_services.message_update_delivery(
+            message=message, status=item.status, error=item.error
+        )
+        outcome.message = outcome.message or message
+    if found:
+        outcome.status = S.PROCESSED
+        outcome.notes.append(f"delivery status {item.status}")
+    else:
+        unknown = ", ".join(item.external_ids)[:300]
+        outcome.notes.append(f"delivery status {item.status} for unknown message(s) {unknown}")
+
+
+def _apply(items: list, channel: str) -> _Outcome:
     outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
     for item in items:
         if isinstance(item, NormalizedMessage):
@@ -151,24 +176,7 @@ def _apply(items: list) -> _Outcome:
         elif isinstance(item, Annotation):
             _annotate(item, outcome)
         elif isinstance(item, DeliveryUpdate):
-            ours = Message.objects.filter(
-                direction=Message.Direction.OUTBOUND, external_id__in=item.external_ids
-            )
-            found = False
-            for message in ours:
-                found = True
-                ticket_services.message_update_delivery(
-                    message=message, status=item.status, error=item.error
-                )
-                outcome.message = outcome.message or message
-            if found:
-                outcome.status = S.PROCESSED
-                outcome.notes.append(f"delivery status {item.status}")
-            else:
-                unknown = ", ".join(item.external_ids)[:300]
-                outcome.notes.append(
-                    f"delivery status {item.status} for unknown message(s) {unknown}"
-                )
+            _deliver(item, channel, outcome)
         elif isinstance(item, Ignored):
             outcome.notes.append(item.reason)
     return outcome
@@ -194,7 +202,7 @@ def inbound_event_process(
         event.attempts += 1
         try:
             with transaction.atomic():
-                outcome = _apply(get_adapter(event.channel).parse(event))
+                outcome = _apply(get_adapter(event.channel).parse(event), event.channel)
         except ChannelError as exc:
             event.status, event.error = S.FAILED, str(exc)
             retry = not exc.permanent
@@ -277,16 +285,24 @@ def media_requeue_pending(*, older_than: timedelta = timedelta(minutes=10)) -> i
     return count
 
 
-def inbound_statuses_replay(*, channel: str, external_id: str) -> int:
+def inbound_statuses_replay(
+    *, channel: str, external_id: str, message: Message | None = None
+) -> int:
     """Apply the delivery statuses that arrived before we knew our message's provider id (Meta
     can report "sent" before its API call has answered us): they were set aside as statuses of
-    an unknown message. Returns how many were applied now."""
-    status_ids = getattr(get_adapter(channel), "status_provider_ids", None)
+    an unknown message. With `message`, those of every part it was sent in too. Returns how
+    many were applied now."""
+    adapter = get_adapter(channel)
+    status_ids = getattr(adapter, "status_provider_ids", None)
     if status_ids is None or not external_id:
         return 0
+    ids = [external_id]
+    if message is not None and hasattr(adapter, "part_ids"):
+        ids += [part for part in adapter.part_ids(message) if part != external_id]
+    provider_ids = [status_id for part in ids for status_id in status_ids(part)]
     early = list(
         InboundEvent.objects.filter(
-            channel=channel, provider_id__in=status_ids(external_id), status=S.IGNORED
+            channel=channel, provider_id__in=provider_ids, status=S.IGNORED
         ).values_list("pk", flat=True)
     )
     for event_id in early:

@@ -99,7 +99,10 @@ def deliver_message(self, message_id: int) -> str | None:
         )
         cache.delete(f"{RETRYING}{message_id}")
         try:
-            services.inbound_statuses_replay(channel=message.channel, external_id=provider_id)
+            message.refresh_from_db(fields=["metadata"])
+            services.inbound_statuses_replay(
+                channel=message.channel, external_id=provider_id, message=message
+            )
         except Exception:
             logger.exception("Early delivery statuses of message %s not applied", message_id)
         return Message.DeliveryStatus.SENT

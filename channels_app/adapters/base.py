@@ -41,6 +41,13 @@ class ChannelAdapter(Protocol):
     #   (WhatsApp, MMS), fetched after the message is stored; ChannelError as for send().
     # status_provider_ids(external_id) -> list[str]: the InboundEvent provider ids its delivery
     #   statuses would have, to replay those that arrived before we knew the message's id.
+    # part_ids(message) -> list[str]: the provider ids of every part of a message sent in parts.
+
+
+# Metadata key of an outbound message sent as several provider messages (a long WhatsApp reply,
+# its attachments): {provider id of a part: part}. Message.external_id is the first part's id; a
+# failure reported for any part must still reach the message.
+PART_IDS = "provider_part_ids"
 
 
 @dataclass(frozen=True)

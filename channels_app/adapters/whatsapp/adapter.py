@@ -49,3 +49,6 @@ class WhatsAppAdapter:
 
     def status_provider_ids(self, external_id: str) -> list[str]:
         return status_provider_ids(external_id)
+
+    def part_ids(self, message: Message) -> list[str]:
+        return outbound.part_ids(message)

@@ -11,7 +11,7 @@ from channels_app.http import multipart
 from tickets import services as ticket_services
 from tickets.models import Attachment, CustomerIdentity, Message
 
-from ..base import ChannelError
+from ..base import PART_IDS, ChannelError
 from . import graph, media
 
 TEXT_LIMIT = 4096
@@ -142,7 +142,17 @@ def _upload(phone_number_id: str, attachment: Attachment, progress: dict) -> str
 
 def _remember(message: Message, progress: dict, **new) -> None:
     progress.update(new)
-    ticket_services.message_annotate(message=message, changes={PROGRESS: new})
+    changes = {PROGRESS: new}
+    sent = {wamid: key for key, wamid in new.items() if not key.startswith("upload:")}
+    if sent:
+        changes[PART_IDS] = sent  # found again by a status naming any part
+    ticket_services.message_annotate(message=message, changes=changes)
+
+
+def part_ids(message: Message) -> list[str]:
+    """The wamids of every part of a message sent so far, first part first."""
+    progress = message.metadata.get(PROGRESS) or {}
+    return [wamid for key, wamid in progress.items() if not key.startswith("upload:") and wamid]
 
 
 def send_whatsapp_message(message: Message) -> str:

@@ -141,3 +141,63 @@ def test_statuses_that_arrive_before_our_send_is_recorded_are_applied_after_it(
 def test_replaying_early_statuses_for_an_id_without_any_does_nothing(db, whatsapp):
     assert services.inbound_statuses_replay(channel="whatsapp", external_id="wamid.NONE") == 0
     assert services.inbound_statuses_replay(channel="email", external_id="<a@b>") == 0
+
+
+LONG_REPLY = "Segue o passo a passo completo. " * 160  # over 4096 characters: two parts
+
+
+@pytest.fixture
+def sent_in_two_parts(n1_agent, whatsapp, deliver, django_capture_on_commit_callbacks):
+    deliver(wa.text("Como configuro?", timestamp=timezone.now().timestamp() - 60))
+    with django_capture_on_commit_callbacks(execute=True):
+        message = ticket_services.message_reply(
+            ticket=Ticket.objects.get(), by=n1_agent, body_text=LONG_REPLY
+        )
+    message.refresh_from_db()
+    assert message.external_id == "wamid.FAKE0001"
+    assert message.metadata["whatsapp_parts"]["text:1"] == "wamid.FAKE0002"
+    return message
+
+
+def test_a_failed_later_part_fails_the_whole_reply(sent_in_two_parts, deliver):
+    error = {"code": 131047, "title": "Re-engagement message"}
+
+    deliver(wa.status("wamid.FAKE0002", "failed", errors=[error]))
+
+    sent_in_two_parts.refresh_from_db()
+    assert sent_in_two_parts.delivery_status == D.FAILED
+    assert sent_in_two_parts.delivery_error == "Re-engagement message (code 131047)"
+    assert InboundEvent.objects.latest("pk").message == sent_in_two_parts
+
+
+def test_only_the_first_part_moves_a_reply_to_delivered_and_read(sent_in_two_parts, deliver):
+    deliver(wa.status("wamid.FAKE0002", "read"))
+    assert status_of(sent_in_two_parts) == D.SENT
+
+    deliver(wa.status("wamid.FAKE0001", "delivered"))
+    assert status_of(sent_in_two_parts) == D.DELIVERED
+
+
+def test_an_early_failure_of_a_later_part_is_applied_after_the_send(
+    n1_agent, whatsapp, deliver, django_capture_on_commit_callbacks
+):
+    deliver(wa.text("Oi"))
+    deliver(wa.status("wamid.FAKE0002", "failed", errors=[{"code": 131026, "title": "No"}]))
+    assert InboundEvent.objects.filter(status=S.IGNORED).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = ticket_services.message_reply(
+            ticket=Ticket.objects.get(), by=n1_agent, body_text=LONG_REPLY
+        )
+
+    assert status_of(message) == D.FAILED
+    assert InboundEvent.objects.get(provider_id__endswith=":failed").message == message
+
+
+def test_a_status_only_reaches_messages_of_its_own_channel(sent, deliver):
+    Message.objects.filter(pk=sent.pk).update(channel="sms")
+
+    deliver(wa.status(sent.external_id, "failed", errors=[{"code": 1, "title": "No"}]))
+
+    assert status_of(sent) == D.SENT
+    assert InboundEvent.objects.latest("pk").status == S.IGNORED
