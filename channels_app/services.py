@@ -37,6 +37,19 @@ class RetryLater(Exception):
     """Processing failed for a reason that may pass (database or network hiccup)."""
 
 
+# Meta does not promise order: a reaction, edit or deletion may come before the message it
+# names. Such an event waits (processed again by the sweeper) while it is this recent.
+TARGET_WAIT = timedelta(minutes=15)
+
+
+class TargetNotYet(ChannelError):
+    """An annotation names a message we do not have yet, and it may still come. Not a failure:
+    it does not count towards MAX_ATTEMPTS (TARGET_WAIT bounds the waiting)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=False, code="target_not_yet")
+
+
 DRAIN_SCHEDULED = "jornada:inbound-drain-scheduled"
 
 
@@ -124,12 +137,14 @@ def _sent_by_customer(item: Annotation, message: Message) -> bool:
     ).exists()
 
 
-def _annotate(item: Annotation, outcome: _Outcome) -> None:
+def _annotate(item: Annotation, outcome: _Outcome, received_at) -> None:
     target = (
         Message.objects.select_related("ticket")
         .filter(channel=item.channel, external_id=item.external_id)
         .first()
     )
+    if target is None and timezone.now() - (item.sent_at or received_at) < TARGET_WAIT:
+        raise TargetNotYet(f"waiting for message {item.external_id} ({item.description})"[:300])
     if target is None and item.fallback is not None:
         _receive(item.fallback, outcome)
     elif target is None:
@@ -168,15 +183,15 @@ def _deliver(item: DeliveryUpdate, channel: str, outcome: _Outcome) -> None:
         outcome.notes.append(f"delivery status {item.status} for unknown message(s) {unknown}")
 
 
-def _apply(items: list, channel: str) -> _Outcome:
+def _apply(items: list, event: InboundEvent) -> _Outcome:
     outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
     for item in items:
         if isinstance(item, NormalizedMessage):
             _receive(item, outcome)
         elif isinstance(item, Annotation):
-            _annotate(item, outcome)
+            _annotate(item, outcome, event.received_at)
         elif isinstance(item, DeliveryUpdate):
-            _deliver(item, channel, outcome)
+            _deliver(item, event.channel, outcome)
         elif isinstance(item, Ignored):
             outcome.notes.append(item.reason)
     return outcome
@@ -202,10 +217,12 @@ def inbound_event_process(
         event.attempts += 1
         try:
             with transaction.atomic():
-                outcome = _apply(get_adapter(event.channel).parse(event), event.channel)
+                outcome = _apply(get_adapter(event.channel).parse(event), event)
         except ChannelError as exc:
             event.status, event.error = S.FAILED, str(exc)
             retry = not exc.permanent
+            if isinstance(exc, TargetNotYet):
+                event.attempts -= 1
         except Exception as exc:
             logger.exception("Inbound event %s failed", event.pk)
             event.status, event.error = S.FAILED, f"{exc.__class__.__name__}: {exc}"

@@ -1,6 +1,7 @@
 """What every channel adapter offers: verify a delivery, parse it, send a reply."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from django.http import HttpRequest
@@ -79,6 +80,7 @@ class Annotation:
     changes: dict
     description: str
     fallback: NormalizedMessage | None = None
+    sent_at: datetime | None = None  # when the provider says it happened, to wait for the target
 
 
 ParsedItem = NormalizedMessage | DeliveryUpdate | Ignored | Annotation

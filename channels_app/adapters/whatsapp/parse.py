@@ -189,6 +189,7 @@ def _reaction(message: dict, sender: str, wa_id: str) -> ParsedItem:
         sender_value=sender,
         changes={"reactions": {wa_id: emoji or None}},  # no emoji: the reaction was taken back
         description=f"reaction {emoji or '(removed)'}",
+        sent_at=_sent_at(message),
     )
 
 
@@ -208,6 +209,7 @@ def _change(
             sender_value=sender,
             changes={"whatsapp": {"deleted_at": at}},
             description="deleted by the customer",
+            sent_at=_sent_at(message),
         )
     edited = {**(detail.get("message") or {}), "from": message.get("from")}
     edited.setdefault("id", message.get("id"))
@@ -223,6 +225,7 @@ def _change(
         changes={"whatsapp": {"edited_at": at, "edited_text": new_version.body_text}},
         description="edited by the customer",
         fallback=new_version,
+        sent_at=_sent_at(message),
     )
 
 

@@ -2,8 +2,14 @@
 (pywa's test data) and from payloads built like them: what lands in the ticket, and that nothing
 unknown ever crashes the pipeline."""
 
-import pytest
+import contextlib
+from datetime import timedelta
 
+import pytest
+import time_machine
+from django.utils import timezone
+
+from channels_app import services
 from channels_app.models import InboundEvent
 from tests.channels_app import whatsapp_support as wa
 from tickets.models import CustomerIdentity, Message
@@ -458,3 +464,77 @@ def test_the_profile_name_fills_an_unnamed_customer_only(db, whatsapp, deliver):
     deliver(wa.inbound(wa.message("text", {"body": "2"}), name="Mariazinha 🌸"))
 
     assert {m.author_customer.name for m in Message.objects.all()} == {"Maria"}
+
+
+# --- Annotations that arrive before the message they name -------------------------------------
+
+
+def process_again(event: InboundEvent) -> InboundEvent:
+    """What the sweeper does with an event still waiting."""
+    with contextlib.suppress(services.RetryLater):
+        services.inbound_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    return event
+
+
+def test_a_reaction_before_its_message_waits_and_lands_when_the_message_comes(
+    db, whatsapp, deliver
+):
+    react(deliver, "🙏")
+    event = InboundEvent.objects.get()
+    assert (event.status, event.attempts) == (S.RECEIVED, 0)
+    assert "waiting for message wamid.ORIGINAL==" in event.error
+
+    for _ in range(services.MAX_ATTEMPTS + 1):  # waiting is not failing
+        assert process_again(event).status == S.RECEIVED
+    deliver(wa.text("Obrigada!", id="wamid.ORIGINAL=="))
+
+    assert process_again(event).status == S.PROCESSED
+    original = Message.objects.get(external_id="wamid.ORIGINAL==")
+    assert original.metadata["reactions"] == {wa.CUSTOMER_WA_ID: "🙏"}
+
+
+def test_a_deletion_whose_message_never_comes_is_ignored_after_the_wait(db, whatsapp, deliver):
+    deliver(wa.inbound(wa.message("revoke", {"original_message_id": "wamid.GONE=="})))
+    event = InboundEvent.objects.get()
+    assert event.status == S.RECEIVED
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        event = process_again(event)
+
+    assert event.status == S.IGNORED
+    assert event.notes == ["deleted by the customer of unknown message wamid.GONE=="]
+    assert not Message.objects.exists()
+
+
+def test_an_early_edit_waits_for_its_message_instead_of_making_a_second_one(db, whatsapp, deliver):
+    edit = {
+        "original_message_id": "wamid.ORIGINAL==",
+        "message": {"type": "text", "text": {"body": "Pedido 4471, não 4417"}},
+    }
+    deliver(wa.inbound(wa.message("edit", edit)))
+    event = InboundEvent.objects.get()
+    assert event.status == S.RECEIVED
+    assert not Message.objects.exists()
+
+    deliver(wa.text("Pedido 4417", id="wamid.ORIGINAL=="))
+    assert process_again(event).status == S.PROCESSED
+
+    message = only_message()
+    assert message.metadata["whatsapp"]["edited_text"] == "Pedido 4471, não 4417"
+
+
+def test_an_edit_whose_message_never_comes_is_kept_after_the_wait(db, whatsapp, deliver):
+    edit = {
+        "original_message_id": "wamid.LOST==",
+        "message": {"type": "text", "text": {"body": "Versão corrigida"}},
+    }
+    deliver(wa.inbound(wa.message("edit", edit)))
+    event = InboundEvent.objects.get()
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert process_again(event).status == S.PROCESSED
+
+    message = only_message()
+    assert message.body_text == "Versão corrigida"
+    assert message.metadata["whatsapp"]["edit_of"] == "wamid.LOST=="
