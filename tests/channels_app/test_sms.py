@@ -159,6 +159,7 @@ def test_without_signature_the_request_is_unauthorized(db, sms, post):
         pytest.param({"signed_url": "http://testserver/other/"}, id="other-url"),
         pytest.param({"token": "someone-elses-token"}, id="other-token"),
         pytest.param({"signature_header": "0/KCTR6DLpKmkAf8muzZqo1nDgQ="}, id="forged"),
+        pytest.param({"signature_header": "ñ/KCTR6DLpKmkAf8muzZqo1nDgQ="}, id="non-ascii"),
     ],
 )
 def test_a_wrong_signature_is_forbidden_and_stores_nothing(db, sms, post, tamper):

@@ -39,10 +39,10 @@ def compute_signature(url: str, params: dict[str, list[str]], token: str) -> str
 
 
 def signature_valid(url: str, params: dict[str, list[str]], header: str, token: str) -> bool:
-    if not (token and header):
-        return False
+    if not (token and header and header.isascii()):
+        return False  # compare_digest refuses non-ASCII str: a forged header must not be a 500
     return any(
-        hmac.compare_digest(compute_signature(candidate, params, token), header)
+        hmac.compare_digest(compute_signature(candidate, params, token).encode(), header.encode())
         for candidate in _with_and_without_port(url)
     )
 

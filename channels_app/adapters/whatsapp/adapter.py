@@ -19,10 +19,10 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 def signature_valid(body: bytes, header: str, secret: str) -> bool:
     """X-Hub-Signature-256 is "sha256=" + HMAC-SHA256 of the raw body with the app secret."""
-    if not (secret and header.startswith("sha256=")):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
+    if not (secret and header.startswith("sha256=") and header.isascii()):
+        return False  # compare_digest refuses non-ASCII str: a forged header must not be a 500
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(header[len("sha256=") :].strip().lower().encode(), expected)
 
 
 class WhatsAppAdapter:

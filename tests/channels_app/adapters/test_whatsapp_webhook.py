@@ -86,6 +86,7 @@ def test_a_post_without_signature_is_unauthorized_and_stores_nothing(db, whatsap
         pytest.param("sha256=" + "0" * 64, id="wrong-digest"),
         pytest.param("sha1=abcdef", id="wrong-algorithm"),
         pytest.param("garbage", id="garbage"),
+        pytest.param("sha256=" + "é" * 64, id="non-ascii"),
     ],
 )
 def test_a_post_with_a_wrong_signature_is_forbidden_and_stores_nothing(
