@@ -268,15 +268,19 @@ def message_media_fetch(*, message_id: int, last_try: bool = False) -> str | Non
     attempts = int(media.get("attempts") or 0) + 1
     try:
         attachments = get_adapter(message.channel).fetch_media(message)
-    except ChannelError as exc:
-        failed = exc.permanent or last_try or attempts >= MEDIA_MAX_ATTEMPTS
-        changes = {"attempts": attempts, "error": str(exc)[:500]}
+    except Exception as exc:
+        error = exc
+        if not isinstance(exc, ChannelError):  # still an attempt, or the sweeper loops forever
+            logger.exception("Media of message %s failed", message_id)
+            error = ChannelError(f"{exc.__class__.__name__}: {exc}")
+        failed = error.permanent or last_try or attempts >= MEDIA_MAX_ATTEMPTS
+        changes = {"attempts": attempts, "error": str(error)[:500]}
         if failed:
             changes["status"] = "failed"
         ticket_services.message_annotate(message=message, changes={"media": changes})
         if failed:
             return "failed"
-        raise RetryLater(str(exc)) from exc
+        raise RetryLater(str(error)) from exc
     ticket_services.message_annotate(
         message=message,
         changes={"media": {"status": "stored", "attempts": attempts, "error": None}},

@@ -464,3 +464,13 @@ def test_mms_media_outside_the_provider_api_is_refused(db, sms, post):
     message = Message.objects.get()
     assert message.metadata["media"]["status"] == "failed"
     assert "Media outside" in message.metadata["media"]["error"]
+
+
+def test_a_signed_but_malformed_sms_fails_at_once_with_a_clear_error(db, sms, post):
+    response = post(inbound() | {"NumMedia": "two"})
+
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert (event.status, event.attempts) == (InboundEvent.Status.FAILED, 1)
+    assert event.error.startswith("Malformed SMS webhook: ValueError")
+    assert not Ticket.objects.exists()

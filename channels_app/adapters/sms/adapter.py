@@ -67,9 +67,15 @@ class SmsAdapter:
         sid = fields.get("MessageSid") or fields.get("SmsSid")
         if not sid:
             raise ChannelError("SMS webhook without MessageSid", permanent=True)
-        if twilio.is_status_callback(fields):
-            return [self._status(sid, fields)]
-        return [self._message(sid, fields, event.pk)]
+        try:
+            if twilio.is_status_callback(fields):
+                return [self._status(sid, fields)]
+            return [self._message(sid, fields, event.pk)]
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # Signed by Twilio yet not in the shape we read: no retry will change that.
+            raise ChannelError(
+                f"Malformed SMS webhook: {exc.__class__.__name__}: {exc}", permanent=True
+            ) from exc
 
     @staticmethod
     def _status(sid: str, fields: dict[str, str]) -> ParsedItem:

@@ -38,7 +38,13 @@ class WhatsAppAdapter:
             payload = json.loads(bytes(event.raw))
         except ValueError as exc:
             raise ChannelError(f"Not JSON: {exc}", permanent=True) from exc
-        return parse_payload(payload, event_id=event.pk)
+        try:
+            return parse_payload(payload, event_id=event.pk)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # Signed by Meta yet not in the shape we read: no retry will change that.
+            raise ChannelError(
+                f"Malformed WhatsApp webhook: {exc.__class__.__name__}: {exc}", permanent=True
+            ) from exc
 
     def send(self, message: Message) -> str:
         return outbound.send_whatsapp_message(message)

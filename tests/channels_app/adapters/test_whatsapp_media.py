@@ -224,3 +224,20 @@ def test_a_lost_media_task_is_found_by_the_sweeper_and_runs_once(
     assert (swept, again) == (1, 0)
     assert message.metadata["media"]["status"] == "stored"
     assert message.attachments.count() == 1
+
+
+def test_an_unexpected_error_while_fetching_still_counts_as_an_attempt(db, whatsapp, deliver):
+    whatsapp.media["777"] = (JPEG, "image/jpeg")
+    deliver(image())
+    message = the_message()
+    media = {**message.metadata["media"], "status": "pending", "items": ["not a media item"]}
+    Message.objects.filter(pk=message.pk).update(metadata={**message.metadata, "media": media})
+    attempts = message.metadata["media"]["attempts"]
+
+    with pytest.raises(services.RetryLater):
+        services.message_media_fetch(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.metadata["media"]["attempts"] == attempts + 1
+    assert message.metadata["media"]["error"].startswith("AttributeError")
+
+    assert services.message_media_fetch(message_id=message.pk, last_try=True) == "failed"

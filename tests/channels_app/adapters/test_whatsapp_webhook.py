@@ -220,3 +220,27 @@ def test_accepting_a_message_takes_a_bounded_number_of_queries(
 
     assert response.status_code == 200
     assert InboundEvent.objects.get().status == S.RECEIVED
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param({"messages": ["not a message"]}, id="message-not-an-object"),
+        pytest.param({"statuses": [42]}, id="status-not-an-object"),
+        pytest.param(
+            {"metadata": "nope", "messages": [wa.message("text", {"body": "Oi"})]},
+            id="metadata-string",
+        ),
+    ],
+)
+def test_a_signed_but_malformed_webhook_fails_at_once_with_a_clear_error(
+    db, whatsapp, deliver, value
+):
+    response = deliver(
+        wa.envelope({}) | {"entry": [{"changes": [{"field": "messages", "value": value}]}]}
+    )
+
+    assert response.status_code == 200  # stored, so a person can see what Meta sent
+    event = InboundEvent.objects.get()
+    assert (event.status, event.attempts) == (InboundEvent.Status.FAILED, 1)
+    assert event.error.startswith("Malformed WhatsApp webhook: ")
