@@ -86,6 +86,34 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # Python counts these as global: the IPv4 inside
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # site-local translators: never public
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, IPv4-compatible): a route
+    to it, so it must be as public as the address itself."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if ip.version == 6:
+        if ip in NAT64_LOCAL:
+            return False
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            return inner.is_global and not inner.is_multicast
+    return True
+
+
 def _allowed_address(host: str, port: int, *, trusted: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -96,9 +124,8 @@ def _allowed_address(host: str, port: int, *, trusted: bool) -> str:
         raise HttpError(f"Cannot resolve {host}")
     if not trusted:
         for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-            if not ip.is_global or ip.is_multicast:
-                raise Blocked(f"{host} resolves to {ip}, a non-public address")
+            if not is_public(address):
+                raise Blocked(f"{host} resolves to {address}, a non-public address")
     return addresses[0]
 
 

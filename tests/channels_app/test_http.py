@@ -52,6 +52,12 @@ def test_a_trusted_loopback_origin_is_reached(server):
         "https://10.0.0.8/",
         "https://169.254.169.254/latest/meta-data/",
         "https://192.168.1.1/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of 169.254.169.254
+        "https://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
+        "https://[2002:0a00:0008::1]/",  # 6to4 of 10.0.0.8
+        "https://[::a9fe:a9fe]/",  # IPv4-compatible 169.254.169.254
+        "https://[64:ff9b:1::808:808]/",  # local-use NAT64
     ],
 )
 def test_addresses_inside_our_network_are_refused_unless_trusted(server, url):
@@ -135,3 +141,23 @@ def test_multipart_bodies_carry_fields_and_files():
     assert body.startswith(f"--{boundary}\r\n".encode())
     assert b'name="file"; filename="ab.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG' in body
     assert body.endswith(f"--{boundary}--\r\n".encode())
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("64:ff9b::808:808", True),  # NAT64 of a public address
+        ("2002:808:808::1", True),  # 6to4 of a public address
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b::a9fe:a9fe", False),
+        ("2002:c0a8:101::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::c0a8:101", False),
+        ("fe80::1%eth0", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_addresses_carrying_an_ipv4_address_are_as_public_as_it(address, public):
+    assert http.is_public(address) is public
