@@ -244,3 +244,19 @@ def test_a_signed_but_malformed_webhook_fails_at_once_with_a_clear_error(
     event = InboundEvent.objects.get()
     assert (event.status, event.attempts) == (InboundEvent.Status.FAILED, 1)
     assert event.error.startswith("Malformed WhatsApp webhook: ")
+
+
+def test_the_signature_is_checked_on_the_raw_bytes_as_meta_sent_them(db, whatsapp, client):
+    payload = wa.text("Não recebi o código — ainda 😕")
+    # Compact and unescaped UTF-8: bytes a re-serialisation (json.dumps) would not reproduce.
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    assert json.dumps(json.loads(body)).encode() != body
+
+    response = wa.post_webhook(client, body, signature=wa.sign(body))
+
+    assert response.status_code == 200
+    assert InboundEvent.objects.count() == 1
+    assert (
+        wa.post_webhook(client, body, signature=wa.sign(json.dumps(payload).encode())).status_code
+        == 403
+    )
