@@ -76,7 +76,7 @@ import _workspace_data as data  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -338,14 +338,20 @@ def analyze(scenario: Scenario) -> None:
     """EXPLAIN ANALYZE every read of the captured request: the database's own execution time,
     which the machine's load inflates far less than the wall clock."""
     scenario.plans = []
-    for query in scenario.captured:
-        if not query["sql"].lstrip().upper().startswith("SELECT"):
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+    # Replayed in one transaction that is rolled back, with the settings the page itself made
+    # (e.g. SET LOCAL work_mem before a search) applied locally, in order.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for query in scenario.captured:
+            statement = query["sql"].lstrip()
+            if re.match(r"SET\b", statement, re.I):
+                cursor.execute(re.sub(r"^SET\s+(LOCAL\s+)?", "SET LOCAL ", statement, flags=re.I))
+            if not statement.upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
             plan = [row[0] for row in cursor.fetchall()]
-        executed = next((p for p in plan if p.startswith("Execution Time")), "0 ms")
-        scenario.plans.append((float(re.findall(r"[\d.]+", executed)[0]), query["sql"], plan))
+            executed = next((p for p in plan if p.startswith("Execution Time")), "0 ms")
+            scenario.plans.append((float(re.findall(r"[\d.]+", executed)[0]), statement, plan))
+        transaction.set_rollback(True)
     scenario.plans.sort(key=lambda entry: entry[0], reverse=True)
     scenario.db_exec_ms = sum(entry[0] for entry in scenario.plans)
 
