@@ -17,7 +17,7 @@ help:
 	@echo "make test   run the test suite (embedded SQLite; set DATABASE_URL/REDIS_URL for PostgreSQL/Redis)"
 	@echo "make lint   ruff check, ruff format --check, import-linter contracts"
 	@echo "make bench  run the benchmarks in bench/ (PostgreSQL + Redis; bench_workspace.py loads 1,000,000"
-	@echo "            tickets into its own database jornada_bench_ws on its first run, ~15 min)"
+	@echo "            tickets into its own database jornada_bench_ws on its first run, up to ~30 min)"
 
 $(INSTALLED): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Jornada needs Python >= 3.11 (python3.11, python3.12 or python3.13 on the PATH)."; exit 1; }

@@ -7,7 +7,7 @@ Targets: inbox p95 < 150 ms, ticket page with 100 messages p95 < 200 ms.
 
 Uses a PostgreSQL database of its own (BENCH_WORKSPACE_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/jornada_bench_ws: created, migrated and loaded on the first run,
-about 15 minutes on an idle 2-core machine; reused afterwards) and Redis database 4
+31 minutes on a busy 2-core machine, 4.2 GB; reused afterwards) and Redis database 4
 (BENCH_WORKSPACE_REDIS_URL); it ignores DATABASE_URL and refuses a database holding tickets it did
 not load.
 `--scale 0.01` loads a data set a hundred times smaller to try the script quickly.
