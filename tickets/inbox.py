@@ -13,7 +13,18 @@ from operator import and_, or_
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -83,16 +94,29 @@ def _views(agent: AbstractBaseUser, team_ids: list[int]) -> dict[str, tuple[str,
 DEFAULT_SORTS = {"sla": "sla"}
 
 
+# Views whose tickets are all open (a subset of status__in=OPEN): counted in one pass.
+OPEN_VIEWS = frozenset({"mine", "unassigned", "team", "tier", "sla", "pending", "open"})
+
+
 def _view_counts(
     agent: AbstractBaseUser, scope: QuerySet[Ticket], views: dict[str, tuple[str, Q]]
 ) -> dict[str, int]:
-    """One COUNT per view, each able to use its own index (a single conditional aggregate would
-    read the whole scope, every closed ticket included), kept a few seconds per agent: the
-    badges may lag that long, the page does not pay for them on every click."""
+    """The views over open tickets are counted in one pass over the open tickets only (an
+    index-only scan of `ticket_open_scope` on PostgreSQL); the others ("solved recently") one
+    COUNT each. Kept a few seconds per agent: the badges may lag that long, the page does not
+    pay for them on every click."""
     key = COUNTS_CACHE_KEY.format(agent_id=agent.pk)
     counts = cache.get(key)
     if counts is None or set(counts) != set(views):
-        counts = {name: scope.filter(condition).count() for name, (_l, condition) in views.items()}
+        open_views = {n: c for n, (_l, c) in views.items() if n in OPEN_VIEWS}
+        counts = scope.filter(status__in=OPEN).aggregate(
+            **{name: Count("pk", filter=condition) for name, condition in open_views.items()}
+        )
+        counts |= {
+            name: scope.filter(condition).count()
+            for name, (_l, condition) in views.items()
+            if name not in OPEN_VIEWS
+        }
         cache.set(key, counts, settings.JORNADA.get("INBOX_COUNTS_CACHE_SECONDS", 30))
     return counts
 
