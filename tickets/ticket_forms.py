@@ -2,7 +2,6 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Team, Ticket, Tier
@@ -142,13 +141,7 @@ class TagsForm(forms.Form):
     )
 
     def tag_names(self) -> list[str]:
-        """The names as stored ("Boleto atrasado" is boleto-atrasado), so that a tag retyped
-        differently is kept rather than removed and added back as nothing."""
-        names = (
-            slugify(name.strip(), allow_unicode=True)[:64]
-            for name in self.cleaned_data["tags"].split(",")
-        )
-        return [name for name in names if name]
+        return self.cleaned_data["tags"].split(",")
 
 
 class TicketNumberForm(forms.Form):

@@ -437,15 +437,9 @@ class TicketAdmin(TicketNumberSearchMixin, admin.ModelAdmin):
                 ticket=ticket, priority=data["priority"], by=user
             )
         if "tags" in data:
-            before = set(stored.tags.values_list("name", flat=True))
-            after = {tag.name for tag in data["tags"]}
-            if before != after:
-                ticket = services.ticket_tag(
-                    ticket=ticket,
-                    by=user,
-                    add=sorted(after - before),
-                    remove=sorted(before - after),
-                )
+            ticket = services.ticket_tag(
+                ticket=ticket, by=user, exactly=[tag.name for tag in data["tags"]]
+            )
         if data["status"] != stored.status:
             ticket = services.ticket_change_status(ticket=ticket, to_status=data["status"], by=user)
         return ticket

@@ -409,10 +409,17 @@ def ticket_tag(
     by: AbstractBaseUser | None,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
+    exactly: Iterable[str] | None = None,
 ) -> Ticket:
+    """Add and remove tags; or, with `exactly`, leave the ticket with just those (compared
+    under the lock, as stored: "Boleto atrasado" is boleto-atrasado)."""
     ticket = lock_ticket(ticket)
     if by is not None:
         agent_profile(by)
+    if exactly is not None:
+        wanted = set(_tag_names(exactly))
+        current = set(ticket.tags.values_list("name", flat=True))
+        add, remove = wanted - current, current - wanted
     if _apply_tags(ticket, add=add, remove=remove, by=by):
         _touch(ticket)
     return ticket

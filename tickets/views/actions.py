@@ -145,97 +145,20 @@ def claim(request, number: int):
     return _back(ticket)
 
 
-@require_POST
-@login_required
-def assign(request, number: int):
-    ticket = _ticket(request, number)
-    form = AssignForm(
-        request.POST, agents=selectors.agents_who_can_hold(tier=ticket.tier), ticket=ticket
-    )
+def _act(request: HttpRequest, ticket: Ticket, form, perform) -> HttpResponseRedirect:
+    """Check the form, run one service through `perform(cleaned_data)`, which returns the
+    ticket to land on and what to tell the agent; a refusal is told instead. Lands back on the
+    ticket, or on the inbox when the change took it out of the agent's reach."""
     if not form.is_valid():
         _form_errors(request, form)
         return _back(ticket)
-    with _refusals(request):
-        ticket = services.ticket_assign(
-            ticket=ticket,
-            assignee=form.cleaned_data["assignee"],
-            team=form.cleaned_data["team"],
-            by=request.user,
-        )
-        messages.success(request, _("Assignment saved."))
-    return _back_or_inbox(request, ticket)
-
-
-@require_POST
-@login_required
-def change_status(request, number: int):
-    ticket = _ticket(request, number)
-    form = StatusForm(request.POST, ticket=ticket)
-    if not form.is_valid():
-        _form_errors(request, form)
+    try:
+        landing, done = perform(form.cleaned_data)
+    except TicketError as error:
+        messages.error(request, error.message)
         return _back(ticket)
-    with _refusals(request):
-        services.ticket_change_status(
-            ticket=ticket, to_status=form.cleaned_data["status"], by=request.user
-        )
-        messages.success(request, _("Status saved."))
-    return _back(ticket)
-
-
-@require_POST
-@login_required
-def change_priority(request, number: int):
-    ticket = _ticket(request, number)
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(ticket)
-    with _refusals(request):
-        services.ticket_change_priority(
-            ticket=ticket, priority=form.cleaned_data["priority"], by=request.user
-        )
-        messages.success(request, _("Priority saved."))
-    return _back(ticket)
-
-
-@require_POST
-@login_required
-def escalate(request, number: int):
-    ticket = _ticket(request, number)
-    form = TierMoveForm(request.POST, tiers=TIER_ORDER[tier_rank(ticket.tier) + 1 :], prefix="up")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(ticket)
-    with _refusals(request):
-        ticket = services.ticket_escalate(
-            ticket=ticket,
-            to_tier=form.cleaned_data["to_tier"],
-            team=form.cleaned_data["team"],
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-        )
-        messages.success(request, _("Escalated to %(tier)s.") % {"tier": ticket.tier})
-    return _back_or_inbox(request, ticket)
-
-
-@require_POST
-@login_required
-def deescalate(request, number: int):
-    ticket = _ticket(request, number)
-    form = TierMoveForm(request.POST, tiers=TIER_ORDER[: tier_rank(ticket.tier)], prefix="down")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(ticket)
-    with _refusals(request):
-        ticket = services.ticket_deescalate(
-            ticket=ticket,
-            to_tier=form.cleaned_data["to_tier"],
-            team=form.cleaned_data["team"],
-            reason=form.cleaned_data["reason"],
-            by=request.user,
-        )
-        messages.success(request, _("Moved back to %(tier)s.") % {"tier": ticket.tier})
-    return _back_or_inbox(request, ticket)
+    messages.success(request, done)
+    return _back_or_inbox(request, landing)
 
 
 def _back_or_inbox(request: HttpRequest, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
@@ -249,20 +172,96 @@ def _back_or_inbox(request: HttpRequest, ticket: Ticket, anchor: str = "") -> Ht
 
 @require_POST
 @login_required
+def assign(request, number: int):
+    ticket = _ticket(request, number)
+    agents = selectors.agents_who_can_hold(tier=ticket.tier)
+
+    def perform(data):
+        done = services.ticket_assign(
+            ticket=ticket, assignee=data["assignee"], team=data["team"], by=request.user
+        )
+        return done, _("Assignment saved.")
+
+    return _act(request, ticket, AssignForm(request.POST, agents=agents, ticket=ticket), perform)
+
+
+@require_POST
+@login_required
+def change_status(request, number: int):
+    ticket = _ticket(request, number)
+
+    def perform(data):
+        done = services.ticket_change_status(
+            ticket=ticket, to_status=data["status"], by=request.user
+        )
+        return done, _("Status saved.")
+
+    return _act(request, ticket, StatusForm(request.POST, ticket=ticket), perform)
+
+
+@require_POST
+@login_required
+def change_priority(request, number: int):
+    ticket = _ticket(request, number)
+
+    def perform(data):
+        done = services.ticket_change_priority(
+            ticket=ticket, priority=data["priority"], by=request.user
+        )
+        return done, _("Priority saved.")
+
+    return _act(request, ticket, PriorityForm(request.POST), perform)
+
+
+@require_POST
+@login_required
+def escalate(request, number: int):
+    ticket = _ticket(request, number)
+
+    def perform(data):
+        done = services.ticket_escalate(
+            ticket=ticket,
+            to_tier=data["to_tier"],
+            team=data["team"],
+            reason=data["reason"],
+            by=request.user,
+        )
+        return done, _("Escalated to %(tier)s.") % {"tier": done.tier}
+
+    tiers = TIER_ORDER[tier_rank(ticket.tier) + 1 :]
+    return _act(request, ticket, TierMoveForm(request.POST, tiers=tiers, prefix="up"), perform)
+
+
+@require_POST
+@login_required
+def deescalate(request, number: int):
+    ticket = _ticket(request, number)
+
+    def perform(data):
+        done = services.ticket_deescalate(
+            ticket=ticket,
+            to_tier=data["to_tier"],
+            team=data["team"],
+            reason=data["reason"],
+            by=request.user,
+        )
+        return done, _("Moved back to %(tier)s.") % {"tier": done.tier}
+
+    tiers = TIER_ORDER[: tier_rank(ticket.tier)]
+    return _act(request, ticket, TierMoveForm(request.POST, tiers=tiers, prefix="down"), perform)
+
+
+@require_POST
+@login_required
 def set_tags(request, number: int):
     ticket = _ticket(request, number)
+
+    def perform(data):
+        services.ticket_tag(ticket=ticket, exactly=form.tag_names(), by=request.user)
+        return ticket, _("Tags saved.")
+
     form = TagsForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(ticket)
-    wanted = set(form.tag_names())
-    current = set(ticket.tags.values_list("name", flat=True))
-    with _refusals(request):
-        services.ticket_tag(
-            ticket=ticket, add=wanted - current, remove=current - wanted, by=request.user
-        )
-        messages.success(request, _("Tags saved."))
-    return _back(ticket)
+    return _act(request, ticket, form, perform)
 
 
 def _other_ticket(request: HttpRequest, form: TicketNumberForm) -> Ticket | None:
@@ -321,16 +320,9 @@ def unlink(request, number: int, other: int):
 def split(request, number: int, message_id: int):
     ticket = _ticket(request, number)
     message = get_object_or_404(Message, pk=message_id, ticket=ticket)
-    form = SplitForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(ticket)
-    with _refusals(request):
-        new = services.message_split(
-            message=message, by=request.user, subject=form.cleaned_data["subject"]
-        )
-        messages.success(
-            request, _("The message is now ticket #%(number)s.") % {"number": new.number}
-        )
-        return _back(new)
-    return _back(ticket)
+
+    def perform(data):
+        new = services.message_split(message=message, by=request.user, subject=data["subject"])
+        return new, _("The message is now ticket #%(number)s.") % {"number": new.number}
+
+    return _act(request, ticket, SplitForm(request.POST), perform)
