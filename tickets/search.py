@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
+from .identities import InvalidIdentity, normalize_phone, phone_equivalents
 from .models import Customer, CustomerIdentity, Message, Ticket
 
 NUMBER = re.compile(r"#?\s*(\d{1,18})")
@@ -66,14 +67,16 @@ def _matcher(terms: list[str], *, prefix: bool = True):
 
 
 def _identity_values(q: str) -> list[str]:
-    """The identity values an email address or phone number typed in the box is stored as."""
+    """The identity values an email address or phone number typed in the box is stored as:
+    normalized as identities are, with the Brazilian ninth digit or without it."""
     q = q.strip()
     if "@" in q and " " not in q:
         return [q.lower()]
     if PHONE.fullmatch(q):
-        digits = re.sub(r"\D", "", q)
-        if 8 <= len(digits) <= 15:
-            return [f"+{digits}", f"+55{digits}"]
+        try:
+            return list(phone_equivalents(normalize_phone(q)))
+        except InvalidIdentity:
+            return []
     return []
 
 

@@ -52,6 +52,12 @@ def test_search_finds_by_customer_name_email_and_phone(n1_agent, desk):
     assert found(n1_agent, "(11) 98765-4321") == {desk["maria"].number}
 
 
+def test_a_phone_number_is_found_with_or_without_the_ninth_digit(n1_agent, desk):
+    # WhatsApp may deliver a Brazilian mobile without its ninth digit: the same person.
+    assert found(n1_agent, "+55 11 8765-4321") == {desk["maria"].number}
+    assert found(n1_agent, "11 98765 4321") == {desk["maria"].number}
+
+
 def test_every_word_must_match(n1_agent, desk):
     assert found(n1_agent, "boleto roteador") == set()
 
