@@ -32,6 +32,7 @@ TICKET_MERGED = "ticket_merged"
 CUSTOMER_MERGED = "customer_merged"
 DELIVERY_UPDATED = "delivery_updated"
 TICKET_LINKED = "ticket_linked"
+TICKET_UNLINKED = "ticket_unlinked"
 TICKET_SPLIT = "ticket_split"
 AGENT_NOTIFIED = "agent_notified"
 SLA_WARNED = "sla_warned"
@@ -53,6 +54,7 @@ ALL_EVENTS = frozenset(
         CUSTOMER_MERGED,
         DELIVERY_UPDATED,
         TICKET_LINKED,
+        TICKET_UNLINKED,
         TICKET_SPLIT,
         AGENT_NOTIFIED,
         SLA_WARNED,

@@ -56,6 +56,7 @@ CHANGE_EVENTS = (
     events.TICKET_MERGED,
     events.DELIVERY_UPDATED,
     events.TICKET_LINKED,
+    events.TICKET_UNLINKED,
     events.TICKET_SPLIT,
     events.SLA_WARNED,
     events.SLA_BREACHED,
@@ -83,7 +84,7 @@ def groups_for_agent(user: AbstractBaseUser, profile: AgentProfile) -> set[str]:
     groups = {ALL_AGENTS, agent_group(user.pk)}
     if profile.is_manager or user.is_superuser:
         return groups | {MANAGERS}
-    team_ids = profile.teams.values_list("pk", flat=True)
+    team_ids = selectors.agent_team_ids(profile)
     return groups | {UNROUTED} | {team_group(pk) for pk in team_ids}
 
 
@@ -141,7 +142,7 @@ def announce_notification(event: events.DomainEvent) -> None:
     if notification is None:
         return
     ticket, recipient = notification.ticket, notification.recipient
-    visible = selectors.ticket_scope_for_agent(agent=recipient).filter(pk=ticket.pk).exists()
+    visible = selectors.ticket_visible_to(agent=recipient, ticket_id=ticket.pk)
     actor = notification.actor
     message = {
         "type": "agent.notification",

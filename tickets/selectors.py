@@ -62,6 +62,11 @@ def ticket_scope_for_agent(*, agent: AbstractBaseUser) -> QuerySet[Ticket]:
     return Ticket.objects.filter(Q(team_id__in=team_ids) | Q(assignee=agent) | Q(team=None))
 
 
+def ticket_visible_to(*, agent: AbstractBaseUser, ticket_id: int) -> bool:
+    """Whether the agent may see this ticket (the same rule as every scoped read)."""
+    return ticket_scope_for_agent(agent=agent).filter(pk=ticket_id).exists()
+
+
 def ticket_list_for_agent(
     *, agent: AbstractBaseUser, status: str | None = None
 ) -> QuerySet[Ticket]:
@@ -125,7 +130,7 @@ def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
         raise Http404
     ticket = attachment.message.ticket
     if is_agent(user):
-        if ticket_scope_for_agent(agent=user).filter(pk=ticket.pk).exists():
+        if ticket_visible_to(agent=user, ticket_id=ticket.pk):
             return attachment
         raise Http404
     customer = customer_for_user(user=user)
@@ -247,9 +252,9 @@ def unread_notification_count(*, agent: AbstractBaseUser) -> int:
 WORK_QUEUE_SIZE = 200
 
 
-def next_ticket_for_agent(*, agent: AbstractBaseUser, after_number: int | None) -> Ticket | None:
-    """The ticket to work after this one: the agent's own open tickets and the unassigned ones
-    they may take, most urgent first (SLA due, then priority, then age); wraps around."""
+def next_ticket_for_agent(*, agent: AbstractBaseUser, after_number: int | None) -> int | None:
+    """The number of the ticket to work after this one: the agent's own open tickets and the
+    unassigned ones they may take, most urgent first (SLA due, priority, age); wraps around."""
     priority_rank = Case(
         *(When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)),
         output_field=IntegerField(),
@@ -265,6 +270,4 @@ def next_ticket_for_agent(*, agent: AbstractBaseUser, after_number: int | None) 
     if after_number in queue:
         position = queue.index(after_number)
         queue = queue[position + 1 :] + queue[:position]
-    if not queue:
-        return None
-    return Ticket.objects.get(number=queue[0])
+    return queue[0] if queue else None

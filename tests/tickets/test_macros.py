@@ -407,3 +407,13 @@ def test_an_agent_of_another_tier_cannot_take_the_ticket_by_macro(vip_ticket):
         services.macro_apply(
             ticket=vip_ticket, canned=CannedResponseFactory(assign_to_me=True), by=n1
         )
+
+
+def test_a_reply_with_a_status_macro_moves_a_new_ticket_once(agent, vip_ticket):
+    assert vip_ticket.status == S.NEW
+    macro = CannedResponseFactory(set_status=S.PENDING)
+
+    services.message_reply(ticket=vip_ticket, by=agent, body_text="Aguardo.", macro=macro)
+
+    changes = vip_ticket.events.filter(kind=E.STATUS_CHANGED)
+    assert [(e.before, e.after) for e in changes] == [(S.NEW, S.PENDING)]

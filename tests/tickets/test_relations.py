@@ -195,7 +195,7 @@ def test_unlink_announces_both_tickets_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_unlink(ticket=newer, other=older, by=n1_agent)
 
-    assert {event.ticket_id for event in of_kind(received, events.TICKET_LINKED)} == {
+    assert {event.ticket_id for event in of_kind(received, events.TICKET_UNLINKED)} == {
         older.pk,
         newer.pk,
     }

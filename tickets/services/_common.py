@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Max
+from django.utils import timezone
 
 from ..errors import NotAnAgent, TierNotAllowed
 from ..models import AgentProfile, Ticket, TicketEvent
@@ -18,6 +19,12 @@ def lock_ticket(ticket: Ticket | int) -> Ticket:
     whole database for writers, which serializes just the same)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     return Ticket.objects.select_for_update().get(pk=pk)
+
+
+def touch(ticket: Ticket, *fields: str) -> None:
+    """Save these fields of a locked ticket, and mark it updated now."""
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
 
 
 def agent_profile(user: AbstractBaseUser) -> AgentProfile:

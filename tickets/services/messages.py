@@ -33,7 +33,7 @@ from ..sanitize import sanitize_html
 from ._common import agent_profile, lock_ticket, record_event
 from .customers import customer_get_or_create_for_identity
 from .macros import macro_apply
-from .notifications import can_see, mentioned_agents, notify_agents
+from .notifications import mentioned_agents, notify_agents
 from .tickets import apply_status, ticket_create
 
 S = Ticket.Status
@@ -216,10 +216,7 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
         direction=Message.Direction.OUTBOUND,
         external_id__in=incoming.reply_to_ids,
     ).exists()
-    if (
-        not answers_us
-        or not selectors.ticket_scope_for_agent(agent=agent).filter(pk=ticket.pk).exists()
-    ):
+    if not answers_us or not selectors.ticket_visible_to(agent=agent, ticket_id=ticket.pk):
         return None
     ticket = lock_ticket(ticket)
     message, warnings = _store_inbound(
@@ -394,7 +391,9 @@ def message_reply(
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at"])
     record_event(ticket, E.REPLY_SENT, by=by, message_id=message.pk, channel=channel)
-    target_status = then_status or (S.OPEN if ticket.status == S.NEW else None)
+    # A new ticket opens with its first answer, unless a macro sets the status anyway.
+    opens = ticket.status == S.NEW and not (macro is not None and macro.set_status)
+    target_status = then_status or (S.OPEN if opens else None)
     if target_status and target_status != ticket.status:
         apply_status(ticket, target_status, by=by)
     if macro is not None:
@@ -420,7 +419,11 @@ def note_add(
     if not body_text.strip() and not attachments:
         raise EmptyMessage()
     mentioned = [agent for agent in mentioned_agents(body_text) if agent.pk != by.pk]
-    reachable = [agent for agent in mentioned if can_see(agent, ticket)]
+    reachable = [
+        agent
+        for agent in mentioned
+        if selectors.ticket_visible_to(agent=agent, ticket_id=ticket.pk)
+    ]
     unreachable = [agent.get_username() for agent in mentioned if agent not in reachable]
     metadata = {"mentions": [agent.pk for agent in reachable]} if reachable else {}
     if unreachable:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import events, selectors
+from .. import events
 from ..models import AgentNotification, Message, Ticket
 
 # "@ana", "@n1.solver" at a word start; an e-mail address (ana@example.com) is not a mention,
@@ -31,10 +31,6 @@ def mentioned_agents(text: str) -> list[AbstractBaseUser]:
         .select_related("agent_profile")
         .order_by("username")
     )
-
-
-def can_see(agent: AbstractBaseUser, ticket: Ticket) -> bool:
-    return selectors.ticket_scope_for_agent(agent=agent).filter(pk=ticket.pk).exists()
 
 
 def notify_agents(

@@ -2,13 +2,12 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from .. import events
 from ..errors import InvalidLink, InvalidSplit, TicketClosed
 from ..models import Message, Ticket, TicketEvent, TicketLink
-from ._common import agent_profile, record_event
+from ._common import agent_profile, lock_ticket, record_event, touch
 from .tickets import ticket_create
 
 S = Ticket.Status
@@ -45,8 +44,8 @@ def ticket_unlink(*, ticket: Ticket, other: Ticket, by: AbstractBaseUser) -> Non
     if deleted:
         record_event(ticket, E.UNLINKED, by=by, before=other.number, other=other.number)
         record_event(other, E.UNLINKED, by=by, before=ticket.number, other=ticket.number)
-        events.publish(events.TICKET_LINKED, ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk)
-        events.publish(events.TICKET_LINKED, ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk)
+        events.publish(events.TICKET_UNLINKED, ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk)
+        events.publish(events.TICKET_UNLINKED, ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk)
 
 
 @transaction.atomic
@@ -55,7 +54,7 @@ def message_split(*, message: Message, by: AbstractBaseUser, subject: str = "") 
     own. Its attachments go with it; both tickets are linked and record the split."""
     agent_profile(by)
     message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
-    source = Ticket.objects.select_for_update().get(pk=message.ticket_id)
+    source = lock_ticket(message.ticket_id)
     if source.status == S.CLOSED:
         raise TicketClosed(number=source.number)
     if message.direction != Message.Direction.INBOUND or message.kind != Message.Kind.MESSAGE:
@@ -78,11 +77,9 @@ def message_split(*, message: Message, by: AbstractBaseUser, subject: str = "") 
         .values_list("created_at", flat=True)
         .first()
     )
-    source.updated_at = timezone.now()
-    source.save(update_fields=["last_customer_message_at", "updated_at"])
+    touch(source, "last_customer_message_at")
     new.last_customer_message_at = message.created_at
-    new.updated_at = timezone.now()
-    new.save(update_fields=["last_customer_message_at", "updated_at"])
+    touch(new, "last_customer_message_at")
     record_event(source, E.SPLIT, by=by, after=new.number, message_id=message.pk)
     record_event(new, E.SPLIT_FROM, by=by, before=source.number, message_id=message.pk)
     TicketLink.objects.get_or_create(from_ticket=source, to_ticket=new, defaults={"created_by": by})

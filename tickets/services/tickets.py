@@ -39,6 +39,7 @@ from ._common import (
     lock_ticket,
     next_ticket_number,
     record_event,
+    touch,
     user_label,
 )
 from .notifications import notify_agents
@@ -96,11 +97,6 @@ def _no_subject(language: str) -> str:
         return gettext("(no subject)")
 
 
-def _touch(ticket: Ticket, *fields: str) -> None:
-    ticket.updated_at = timezone.now()
-    ticket.save(update_fields=[*fields, "updated_at"])
-
-
 def apply_status(
     ticket: Ticket, to_status: str, *, by: AbstractBaseUser | None, reason: str = ""
 ) -> None:
@@ -122,7 +118,7 @@ def apply_status(
         ticket.reopen_count += 1
         ticket.solved_at = None
         fields += ["reopen_count", "solved_at"]
-    _touch(ticket, *fields)
+    touch(ticket, *fields)
     record_event(ticket, kind, by=by, before=from_status, after=to_status, reason=reason)
     events.publish(
         events.TICKET_STATUS_CHANGED,
@@ -159,7 +155,7 @@ def ticket_change_priority(
     if ticket.priority != priority:
         before = ticket.priority
         ticket.priority = priority
-        _touch(ticket, "priority")
+        touch(ticket, "priority")
         record_event(
             ticket, E.PRIORITY_CHANGED, by=by, before=before, after=priority, reason=reason
         )
@@ -209,7 +205,7 @@ def ticket_assign(
                 recipients=[assignee], kind=AgentNotification.Kind.ASSIGNED, ticket=ticket, actor=by
             )
     if changed:
-        _touch(ticket, *changed)
+        touch(ticket, *changed)
         events.publish(
             events.TICKET_ASSIGNED,
             ticket_id=ticket.pk,
@@ -233,7 +229,7 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
         raise TicketClosed(number=ticket.number)
     check_can_hold(by, ticket.tier)
     ticket.assignee = by
-    _touch(ticket, "assignee")
+    touch(ticket, "assignee")
     record_event(ticket, E.CLAIMED, by=by, before=None, after=by.get_username())
     if ticket.status == S.NEW:
         apply_status(ticket, S.OPEN, by=by)
@@ -288,7 +284,7 @@ def _move_tier(
     ticket.team = team
     if ticket.assignee is not None and not agent_profile(ticket.assignee).can_hold_tier(to_tier):
         ticket.assignee = None
-    _touch(ticket, "tier", "team", "assignee")
+    touch(ticket, "tier", "team", "assignee")
     after = {"tier": to_tier, "team": team.name, "assignee": user_label(ticket.assignee)}
     record_event(ticket, kind, by=by, before=before, after=after, reason=reason)
     return ticket
@@ -421,7 +417,7 @@ def ticket_tag(
         current = set(ticket.tags.values_list("name", flat=True))
         add, remove = wanted - current, current - wanted
     if _apply_tags(ticket, add=add, remove=remove, by=by):
-        _touch(ticket)
+        touch(ticket)
     return ticket
 
 
@@ -460,13 +456,13 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: AbstractBaseUser | None)
         setattr(target, field, value)
     if target.first_response_at is None:
         target.first_response_at = source.first_response_at
-    _touch(target, "last_customer_message_at", "last_agent_reply_at", "first_response_at")
+    touch(target, "last_customer_message_at", "last_agent_reply_at", "first_response_at")
 
     before_status = source.status
     source.status = S.CLOSED
     source.closed_at = now
     source.merged_into = target
-    _touch(source, "status", "closed_at", "merged_into")
+    touch(source, "status", "closed_at", "merged_into")
     record_event(
         source,
         E.MERGED,

@@ -164,7 +164,7 @@ def _act(request: HttpRequest, ticket: Ticket, form, perform) -> HttpResponseRed
 def _back_or_inbox(request: HttpRequest, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
     """After a tier or team move (or giving the ticket away, or a macro doing so) it may have
     left the agent's teams: back to the inbox then, not to a page they may no longer see."""
-    if selectors.ticket_scope_for_agent(agent=request.user).filter(pk=ticket.pk).exists():
+    if selectors.ticket_visible_to(agent=request.user, ticket_id=ticket.pk):
         return _back(ticket, anchor)
     messages.info(request, _("Ticket #%(number)s left your queues.") % {"number": ticket.number})
     return HttpResponseRedirect(reverse("inbox"))

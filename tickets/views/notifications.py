@@ -31,8 +31,7 @@ def notification_open(request, pk: int):
     agent_required(request)
     notification = get_object_or_404(AgentNotification, pk=pk, recipient=request.user)
     services.notifications_mark_read(recipient=request.user, ids=[notification.pk])
-    visible = selectors.ticket_scope_for_agent(agent=request.user).filter(pk=notification.ticket_id)
-    if not visible.exists():
+    if not selectors.ticket_visible_to(agent=request.user, ticket_id=notification.ticket_id):
         messages.info(
             request,
             _("Ticket #%(number)s has left your queues since then.")

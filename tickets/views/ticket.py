@@ -119,4 +119,4 @@ def next_ticket(request):
     if found is None:
         messages.info(request, _("No other ticket is waiting for you."))
         return redirect("inbox")
-    return redirect("ticket-detail", number=found.number)
+    return redirect("ticket-detail", number=found)
