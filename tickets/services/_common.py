@@ -1,5 +1,6 @@
 """Pieces every ticket service shares: locking, agent checks, audit rows, ticket numbers."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -41,23 +42,27 @@ def check_can_hold(user: AbstractBaseUser, tier: str) -> None:
 
 
 def record_event(
-    ticket: Ticket,
+    ticket: Ticket | int,
     kind: str,
     *,
     by: AbstractBaseUser | None = None,
     before: Any = None,
     after: Any = None,
     reason: str = "",
+    at: datetime | None = None,
     **data: Any,
 ) -> TicketEvent:
+    """One audit row. `at` places it at the moment it happened when that is not now (a breach
+    found late belongs at its due time)."""
     return TicketEvent.objects.create(
-        ticket=ticket,
+        ticket_id=ticket.pk if isinstance(ticket, Ticket) else ticket,
         kind=kind,
         actor=by,
         before=before,
         after=after,
         reason=reason,
         data=data,
+        created_at=at or timezone.now(),
     )
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from .. import events
 from ..models import Ticket, TicketEvent
+from ._common import record_event
 
 E = TicketEvent.Kind
 DOMAIN_EVENT = {E.SLA_WARNING: events.SLA_WARNED, E.SLA_BREACHED: events.SLA_BREACHED}
@@ -42,11 +42,8 @@ def ticket_record_sla_event(
     now: a breach found late is still placed at its due time), and the matching domain event."""
     if kind not in DOMAIN_EVENT:
         raise ValueError(f"Not an SLA event kind: {kind}")
-    event = TicketEvent.objects.create(
-        ticket_id=ticket_id,
-        kind=kind,
-        data={"target": target, "due_at": due_at.isoformat(), "policy": policy},
-        created_at=at or timezone.now(),
+    event = record_event(
+        ticket_id, kind, at=at, target=target, due_at=due_at.isoformat(), policy=policy
     )
     events.publish(
         DOMAIN_EVENT[kind],
