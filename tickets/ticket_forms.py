@@ -1,9 +1,11 @@
 """Forms of the ticket page's actions: what an agent can type, checked before a service runs."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .errors import AttachmentTooLarge
 from .models import Channel, Team, Ticket, Tier
 from .status import TRANSITIONS
 
@@ -22,9 +24,20 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
+        files = (
+            [single(item, initial) for item in data]
+            if isinstance(data, list | tuple)
+            else ([single(data, initial)] if data else [])
+        )
+        # Refused here, before anything reads an oversized upload into memory; the service
+        # keeps its own check for every other way in.
+        limit = settings.JORNADA["ATTACHMENT_MAX_BYTES"]
+        for upload in files:
+            if upload.size > limit:
+                raise ValidationError(
+                    AttachmentTooLarge(filename=upload.name, size=upload.size, limit=limit).message
+                )
+        return files
 
 
 class ReplyForm(forms.Form):
