@@ -51,6 +51,24 @@ class ChannelAdapter(Protocol):
 PART_IDS = "provider_part_ids"
 
 
+def part_sent(message: Message, *, progress_key: str, part: str, provider_id: str) -> None:
+    """Record that one part of a message went out (so a resumed send skips it) and under which
+    provider id (so a status naming that part finds the message)."""
+    from tickets import services as ticket_services
+
+    ticket_services.message_annotate(
+        message=message,
+        changes={progress_key: {part: provider_id}, PART_IDS: {provider_id: part}},
+    )
+
+
+def sent_part_ids(message: Message, progress_key: str) -> list[str]:
+    """The provider ids of every part of a message sent so far, first part first (entries keyed
+    "upload:..." are media uploads, not messages)."""
+    progress = message.metadata.get(progress_key) or {}
+    return [pid for key, pid in progress.items() if pid and not key.startswith("upload:")]
+
+
 @dataclass(frozen=True)
 class DeliveryUpdate:
     """A provider's word on one of our outbound messages (sent, delivered, read, failed)."""

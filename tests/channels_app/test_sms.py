@@ -22,7 +22,8 @@ URL = "/channels/sms/twilio/"
 STATUS_URL = "/channels/sms/twilio/status/"
 OUR_NUMBER = "+5511955550000"
 CUSTOMER = "+5511987654321"
-_sids = itertools.count(1)
+# Inbound sids far from the fake Twilio's outbound ones (SM...01, SM...02...): never the same.
+_sids = itertools.count(0xA0000000)
 
 
 @pytest.fixture
@@ -334,6 +335,21 @@ def test_a_long_reply_is_sent_in_parts_within_twilios_limit(conversation, reply,
     bodies = [r.form()["Body"] for r in sms.sent("/Messages.json")]
     assert bodies == ["a" * 1600, "b" * 10]
     assert message.delivery_status == D.SENT
+
+
+def test_a_failure_of_a_later_part_of_a_long_reply_fails_the_reply(conversation, reply, post):
+    message = reply(conversation, "a" * 1600 + "b" * 10)
+    second = message.metadata["sms_parts"]["part:1"]
+
+    post(
+        callback(second, "undelivered", ErrorCode="30003", ErrorMessage="Unreachable"),
+        url=STATUS_URL,
+    )
+
+    message.refresh_from_db()
+    assert second != message.external_id
+    assert message.delivery_status == D.FAILED
+    assert message.delivery_error == "Unreachable (code 30003)"
 
 
 def test_a_refused_reply_fails_at_once_with_twilios_code(conversation, reply, sms):

@@ -8,12 +8,11 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.urls import reverse
 
-from tickets import services as ticket_services
 from tickets.identities import InvalidIdentity, normalize_phone
 from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import CustomerIdentity, Message
 
-from ..base import ChannelError, DeliveryUpdate, Ignored, ParsedItem
+from ..base import ChannelError, DeliveryUpdate, Ignored, ParsedItem, part_sent, sent_part_ids
 from . import twilio
 
 CHANNEL = "sms"
@@ -138,10 +137,11 @@ class SmsAdapter:
             key = f"part:{index}"
             if not progress.get(key):
                 progress[key] = twilio.send_sms({**fields, "Body": chunk})
-                ticket_services.message_annotate(
-                    message=message, changes={PROGRESS: {key: progress[key]}}
-                )
+                part_sent(message, progress_key=PROGRESS, part=key, provider_id=progress[key])
         return progress["part:0"]
+
+    def part_ids(self, message: Message) -> list[str]:
+        return sent_part_ids(message, PROGRESS)
 
     @staticmethod
     def _route(message: Message) -> tuple[str, dict[str, str]]:

@@ -11,7 +11,7 @@ from channels_app.http import multipart
 from tickets import services as ticket_services
 from tickets.models import Attachment, CustomerIdentity, Message
 
-from ..base import PART_IDS, ChannelError
+from ..base import PART_IDS, ChannelError, sent_part_ids
 from . import graph, media
 
 TEXT_LIMIT = 4096
@@ -151,8 +151,7 @@ def _remember(message: Message, progress: dict, **new) -> None:
 
 def part_ids(message: Message) -> list[str]:
     """The wamids of every part of a message sent so far, first part first."""
-    progress = message.metadata.get(PROGRESS) or {}
-    return [wamid for key, wamid in progress.items() if not key.startswith("upload:") and wamid]
+    return sent_part_ids(message, PROGRESS)
 
 
 def send_whatsapp_message(message: Message) -> str:
