@@ -50,6 +50,22 @@ class ChannelAdapter(Protocol):
 # failure reported for any part must still reach the message.
 PART_IDS = "provider_part_ids"
 
+# Files a customer may not hand us whatever the channel: they would run as pages or programs.
+ACTIVE_CONTENT_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-msdownload",
+        "application/x-dosexec",
+        "application/x-sh",
+        "application/x-msi",
+        "application/vnd.microsoft.portable-executable",
+    }
+)
+
 
 def part_sent(message: Message, *, progress_key: str, part: str, provider_id: str) -> None:
     """Record that one part of a message went out (so a resumed send skips it) and under which

@@ -469,6 +469,20 @@ def test_mms_media_is_downloaded_into_an_attachment(db, sms, post):
     assert "authorization" not in cdn[0].headers  # our credentials stay with the API
 
 
+def test_mms_media_that_would_run_as_a_page_is_refused(db, sms, post):
+    sms.media["ME2"] = (b"<script>alert(1)</script>", "text/html")
+    form = inbound(
+        NumMedia="1", MediaUrl0=sms.base_url + mms_url("ME2"), MediaContentType0="text/html",
+    )  # fmt: skip
+
+    post(form)
+
+    message = Message.objects.get()
+    assert not message.attachments.exists()
+    assert message.metadata["media"]["status"] == "failed"
+    assert "text/html is not accepted" in message.metadata["media"]["error"]
+
+
 def test_mms_media_outside_the_provider_api_is_refused(db, sms, post):
     form = inbound(
         NumMedia="1", MediaUrl0="http://169.254.169.254/latest/meta-data/",

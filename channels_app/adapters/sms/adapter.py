@@ -12,7 +12,15 @@ from tickets.identities import InvalidIdentity, normalize_phone
 from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import CustomerIdentity, Message
 
-from ..base import ChannelError, DeliveryUpdate, Ignored, ParsedItem, part_sent, sent_part_ids
+from ..base import (
+    ACTIVE_CONTENT_TYPES,
+    ChannelError,
+    DeliveryUpdate,
+    Ignored,
+    ParsedItem,
+    part_sent,
+    sent_part_ids,
+)
 from . import twilio
 
 CHANNEL = "sms"
@@ -187,7 +195,13 @@ class SmsAdapter:
             response = twilio.download(item["url"], max_bytes=limit)
             content_type = (
                 response.headers.get("content-type") or item.get("mime_type") or ""
-            ).split(";")[0].strip() or "application/octet-stream"
+            ).split(";")[0].strip().lower() or "application/octet-stream"
+            if content_type in ACTIVE_CONTENT_TYPES:
+                raise ChannelError(
+                    f"MMS media of type {content_type} is not accepted",
+                    permanent=True,
+                    code="media_type",
+                )
             extension = mimetypes.guess_extension(content_type) or ""
             files.append(
                 InboundAttachment(

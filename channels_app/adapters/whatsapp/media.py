@@ -11,7 +11,7 @@ from django.conf import settings
 
 from tickets.inbound import InboundAttachment
 
-from ..base import ChannelError
+from ..base import ACTIVE_CONTENT_TYPES, ChannelError
 from . import graph
 
 # What WhatsApp accepts for each kind of media (Cloud API "supported media types").
@@ -22,18 +22,6 @@ ALLOWED_TYPES = {
     "video": {"video/mp4", "video/3gpp"},
 }
 # Documents may be anything a customer has, except what a browser or desktop would run.
-REFUSED_DOCUMENT_TYPES = {
-    "text/html",
-    "application/xhtml+xml",
-    "image/svg+xml",
-    "text/javascript",
-    "application/javascript",
-    "application/x-msdownload",
-    "application/x-dosexec",
-    "application/x-sh",
-    "application/x-msi",
-    "application/vnd.microsoft.portable-executable",
-}
 
 
 def _limit() -> int:
@@ -46,7 +34,7 @@ def check_type(kind: str, mime_type: str) -> str:
         raise ChannelError("The media has no content type", permanent=True, code="media_type")
     allowed = ALLOWED_TYPES.get(kind)
     if (allowed is not None and base not in allowed) or (
-        allowed is None and base in REFUSED_DOCUMENT_TYPES
+        allowed is None and base in ACTIVE_CONTENT_TYPES
     ):
         raise ChannelError(
             f"{kind} of type {base} is not accepted", permanent=True, code="media_type"
