@@ -20,6 +20,7 @@ from ..selectors_macros import (
     canned_response_get_for_agent,
     canned_responses_for,
 )
+from ..services.macros import placeholder_values, render_placeholders
 from ._common import agent_required
 
 LIST_PAGE_SIZE = 50
@@ -52,12 +53,9 @@ def canned_list(request):
     query, scope = filters.values()
     responses = canned_responses_for(agent=request.user, query=query, scope=scope)
     page = Paginator(responses, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    may_manage_shared = can_manage_shared(request.user)
     for canned in page:
         canned.macro_summary = macro_summary(canned)
-        canned.can_change = canned.owner_id == request.user.pk or (
-            canned.owner_id is None and may_manage_shared
-        )
+        canned.can_change = canned_response_can_change(user=request.user, canned=canned)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(
@@ -151,11 +149,11 @@ def canned_picker(request, number: int):
     ticket = selectors.ticket_get_for_agent(agent=request.user, number=number)
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
     responses = canned_responses_for(agent=request.user, ticket=ticket, query=query)
+    values = placeholder_values(ticket=ticket, agent=request.user)  # the same for every response
     choices = []
     for canned in responses[:PICKER_LIMIT]:
         canned.macro_summary = macro_summary(canned)
-        text = services.canned_response_render(canned=canned, ticket=ticket, agent=request.user)
-        choices.append((canned, text))
+        choices.append((canned, render_placeholders(canned.body, values)))
     return render(
         request,
         "tickets/_canned_picker.html",
