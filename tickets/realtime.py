@@ -25,7 +25,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
 from . import events, selectors
-from .models import AgentNotification, AgentProfile, Message, Ticket, TicketEvent
+from .models import AgentNotification, AgentProfile, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +60,6 @@ CHANGE_EVENTS = (
     events.TICKET_SPLIT,
     events.SLA_WARNED,
     events.SLA_BREACHED,
-)
-# Changes nobody on the agent side makes (the customer, the provider, the clock).
-ACTORLESS_EVENTS = frozenset(
-    {events.MESSAGE_RECEIVED, events.DELIVERY_UPDATED, events.SLA_WARNED, events.SLA_BREACHED}
 )
 
 
@@ -216,23 +212,6 @@ def _related_ticket_ids(data: dict[str, Any]) -> list[int]:
 
 
 def _actor_id(event: events.DomainEvent) -> int | None:
-    """Who made the change, so that their own pages do not tell them about it."""
-    for key in ("by_id", "actor_id"):
-        if key in event.data:
-            return event.data[key]
-    if event.name in ACTORLESS_EVENTS:
-        return None
-    if event.name in (events.REPLY_QUEUED, events.NOTE_ADDED):
-        return (
-            Message.objects.filter(pk=event.data.get("message_id"))
-            .values_list("author_user_id", flat=True)
-            .first()
-        )
-    # Events carry no actor: the ticket's latest audit entry, written in the same transaction,
-    # names them.
-    return (
-        TicketEvent.objects.filter(ticket_id=event.ticket_id)
-        .order_by("-created_at", "-id")
-        .values_list("actor_id", flat=True)
-        .first()
-    )
+    """Who made the change (every service publishes `by_id`; None for the customer, the
+    provider or the clock), so that their own pages do not tell them about it."""
+    return event.data.get("by_id")

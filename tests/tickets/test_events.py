@@ -238,8 +238,8 @@ def test_reply_and_note_publish_their_events(
         events.REPLY_QUEUED,
         events.NOTE_ADDED,
     ]
-    assert own[1].data == {"message_id": reply.pk, "channel": Channel.EMAIL}
-    assert own[2].data == {"message_id": note.pk}
+    assert own[1].data == {"message_id": reply.pk, "channel": Channel.EMAIL, "by_id": n1_agent.pk}
+    assert own[2].data == {"message_id": note.pk, "by_id": n1_agent.pk}
 
 
 def test_escalation_events_say_who_escalated(

@@ -229,7 +229,7 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=agent, message_id=message.pk, channel=incoming.channel)
-    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
+    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk, by_id=agent.pk)
     return ReceiveResult(message, ticket, created_ticket=False, warnings=warnings)
 
 
@@ -398,7 +398,13 @@ def message_reply(
         apply_status(ticket, target_status, by=by)
     if macro is not None:
         macro_apply(ticket=ticket, canned=macro, by=by)
-    events.publish(events.REPLY_QUEUED, ticket_id=ticket.pk, message_id=message.pk, channel=channel)
+    events.publish(
+        events.REPLY_QUEUED,
+        ticket_id=ticket.pk,
+        message_id=message.pk,
+        channel=channel,
+        by_id=by.pk,
+    )
     return message
 
 
@@ -448,7 +454,7 @@ def note_add(
         actor=by,
         message=message,
     )
-    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk)
+    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk, by_id=by.pk)
     return message
 
 
@@ -477,7 +483,11 @@ def message_notify(
         metadata={"automatic": reason} if reason else {},
     )
     events.publish(
-        events.REPLY_QUEUED, ticket_id=ticket.pk, message_id=message.pk, channel=message.channel
+        events.REPLY_QUEUED,
+        ticket_id=ticket.pk,
+        message_id=message.pk,
+        channel=message.channel,
+        by_id=None,
     )
     return message
 

@@ -88,7 +88,9 @@ def ticket_create(
     )
     if tags:
         _apply_tags(ticket, add=tags, remove=(), by=by)
-    events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, channel=channel)
+    events.publish(
+        events.TICKET_CREATED, ticket_id=ticket.pk, channel=channel, by_id=by.pk if by else None
+    )
     return ticket
 
 
@@ -238,7 +240,7 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
         ticket_id=ticket.pk,
         assignee_id=by.pk,
         team_id=ticket.team_id,
-        by_id=by.pk if by else None,
+        by_id=by.pk,
     )
     return ticket
 
