@@ -9,6 +9,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from tickets import events
 from tickets import services as ticket_services
 from tickets.models import Message
 
@@ -39,23 +40,29 @@ def process_inbound_event(self, event_id: int, force: bool = False) -> str | Non
 @shared_task(name="channels_app.process_inbound_events", acks_late=True, ignore_result=True)
 def process_inbound_events(batch: int = 100, seconds: float = 50.0) -> int:
     """Work through the waiting events, oldest first, until none is left (or time is up: then
-    hand over to a fresh task). Events another worker holds are skipped, not waited for."""
+    hand over to a fresh task). Events another worker holds are skipped, not waited for. The
+    domain events of each batch are delivered together, so a ticket's clocks and live pushes
+    are dealt with once per batch, not once per message."""
     cache.delete(services.DRAIN_SCHEDULED)  # what arrives from now on schedules another drain
     deadline = time.monotonic() + seconds
     done = 0
-    waiting = services.inbound_events_waiting(limit=batch * 2)
+    tried: set[int] = set()  # once per run: held by another worker, or to retry later
+    waiting = services.inbound_events_waiting(limit=batch + 1)
     if len(waiting) > batch:
         services.schedule_processing()  # a backlog: let another worker process help
-    tried: set[int] = set()  # once per run: held by another worker, or to retry later
-    while waiting := services.inbound_events_waiting(limit=batch, exclude=tried):
-        for event_id in waiting:
-            tried.add(event_id)
-            with contextlib.suppress(services.RetryLater):  # stays waiting; the sweeper retries
-                event = services.inbound_event_process(event_id=event_id, skip_locked=True)
-                done += event is not None
+    while waiting:
+        with events.batch():
+            for event_id in waiting[:batch]:
+                tried.add(event_id)
+                with contextlib.suppress(services.RetryLater):  # stays waiting; swept later
+                    event = services.inbound_event_process(event_id=event_id, skip_locked=True)
+                    done += event is not None
+        if len(waiting) <= batch:
+            break  # all that waited when we looked; later arrivals schedule their own drain
         if time.monotonic() > deadline:
             services.schedule_processing()
             break
+        waiting = services.inbound_events_waiting(limit=batch + 1, exclude=tried)
     return done
 
 
@@ -108,6 +115,13 @@ def deliver_message(self, message_id: int) -> str | None:
         return Message.DeliveryStatus.SENT
     finally:
         cache.delete(lock)
+
+
+@shared_task(name="channels_app.acknowledge_tickets", acks_late=True, ignore_result=True)
+def acknowledge_tickets(message_ids: list[int]) -> int:
+    """Tell customers we received the messages that opened their tickets. Each is acknowledged
+    at most once (ticket_acknowledge checks), so a task run twice sends nothing twice."""
+    return sum(services.ticket_acknowledge(message_id=pk) is not None for pk in message_ids)
 
 
 @shared_task(

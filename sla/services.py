@@ -144,8 +144,13 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
     if to_create:
         TicketSLA.objects.bulk_create(to_create)
     if to_update:
-        TicketSLA.objects.bulk_update(to_update, CLOCK_FIELDS, batch_size=500)
-    TicketSLA.objects.filter(ticket_id__in=ids).update(synced_at=now)
+        for clock in to_update:
+            clock.synced_at = now
+        TicketSLA.objects.bulk_update(to_update, [*CLOCK_FIELDS, "synced_at"], batch_size=500)
+    # The resync compares the newest synced_at of a ticket's clocks with its updated_at.
+    untouched = set(ids) - {clock.ticket_id for clock in (*to_create, *to_update)}
+    if untouched:
+        TicketSLA.objects.filter(ticket_id__in=untouched).update(synced_at=now)
     result.tickets, result.created, result.updated = len(ids), len(to_create), len(to_update)
 
     for ticket in tickets:

@@ -1,27 +1,45 @@
 """How the SLA engine reacts to the tickets core: every change that can start, stop, pause or
-re-target a clock recomputes the ticket's clocks, right after the commit (a few small queries, so
-the inbox's due times are current when the page reloads). A lost event is caught up by the
-periodic resync (sla.tasks.resync_recent_tickets)."""
+re-target a clock queues one recomputation of the tickets it touched, once per delivery of
+events (a whole drain of inbound messages is one delivery). A lost task or event is caught up by
+the periodic resync (sla.tasks.resync_recent_tickets)."""
+
+import logging
 
 from tickets import events
 
-from . import services
+from . import tasks
+
+logger = logging.getLogger(__name__)
 
 CLOCK_EVENTS = (
-    events.TICKET_CREATED,
-    events.MESSAGE_RECEIVED,
-    events.REPLY_QUEUED,
-    events.TICKET_STATUS_CHANGED,
-    events.TICKET_PRIORITY_CHANGED,
-    events.TICKET_ESCALATED,
-    events.TICKET_DEESCALATED,
-    events.TICKET_MERGED,
+    events.TicketCreated,
+    events.MessageCreated,
+    events.StatusChanged,
+    events.PriorityChanged,
+    events.TicketEscalated,
+    events.TicketDeescalated,
+    events.TicketMerged,
 )
 
 
-@events.subscribe(*CLOCK_EVENTS)
-def recompute_ticket_clocks(event: events.DomainEvent) -> None:
-    ticket_ids = [event.ticket_id]
-    if event.name == events.TICKET_MERGED and event.data.get("source_id"):
-        ticket_ids.append(event.data["source_id"])  # closed by the merge: its clocks stop
-    services.tickets_sla_sync(ticket_ids=[pk for pk in ticket_ids if pk is not None])
+def _moves_clocks(event: events.DomainEvent) -> bool:
+    # Notes and system messages (acknowledgements) neither start nor stop a clock.
+    return not isinstance(event, events.MessageCreated) or (
+        event.kind == "message" and event.direction in ("inbound", "outbound")
+    )
+
+
+@events.subscribe_batch(*CLOCK_EVENTS)
+def queue_clock_sync(batch: list[events.DomainEvent]) -> None:
+    ticket_ids = set()
+    for event in batch:
+        if event.ticket_id is not None and _moves_clocks(event):
+            ticket_ids.add(event.ticket_id)
+            ticket_ids.update(event.related_ticket_ids())  # a merge's source: its clocks stop
+    if not ticket_ids:
+        return
+    try:
+        tasks.sync_ticket_clocks.delay(sorted(ticket_ids))
+    except Exception:
+        # Broker down: the resync finds these tickets by their updated_at.
+        logger.warning("Could not queue the SLA sync of %s tickets", len(ticket_ids), exc_info=True)

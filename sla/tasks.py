@@ -32,6 +32,13 @@ def sweep_clocks(batch: int = 200, seconds: float = 25.0) -> dict[str, int]:
     return totals
 
 
+@shared_task(name="sla.sync_ticket_clocks", acks_late=True, ignore_result=True)
+def sync_ticket_clocks(ticket_ids: list[int]) -> int:
+    """Bring these tickets' clocks in line with their trail (queued once per delivery of domain
+    events, for every ticket they touched). Tickets gone since are skipped."""
+    return services.tickets_sla_sync(ticket_ids=ticket_ids).tickets
+
+
 @shared_task(name="sla.resync_recent_tickets", acks_late=True, ignore_result=True)
 def resync_recent_tickets() -> int:
     """Recompute the clocks of recently changed tickets whose domain event never arrived."""

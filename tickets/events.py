@@ -1,78 +1,251 @@
-"""Domain events published by the tickets core, and the tiny dispatcher other apps subscribe to.
+"""Domain events: what happened in the tickets core, as typed payloads with public dotted names.
 
-Services call `publish()` inside their transaction; subscribers run only after the commit (and
-never if it rolls back). A subscriber that needs slow work schedules a Celery task. Subscribers
-register in their AppConfig.ready(), which keeps `tickets` free of imports from the apps that react
-to it.
+Services `publish()` an event inside their transaction; nothing is delivered unless it commits.
+After the commit, the events of that transaction are delivered together, and inside `batch()`
+(one drain of inbound deliveries, a bulk action) those of every transaction of the batch:
+
+- `subscribe(*types)`: the function is called once per event. It must do constant work: queue a
+  task, remember an id. Never work that grows with a ticket's history.
+- `subscribe_batch(*types)`: the function is called once per delivery with the list of events of
+  those types. Work that several events of one ticket would repeat (SLA clock sync, live pushes)
+  is done there, once per ticket per batch.
+
+Subscribers register in their AppConfig.ready(), which keeps `tickets` free of imports from the
+apps that react to it. The names and payloads (`DomainEvent.payload()`) are a public contract:
+outbound webhooks deliver them, so a field is added, never renamed or removed, without a new
+`version`.
 """
 
+import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-TICKET_CREATED = "ticket_created"
-MESSAGE_RECEIVED = "message_received"
-REPLY_QUEUED = "reply_queued"
-NOTE_ADDED = "note_added"
-TICKET_STATUS_CHANGED = "ticket_status_changed"
-TICKET_PRIORITY_CHANGED = "ticket_priority_changed"
-TICKET_ASSIGNED = "ticket_assigned"
-TICKET_ESCALATED = "ticket_escalated"
-TICKET_DEESCALATED = "ticket_deescalated"
-TICKET_TAGS_CHANGED = "ticket_tags_changed"
-TICKET_MERGED = "ticket_merged"
-CUSTOMER_MERGED = "customer_merged"
-DELIVERY_UPDATED = "delivery_updated"
-TICKET_LINKED = "ticket_linked"
-TICKET_UNLINKED = "ticket_unlinked"
-TICKET_SPLIT = "ticket_split"
-AGENT_NOTIFIED = "agent_notified"
-SLA_WARNED = "sla_warned"
-SLA_BREACHED = "sla_breached"
 
-ALL_EVENTS = frozenset(
-    {
-        TICKET_CREATED,
-        MESSAGE_RECEIVED,
-        REPLY_QUEUED,
-        NOTE_ADDED,
-        TICKET_STATUS_CHANGED,
-        TICKET_PRIORITY_CHANGED,
-        TICKET_ASSIGNED,
-        TICKET_ESCALATED,
-        TICKET_DEESCALATED,
-        TICKET_TAGS_CHANGED,
-        TICKET_MERGED,
-        CUSTOMER_MERGED,
-        DELIVERY_UPDATED,
-        TICKET_LINKED,
-        TICKET_UNLINKED,
-        TICKET_SPLIT,
-        AGENT_NOTIFIED,
-        SLA_WARNED,
-        SLA_BREACHED,
-    }
-)
-
-
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DomainEvent:
-    name: str
+    name: ClassVar[str] = ""
+    version: ClassVar[int] = 1
     ticket_id: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    by_id: int | None = None  # the acting user; None for the customer, a provider or the clock
 
+    def payload(self) -> dict[str, Any]:
+        return {"event": self.name, "version": self.version, **dataclasses.asdict(self)}
+
+    def related_ticket_ids(self) -> list[int]:
+        """Other tickets this event changed as well (both ends of a link, a merge's source)."""
+        return []
+
+
+E = TypeVar("E", bound=type[DomainEvent])
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+def _event(name: str) -> Callable[[E], E]:
+    def register(cls: E) -> E:
+        if name in EVENT_TYPES:
+            raise ValueError(f"Two events named {name}")
+        cls.name = name
+        EVENT_TYPES[name] = cls
+        return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+    return register
+
+
+@_event("ticket.created")
+class TicketCreated(DomainEvent):
+    channel: str
+
+
+@_event("message.created")
+class MessageCreated(DomainEvent):
+    """A message on a ticket: a customer's (inbound), a reply or system message on its way out
+    (outbound, queued), or an internal note."""
+
+    message_id: int
+    direction: str  # inbound | outbound
+    kind: str  # message | internal_note | system
+    channel: str
+    created_ticket: bool = False  # this message opened its ticket
+    auto_reply: bool = False
+
+    @property
+    def from_customer(self) -> bool:
+        return self.direction == "inbound" and self.kind == "message"
+
+    @property
+    def outgoing(self) -> bool:
+        """A reply or system message for the customer, queued for delivery."""
+        return self.direction == "outbound" and self.kind != "internal_note"
+
+    @property
+    def note(self) -> bool:
+        return self.kind == "internal_note"
+
+
+@_event("message.delivery_updated")
+class DeliveryUpdated(DomainEvent):
+    message_id: int
+    status: str
+
+
+@_event("ticket.status_changed")
+class StatusChanged(DomainEvent):
+    before: str
+    after: str
+
+
+@_event("ticket.priority_changed")
+class PriorityChanged(DomainEvent):
+    before: str
+    after: str
+
+
+@_event("ticket.assigned")
+class TicketAssigned(DomainEvent):
+    assignee_id: int | None
+    team_id: int | None
+
+
+@_event("ticket.escalated")
+class TicketEscalated(DomainEvent):
+    from_tier: str
+    to_tier: str
+    by_system: bool = False
+
+
+@_event("ticket.deescalated")
+class TicketDeescalated(DomainEvent):
+    from_tier: str
+    to_tier: str
+
+
+@_event("ticket.tags_changed")
+class TagsChanged(DomainEvent):
+    before: list[str]
+    after: list[str]
+
+
+@_event("ticket.merged")
+class TicketMerged(DomainEvent):
+    """`source_id` was merged into `ticket_id` (and closed)."""
+
+    source_id: int
+    messages_moved: int
+
+    def related_ticket_ids(self) -> list[int]:
+        return [self.source_id]
+
+
+@_event("ticket.linked")
+class TicketLinked(DomainEvent):
+    other_id: int
+
+    def related_ticket_ids(self) -> list[int]:
+        return [self.other_id]
+
+
+@_event("ticket.unlinked")
+class TicketUnlinked(DomainEvent):
+    other_id: int
+
+    def related_ticket_ids(self) -> list[int]:
+        return [self.other_id]
+
+
+@_event("ticket.split")
+class TicketSplit(DomainEvent):
+    new_ticket_id: int
+
+    def related_ticket_ids(self) -> list[int]:
+        return [self.new_ticket_id]
+
+
+@_event("customer.merged")
+class CustomerMerged(DomainEvent):
+    source_id: int
+    target_id: int
+    identities_moved: int
+    tickets_moved: int
+
+
+@_event("agent.notified")
+class AgentNotified(DomainEvent):
+    recipient_id: int
+    notification_id: int
+    kind: str
+
+
+@_event("sla.warning")
+class SLAWarned(DomainEvent):
+    target: str
+    due_at: str  # ISO 8601
+    event_id: int
+
+
+@_event("sla.breached")
+class SLABreached(DomainEvent):
+    target: str
+    due_at: str  # ISO 8601
+    event_id: int
+
+
+ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]
-_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+BatchSubscriber = Callable[[list[DomainEvent]], None]
+_each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
+_batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
 _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
+# Events delivered later, at the end of the enclosing batch() (None: no batch open).
+_batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
+
+
+def _check(types: Sequence[type]) -> tuple[type[DomainEvent], ...]:
+    unknown = [t for t in types if not (isinstance(t, type) and issubclass(t, DomainEvent))]
+    if unknown or not types:
+        raise ValueError(f"Not domain events: {unknown or 'none given'}")
+    return tuple(t for t in ALL if any(issubclass(t, wanted) for wanted in types))
+
+
+def subscribe(*types: type[DomainEvent]) -> Callable[[Subscriber], Subscriber]:
+    """Decorator: call the function after commit for each event of these types (DomainEvent
+    itself: every event)."""
+    matched = _check(types)
+
+    def register(func: Subscriber) -> Subscriber:
+        for event_type in matched:
+            if func not in _each[event_type]:
+                _each[event_type].append(func)
+        return func
+
+    return register
+
+
+def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], BatchSubscriber]:
+    """Decorator: call the function once per delivery with the events of these types."""
+    matched = _check(types)
+
+    def register(func: BatchSubscriber) -> BatchSubscriber:
+        if all(func is not registered for _, registered in _batches):
+            _batches.append((matched, func))
+        return func
+
+    return register
+
+
+def unsubscribe(func: Callable) -> None:
+    for subscribers in _each.values():
+        if func in subscribers:
+            subscribers.remove(func)
+    _batches[:] = [(types, f) for types, f in _batches if f is not func]
 
 
 @contextmanager
@@ -86,40 +259,121 @@ def suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
-def subscribe(*names: str) -> Callable[[Subscriber], Subscriber]:
-    """Decorator: call the function after commit for each event of these names."""
-    unknown = set(names) - ALL_EVENTS
-    if unknown:
-        raise ValueError(f"Unknown domain events: {sorted(unknown)}")
-
-    def register(func: Subscriber) -> Subscriber:
-        for name in names:
-            if func not in _subscribers[name]:
-                _subscribers[name].append(func)
-        return func
-
-    return register
-
-
-def unsubscribe(name: str, func: Subscriber) -> None:
-    if func in _subscribers[name]:
-        _subscribers[name].remove(func)
+@contextmanager
+def batch() -> Iterator[None]:
+    """Hold back the delivery of events committed inside this block until it ends, then deliver
+    them together (nested blocks join the outermost one)."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+    finally:
+        held = _batch.get() or []
+        _batch.reset(token)
+        dispatch(held)
 
 
-def publish(name: str, *, ticket_id: int | None = None, **data: Any) -> None:
+def publish(event: DomainEvent) -> None:
     """Deliver the event to subscribers once the current transaction commits."""
-    if name not in ALL_EVENTS:
-        raise ValueError(f"Unknown domain event: {name}")
+    if not isinstance(event, DomainEvent) or not event.name:
+        raise ValueError(f"Not a domain event: {event!r}")
     if _suppressed.get():
         return
-    event = DomainEvent(name=name, ticket_id=ticket_id, data=data)
-    transaction.on_commit(lambda: dispatch(event))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _arrived([event])
+        return
+    transaction.on_commit(_Arrival(_commit_group(connection), event))
 
 
-def dispatch(event: DomainEvent) -> None:
-    for subscriber in list(_subscribers[event.name]):
-        try:
-            subscriber(event)
-        except Exception:
-            # One failing subscriber must not stop the others; its own sweeper catches up.
-            logger.exception("Subscriber %r failed on %s", subscriber, event.name)
+class _CommitGroup:
+    """The events of one transaction, delivered together when the newest of them has arrived.
+
+    Each event arrives through its own on_commit callback, so Django drops the events published
+    inside a savepoint that rolled back (the dropped callback is freed at once, nothing else
+    refers to it, and leaves the group in __del__). Callbacks run in the order they were
+    registered, so the newest one still alive arrives last."""
+
+    def __init__(self, pending_list: list):
+        # Django's list of this transaction's callbacks, by id: holding the list itself would
+        # keep the callbacks of a rolled-back savepoint alive.
+        self.list_id = id(pending_list)
+        self.events: list[DomainEvent] = []
+        self.alive: set[int] = set()  # arrivals not run (nor dropped) yet
+        self.newest = -1
+        self.delivered = False
+
+    def join(self) -> int:
+        self.newest += 1
+        self.alive.add(self.newest)
+        return self.newest
+
+    def arrived(self, seq: int, event: DomainEvent | None) -> None:
+        self.alive.discard(seq)
+        if event is not None:
+            self.events.append(event)
+        if seq == self.newest:
+            self.newest = max(self.alive, default=-1)
+        last = seq > self.newest
+        if last and self.events and not self.delivered:
+            self.delivered = True
+            _arrived(self.events)
+
+
+class _Arrival:
+    __slots__ = ("event", "group", "seq")
+
+    def __init__(self, group: _CommitGroup, event: DomainEvent):
+        self.group, self.event, self.seq = group, event, group.join()
+
+    def __call__(self) -> None:
+        group, self.group = self.group, None
+        group.arrived(self.seq, self.event)
+
+    def __del__(self) -> None:
+        if self.group is not None:  # dropped with its savepoint, never run
+            self.group.arrived(self.seq, None)
+
+
+def _commit_group(connection) -> _CommitGroup:
+    # A transaction is known by its list of on_commit callbacks (`run_on_commit`, a new list
+    # after each commit or rollback): the events published while it is the same list share a
+    # group, until that group is delivered. (While a committed transaction's callbacks run, its
+    # list is alive, so a transaction they open cannot get the same id.)
+    group = getattr(connection, "_domain_event_group", None)
+    if group is None or group.delivered or group.list_id != id(connection.run_on_commit):
+        group = _CommitGroup(connection.run_on_commit)
+        connection._domain_event_group = group
+    return group
+
+
+def _arrived(events: list[DomainEvent]) -> None:
+    held = _batch.get()
+    if held is not None:
+        held.extend(events)
+    else:
+        dispatch(events)
+
+
+def dispatch(events: list[DomainEvent]) -> None:
+    """Deliver committed events: to each one's subscribers in order, then to batch
+    subscribers once. A failing subscriber is logged and does not stop the others (whatever it
+    left undone is found again by its app's sweeper)."""
+    if not events:
+        return
+    for event in events:
+        for subscriber in list(_each.get(type(event), ())):
+            _call(subscriber, event, event.name)
+    for types, subscriber in list(_batches):
+        wanted = [event for event in events if isinstance(event, types)]
+        if wanted:
+            _call(subscriber, wanted, f"a batch of {len(wanted)}")
+
+
+def _call(subscriber: Callable, argument: Any, what: str) -> None:
+    try:
+        subscriber(argument)
+    except Exception:
+        logger.exception("Subscriber %r failed on %s", subscriber, what)

@@ -36,30 +36,28 @@ SEND_TIMEOUT = 2.0  # seconds for one push to all its groups; past that the laye
 
 # New work in an agent's queues: the inbox offers to refresh.
 INBOX_EVENTS = (
-    events.TICKET_CREATED,
-    events.MESSAGE_RECEIVED,
-    events.TICKET_ASSIGNED,
-    events.TICKET_ESCALATED,
-    events.TICKET_DEESCALATED,
+    events.TicketCreated,
+    events.MessageCreated,  # from the customer only
+    events.TicketAssigned,
+    events.TicketEscalated,
+    events.TicketDeescalated,
 )
 # Anything an open ticket page shows: the page offers to reload.
 CHANGE_EVENTS = (
-    events.MESSAGE_RECEIVED,
-    events.REPLY_QUEUED,
-    events.NOTE_ADDED,
-    events.TICKET_STATUS_CHANGED,
-    events.TICKET_PRIORITY_CHANGED,
-    events.TICKET_ASSIGNED,
-    events.TICKET_ESCALATED,
-    events.TICKET_DEESCALATED,
-    events.TICKET_TAGS_CHANGED,
-    events.TICKET_MERGED,
-    events.DELIVERY_UPDATED,
-    events.TICKET_LINKED,
-    events.TICKET_UNLINKED,
-    events.TICKET_SPLIT,
-    events.SLA_WARNED,
-    events.SLA_BREACHED,
+    events.MessageCreated,
+    events.StatusChanged,
+    events.PriorityChanged,
+    events.TicketAssigned,
+    events.TicketEscalated,
+    events.TicketDeescalated,
+    events.TagsChanged,
+    events.TicketMerged,
+    events.DeliveryUpdated,
+    events.TicketLinked,
+    events.TicketUnlinked,
+    events.TicketSplit,
+    events.SLAWarned,
+    events.SLABreached,
 )
 
 
@@ -92,47 +90,76 @@ def audience(ticket: Ticket) -> set[str]:
     return groups
 
 
-@events.subscribe(*INBOX_EVENTS)
-def announce_to_queues(event: events.DomainEvent) -> None:
-    if event.name == events.MESSAGE_RECEIVED and event.data.get("created_ticket"):
-        return  # its ticket_created already told the same people
-    ticket = Ticket.objects.select_related("customer").filter(pk=event.ticket_id).first()
-    if ticket is None:
+def _is_news_for_queues(event: events.DomainEvent) -> bool:
+    if isinstance(event, events.MessageCreated):
+        # A message that opened its ticket: the ticket's own announcement tells the same people.
+        return event.from_customer and not event.created_ticket
+    return isinstance(event, INBOX_EVENTS)
+
+
+@events.subscribe_batch(*INBOX_EVENTS, *CHANGE_EVENTS)
+def announce(batch: list[events.DomainEvent]) -> None:
+    """One delivery of events, one push per ticket and audience: the latest news of each ticket
+    to the queues that may see it, the latest change to the pages that have it open. The
+    tickets are read in one query, whatever the size of the batch."""
+    news: dict[int, events.DomainEvent] = {}
+    changes: dict[int, events.DomainEvent] = {}
+    for event in batch:
+        if event.ticket_id is None:
+            continue
+        if _is_news_for_queues(event):
+            news[event.ticket_id] = event
+        if isinstance(event, CHANGE_EVENTS):
+            for pk in (event.ticket_id, *event.related_ticket_ids()):
+                changes[pk] = event
+    if not news and not changes:
         return
-    payload = {
-        "type": "ticket",
-        "event": event.name,
-        "ticket": ticket.number,
-        "subject": ticket.subject,
-        "customer": str(ticket.customer),
-        "channel": ticket.channel,
-        "status": ticket.status,
-        "by": _actor_id(event),
+    tickets = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_related("customer")
+        .only(*PUSH_FIELDS)
+        .filter(pk__in={*news, *changes})
     }
-    # An assignee outside the ticket's teams hears it on their own group too; the id lets each
-    # connection drop the second copy.
-    send(audience(ticket), {"type": "ticket.push", "id": uuid.uuid4().hex, "payload": payload})
+    messages = []
+    for pk, event in news.items():
+        if ticket := tickets.get(pk):
+            payload = {
+                "type": "ticket",
+                "event": event.name,
+                "ticket": ticket.number,
+                "subject": ticket.subject,
+                "customer": str(ticket.customer),
+                "channel": ticket.channel,
+                "status": ticket.status,
+                "by": event.by_id,
+            }
+            # An assignee outside the ticket's teams hears it on their own group too; the id
+            # lets each connection drop the second copy.
+            push = {"type": "ticket.push", "id": uuid.uuid4().hex, "payload": payload}
+            messages += [(group, push) for group in audience(ticket)]
+    for pk, event in changes.items():
+        if ticket := tickets.get(pk):
+            payload = {
+                "type": "ticket_changed",
+                "ticket": ticket.number,
+                "event": event.name,
+                "by": event.by_id,
+            }
+            messages.append((ticket_group(pk), {"type": "ticket.changed", "payload": payload}))
+    send_many(messages)
 
 
-@events.subscribe(*CHANGE_EVENTS)
-def announce_change(event: events.DomainEvent) -> None:
-    ticket_ids = [event.ticket_id, *_related_ticket_ids(event.data)]
-    numbers = dict(
-        Ticket.objects.filter(pk__in=[pk for pk in ticket_ids if pk]).values_list("pk", "number")
-    )
-    if not numbers:
-        return
-    by = _actor_id(event)
-    for pk, number in numbers.items():
-        payload = {"type": "ticket_changed", "ticket": number, "event": event.name, "by": by}
-        send([ticket_group(pk)], {"type": "ticket.changed", "payload": payload})
+PUSH_FIELDS = (
+    "number", "subject", "channel", "status", "team_id", "assignee_id",
+    "customer__name", "customer__id",
+)  # fmt: skip
 
 
-@events.subscribe(events.AGENT_NOTIFIED)
-def announce_notification(event: events.DomainEvent) -> None:
+@events.subscribe(events.AgentNotified)
+def announce_notification(event: events.AgentNotified) -> None:
     notification = (
         AgentNotification.objects.select_related("ticket", "actor", "recipient__agent_profile")
-        .filter(pk=event.data.get("notification_id"))
+        .filter(pk=event.notification_id)
         .first()
     )
     if notification is None:
@@ -155,14 +182,19 @@ def announce_notification(event: events.DomainEvent) -> None:
 
 def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
     """Send one message to several groups; False (and a log line) when the layer failed."""
+    return send_many([(group, message) for group in sorted(groups)])
+
+
+def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
+    False (and one log line) when the layer failed."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return False
-    groups = sorted(groups)
 
     async def send_all() -> None:
         async with asyncio.timeout(SEND_TIMEOUT):
-            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+            await asyncio.gather(*(layer.group_send(group, msg) for group, msg in messages))
 
     try:
         if isinstance(layer, InMemoryChannelLayer):
@@ -174,9 +206,9 @@ def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
             future.result(timeout=SEND_TIMEOUT + 1)
     except Exception:
         logger.warning(
-            "Live push %s to %s failed; agents see it on their next page load",
-            message["type"],
-            ", ".join(groups),
+            "Live push of %s message(s) (%s) failed; agents see it on their next page load",
+            len(messages),
+            ", ".join(sorted({msg["type"] for _, msg in messages})),
             exc_info=True,
         )
         return False
@@ -199,19 +231,3 @@ def _push_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
             _loop_pid = os.getpid()
         return _loop
-
-
-def _related_ticket_ids(data: dict[str, Any]) -> list[int]:
-    """Other tickets an event changed as well (the source of a merge, the other end of a link,
-    the new ticket of a split), so that their open pages hear about it too."""
-    return [
-        value
-        for key, value in data.items()
-        if (key == "source_id" or key.endswith("ticket_id")) and isinstance(value, int)
-    ]
-
-
-def _actor_id(event: events.DomainEvent) -> int | None:
-    """Who made the change (every service publishes `by_id`; None for the customer, the
-    provider or the clock), so that their own pages do not tell them about it."""
-    return event.data.get("by_id")

@@ -30,19 +30,19 @@ def test_sla_event_is_in_the_trail_at_its_moment_and_published(
 ):
     due = timezone.now() - timedelta(minutes=5)
     delivered = []
-    events.subscribe(events.SLA_BREACHED)(delivered.append)
+    events.subscribe(events.SLABreached)(delivered.append)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             event = services.ticket_record_sla_event(
                 ticket_id=ticket.pk, kind=E.SLA_BREACHED, target="resolution", due_at=due, at=due
             )
     finally:
-        events.unsubscribe(events.SLA_BREACHED, delivered.append)
+        events.unsubscribe(delivered.append)
 
     assert (event.kind, event.actor, event.created_at) == (E.SLA_BREACHED, None, due)
     assert event.data["target"] == "resolution"
-    assert [(d.name, d.ticket_id, d.data["target"]) for d in delivered] == [
-        (events.SLA_BREACHED, ticket.pk, "resolution")
+    assert [(d.name, d.ticket_id, d.target) for d in delivered] == [
+        ("sla.breached", ticket.pk, "resolution")
     ]
 
 

@@ -20,11 +20,11 @@ def ana(teams):
 
 @pytest.fixture
 def notified():
-    """Every AGENT_NOTIFIED domain event delivered during the test, in order."""
+    """Every agent.notified domain event delivered during the test, in order."""
     delivered = []
-    events.subscribe(events.AGENT_NOTIFIED)(delivered.append)
+    events.subscribe(events.AgentNotified)(delivered.append)
     yield delivered
-    events.unsubscribe(events.AGENT_NOTIFIED, delivered.append)
+    events.unsubscribe(delivered.append)
 
 
 def note(ticket, by, text):
@@ -182,10 +182,11 @@ def test_mention_announces_the_notification_after_commit(
 
     notification = AgentNotification.objects.get()
     assert notified == [
-        events.DomainEvent(
-            events.AGENT_NOTIFIED,
-            ticket.pk,
-            {"recipient_id": ana.pk, "notification_id": notification.pk, "kind": N.MENTION},
+        events.AgentNotified(
+            ticket_id=ticket.pk,
+            recipient_id=ana.pk,
+            notification_id=notification.pk,
+            kind=N.MENTION,
         )
     ]
 
@@ -196,8 +197,8 @@ def test_each_notification_is_announced_once(
     with django_capture_on_commit_callbacks(execute=True):
         note(ticket, n1_agent, "@ana @boss @ana vejam")
 
-    assert sorted(event.data["recipient_id"] for event in notified) == sorted([ana.pk, manager.pk])
-    assert {event.data["notification_id"] for event in notified} == set(
+    assert sorted(event.recipient_id for event in notified) == sorted([ana.pk, manager.pk])
+    assert {event.notification_id for event in notified} == set(
         AgentNotification.objects.values_list("pk", flat=True)
     )
 
@@ -336,10 +337,11 @@ def test_assign_announces_the_notification_after_commit(
 
     notification = AgentNotification.objects.get()
     assert notified == [
-        events.DomainEvent(
-            events.AGENT_NOTIFIED,
-            ticket.pk,
-            {"recipient_id": ana.pk, "notification_id": notification.pk, "kind": N.ASSIGNED},
+        events.AgentNotified(
+            ticket_id=ticket.pk,
+            recipient_id=ana.pk,
+            notification_id=notification.pk,
+            kind=N.ASSIGNED,
         )
     ]
 

@@ -189,7 +189,7 @@ def test_new_ticket_reaches_its_team_and_managers_but_not_another_team(
         )
         expected = {
             "type": "ticket",
-            "event": events.TICKET_CREATED,
+            "event": events.TicketCreated.name,
             "ticket": ticket.number,
             "subject": "Cobrança em dobro",
             "customer": "Maria da Silva",
@@ -228,11 +228,11 @@ def test_customer_message_reaches_the_queue_and_the_open_page_without_its_text(
         )
         pushes = [await agent.receive_json_from(), await agent.receive_json_from()]
         by_type = {push["type"]: push for push in pushes}
-        assert by_type["ticket"]["event"] == events.MESSAGE_RECEIVED
+        assert by_type["ticket"]["event"] == events.MessageCreated.name
         assert by_type["ticket_changed"] == {
             "type": "ticket_changed",
             "ticket": first.ticket.number,
-            "event": events.MESSAGE_RECEIVED,
+            "event": events.MessageCreated.name,
             "by": None,
         }
         assert "hunter2" not in json.dumps(pushes)
@@ -265,7 +265,7 @@ def test_agent_cannot_watch_a_ticket_outside_their_scope_nor_hear_its_changes(
         assert await agent.receive_json_from() == {
             "type": "ticket_changed",
             "ticket": ticket.number,
-            "event": events.TICKET_STATUS_CHANGED,
+            "event": events.StatusChanged.name,
             "by": n1_agent.pk,
         }
         assert await outsider.receive_nothing(timeout=0.2)
@@ -284,7 +284,7 @@ def test_assignee_in_the_tickets_team_hears_the_assignment_once(ticket, n1_agent
         await db_call(services.ticket_assign)(ticket=ticket, assignee=n1_agent, by=manager)
         received = await drain(agent)
         pushes = [(m["event"], m["by"]) for m in received if m["type"] == "ticket"]
-        assert pushes == [(events.TICKET_ASSIGNED, manager.pk)]
+        assert pushes == [(events.TicketAssigned.name, manager.pk)]
         assert [m["kind"] for m in received if m["type"] == "notification"] == ["assigned"]
         await agent.disconnect()
 
@@ -462,10 +462,12 @@ def notify(*, recipient, ticket, actor, kind=AgentNotification.Kind.MENTION):
             recipient=recipient, kind=kind, ticket=ticket, actor=actor
         )
         events.publish(
-            events.AGENT_NOTIFIED,
-            ticket_id=ticket.pk,
-            recipient_id=recipient.pk,
-            notification_id=notification.pk,
+            events.AgentNotified(
+                ticket_id=ticket.pk,
+                recipient_id=recipient.pk,
+                notification_id=notification.pk,
+                kind=kind,
+            )
         )
     return notification
 
@@ -575,7 +577,7 @@ def test_push_crosses_the_real_redis_layer_from_another_process_loop(teams, n1_a
         agent = await agent_socket(cookie)
         ticket = await asyncio.to_thread(create_in_another_thread)
         push = await agent.receive_json_from(timeout=5)
-        assert (push["event"], push["ticket"]) == (events.TICKET_CREATED, ticket.number)
+        assert (push["event"], push["ticket"]) == (events.TicketCreated.name, ticket.number)
         await agent.disconnect()
 
     run(scenario)

@@ -34,14 +34,13 @@ def kinds(ticket):
 def received():
     """Every domain event delivered during the test, in order."""
     delivered = []
-    events.subscribe(*sorted(events.ALL_EVENTS))(delivered.append)
+    events.subscribe(events.DomainEvent)(delivered.append)
     yield delivered
-    for name in events.ALL_EVENTS:
-        events.unsubscribe(name, delivered.append)
+    events.unsubscribe(delivered.append)
 
 
-def of_kind(received, name):
-    return [event for event in received if event.name == name]
+def of_kind(received, event_type):
+    return [event for event in received if isinstance(event, event_type)]
 
 
 # --- ticket_link / ticket_unlink -----------------------------------------------------------------
@@ -127,13 +126,9 @@ def test_link_announces_both_tickets_after_commit(
         services.ticket_link(ticket=older, other=newer, by=n1_agent)
         assert received == []
 
-    assert of_kind(received, events.TICKET_LINKED) == [
-        events.DomainEvent(
-            events.TICKET_LINKED, older.pk, {"other_id": newer.pk, "by_id": n1_agent.pk}
-        ),
-        events.DomainEvent(
-            events.TICKET_LINKED, newer.pk, {"other_id": older.pk, "by_id": n1_agent.pk}
-        ),
+    assert of_kind(received, events.TicketLinked) == [
+        events.TicketLinked(ticket_id=older.pk, other_id=newer.pk, by_id=n1_agent.pk),
+        events.TicketLinked(ticket_id=newer.pk, other_id=older.pk, by_id=n1_agent.pk),
     ]
 
 
@@ -195,7 +190,7 @@ def test_unlink_announces_both_tickets_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_unlink(ticket=newer, other=older, by=n1_agent)
 
-    assert {event.ticket_id for event in of_kind(received, events.TICKET_UNLINKED)} == {
+    assert {event.ticket_id for event in of_kind(received, events.TicketUnlinked)} == {
         older.pk,
         newer.pk,
     }
@@ -312,12 +307,13 @@ def test_split_links_the_two_tickets(two_requests, n1_agent):
 
 def test_split_ticket_is_created_and_routed_like_any_new_ticket(two_requests, teams, n1_agent):
     _, message = two_requests
-    # The source sits in "Atendimento N1"; the new ticket goes to the least loaded N1 team.
+    # The new ticket takes its turn among the N1 teams, whichever the source sits in.
     night = TeamFactory(name="Atendimento N1 Noite", tier=Tier.N1)
 
     new = services.message_split(message=message, by=n1_agent)
 
-    assert (new.team, new.tier, new.status) == (night, Tier.N1, S.NEW)
+    assert new.team in (teams[Tier.N1], night)
+    assert (new.tier, new.status) == (Tier.N1, S.NEW)
     assert kinds(new) == [E.CREATED, E.SPLIT_FROM]
     assert new.events.get(kind=E.CREATED).actor == n1_agent
 
@@ -363,10 +359,12 @@ def test_split_announces_the_new_ticket_and_the_split_after_commit(
         assert received == []
 
     assert [(event.name, event.ticket_id) for event in received] == [
-        (events.TICKET_CREATED, new.pk),
-        (events.TICKET_SPLIT, source.pk),
+        ("ticket.created", new.pk),
+        ("ticket.split", source.pk),
     ]
-    assert received[1].data == {"new_ticket_id": new.pk, "by_id": n1_agent.pk}
+    assert received[1] == events.TicketSplit(
+        ticket_id=source.pk, new_ticket_id=new.pk, by_id=n1_agent.pk
+    )
 
 
 def test_split_refuses_an_internal_note(two_requests, n1_agent):

@@ -141,10 +141,12 @@ def customer_merge(*, source: Customer, target: Customer, by: AbstractBaseUser |
     source.merged_into = target
     source.save(update_fields=["merged_into", "updated_at"])
     events.publish(
-        events.CUSTOMER_MERGED,
-        source_id=source.pk,
-        target_id=target.pk,
-        identities_moved=identities_moved,
-        tickets_moved=len(ticket_ids),
+        events.CustomerMerged(
+            source_id=source.pk,
+            target_id=target.pk,
+            identities_moved=identities_moved,
+            tickets_moved=len(ticket_ids),
+            by_id=by.pk if by else None,
+        )
     )
     return target

@@ -95,8 +95,12 @@ def _follow_merges(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | None, str]:
-    """Which ticket this message continues, and why. None: it starts a new ticket."""
+def _thread(
+    incoming: NormalizedMessage, customer: Customer, *, known: bool = True
+) -> tuple[Ticket | None, str]:
+    """Which ticket this message continues, and why. None: it starts a new ticket. A customer
+    first seen now (not `known`) has no ticket of their own: only a reply to one of our
+    messages can thread them."""
     if incoming.reply_to_ids:
         earlier = (
             Message.objects.filter(channel=incoming.channel, external_id__in=incoming.reply_to_ids)
@@ -111,6 +115,8 @@ def _thread(incoming: NormalizedMessage, customer: Customer) -> tuple[Ticket | N
             or earlier.direction == Message.Direction.OUTBOUND
         ):
             return _follow_merges(earlier.ticket), f"reply to {earlier.external_id}"
+    if not known:
+        return None, "new conversation"
     match = SUBJECT_TAG.search(incoming.subject or "")
     # The web form's address is typed, not proven: it never joins an existing ticket by tag.
     if match and incoming.channel != Channel.WEB:
@@ -150,10 +156,8 @@ def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
 def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
     """A customer's message, from any channel, onto the right ticket (or a new one).
     Receiving the same provider message twice returns the first one and changes nothing, also
-    when two workers receive it at the same moment (the unique constraint decides)."""
-    duplicate = _already_received(incoming)
-    if duplicate is not None:
-        return duplicate
+    when two workers receive it at the same moment (the unique constraint decides, so the
+    common case, a message never seen, costs no lookup)."""
     try:
         with transaction.atomic():
             return _receive(incoming)
@@ -229,7 +233,16 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=agent, message_id=message.pk, channel=incoming.channel)
-    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk, by_id=agent.pk)
+    events.publish(
+        events.MessageCreated(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=message.channel,
+            by_id=agent.pk,
+        )
+    )
     return ReceiveResult(message, ticket, created_ticket=False, warnings=warnings)
 
 
@@ -238,52 +251,38 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
     if from_agent is not None:
         return from_agent
     language = incoming.language if incoming.language in dict(settings.LANGUAGES) else None
-    customer, _ = customer_get_or_create_for_identity(
+    customer, new_customer = customer_get_or_create_for_identity(
         kind=incoming.sender_kind,
         value=incoming.sender_value,
         name=incoming.sender_name,
         language=language,
     )
     customer = customer.merged_into or customer
-    # Two messages of one customer processed at once must not both open a ticket.
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()
-    ticket, reason = _thread(incoming, customer)
+    # Two messages of one customer processed at once must not both open a ticket (a customer
+    # created in this transaction is nobody else's yet).
+    if not new_customer:
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    ticket, reason = _thread(incoming, customer, known=not new_customer)
     follow_up_of = None
     # An auto-reply (out of office...) to a closed ticket is kept there: it is no new request.
     if ticket is not None and ticket.status == S.CLOSED and not incoming.is_auto_reply:
         follow_up_of, ticket = ticket, None
         reason = f"follow-up of closed ticket #{follow_up_of.number}"
     created = ticket is None
+    now = timezone.now()
     if created:
         ticket = ticket_create(
-            customer=customer, subject=incoming.subject, channel=incoming.channel
+            customer=customer,
+            subject=incoming.subject,
+            channel=incoming.channel,
+            customer_message_at=None if incoming.is_auto_reply else now,
         )
-    ticket = lock_ticket(ticket)
-    # The channel the customer last wrote on (the channel of origin before any message): a switch
-    # is a change from it, not from the channel of origin every time.
-    previous_channel = (
-        ticket.messages.filter(direction=Message.Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("channel", flat=True)
-        .first()
-    ) or ticket.channel
-
-    now = timezone.now()
-    message, warnings = _store_inbound(
-        incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer, reason=reason
-    )
-
-    fields = []
-    # A customer writing back wakes the ticket (and its SLA clocks); an auto-reply never does.
-    if not incoming.is_auto_reply:
-        ticket.last_customer_message_at = now
-        fields.append("last_customer_message_at")
-        if ticket.status in (S.SOLVED, S.PENDING):
-            apply_status(ticket, S.OPEN, by=None)
-    if previous_channel != incoming.channel and not created:
-        record_event(ticket, E.CHANNEL_SWITCHED, before=previous_channel, after=incoming.channel)
-    ticket.updated_at = now
-    ticket.save(update_fields=[*fields, "updated_at"])
+        message, warnings = _store_inbound(
+            incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer,
+            reason=reason,
+        )  # fmt: skip
+    else:
+        message, warnings = _continue(incoming, ticket, customer, reason, now)
     record_event(
         ticket,
         E.MESSAGE_RECEIVED,
@@ -294,13 +293,47 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
     )
     events.publish(
-        events.MESSAGE_RECEIVED,
-        ticket_id=ticket.pk,
-        message_id=message.pk,
-        created_ticket=created,
-        auto_reply=incoming.is_auto_reply,
+        events.MessageCreated(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=message.channel,
+            created_ticket=created,
+            auto_reply=incoming.is_auto_reply,
+        )
     )
     return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
+
+
+def _continue(
+    incoming: NormalizedMessage, ticket: Ticket, customer: Customer, reason: str, now: datetime
+) -> tuple[Message, list[str]]:
+    """A customer's message onto a ticket they already have."""
+    ticket = lock_ticket(ticket)
+    # The channel the customer last wrote on (the channel of origin before any message): a switch
+    # is a change from it, not from the channel of origin every time.
+    previous_channel = (
+        ticket.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    ) or ticket.channel
+    message, warnings = _store_inbound(
+        incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer, reason=reason
+    )
+    fields = []
+    # A customer writing back wakes the ticket (and its SLA clocks); an auto-reply never does.
+    if not incoming.is_auto_reply:
+        ticket.last_customer_message_at = now
+        fields.append("last_customer_message_at")
+        if ticket.status in (S.SOLVED, S.PENDING):
+            apply_status(ticket, S.OPEN, by=None)
+    if previous_channel != incoming.channel:
+        record_event(ticket, E.CHANNEL_SWITCHED, before=previous_channel, after=incoming.channel)
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at"])
+    return message, warnings
 
 
 def _check_writable(ticket: Ticket) -> None:
@@ -399,11 +432,14 @@ def message_reply(
     if macro is not None:
         macro_apply(ticket=ticket, canned=macro, by=by)
     events.publish(
-        events.REPLY_QUEUED,
-        ticket_id=ticket.pk,
-        message_id=message.pk,
-        channel=channel,
-        by_id=by.pk,
+        events.MessageCreated(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=channel,
+            by_id=by.pk,
+        )
     )
     return message
 
@@ -454,7 +490,16 @@ def note_add(
         actor=by,
         message=message,
     )
-    events.publish(events.NOTE_ADDED, ticket_id=ticket.pk, message_id=message.pk, by_id=by.pk)
+    events.publish(
+        events.MessageCreated(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=message.channel,
+            by_id=by.pk,
+        )
+    )
     return message
 
 
@@ -483,11 +528,13 @@ def message_notify(
         metadata={"automatic": reason} if reason else {},
     )
     events.publish(
-        events.REPLY_QUEUED,
-        ticket_id=ticket.pk,
-        message_id=message.pk,
-        channel=message.channel,
-        by_id=None,
+        events.MessageCreated(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=message.channel,
+        )
     )
     return message
 
@@ -556,9 +603,8 @@ def message_update_delivery(
     message.save(update_fields=fields)
     if "delivery_status" in fields:
         events.publish(
-            events.DELIVERY_UPDATED,
-            ticket_id=message.ticket_id,
-            message_id=message.pk,
-            status=status,
+            events.DeliveryUpdated(
+                ticket_id=message.ticket_id, message_id=message.pk, status=status
+            )
         )
     return True

@@ -52,11 +52,12 @@ def notify_agents(
     )
     for row in rows:
         events.publish(
-            events.AGENT_NOTIFIED,
-            ticket_id=ticket.pk,
-            recipient_id=row.recipient_id,
-            notification_id=row.pk,
-            kind=kind,
+            events.AgentNotified(
+                ticket_id=ticket.pk,
+                recipient_id=row.recipient_id,
+                notification_id=row.pk,
+                kind=kind,
+            )
         )
     return rows
 

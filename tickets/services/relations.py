@@ -31,8 +31,8 @@ def ticket_link(*, ticket: Ticket, other: Ticket, by: AbstractBaseUser) -> Ticke
     if created:
         record_event(ticket, E.LINKED, by=by, after=other.number, other=other.number)
         record_event(other, E.LINKED, by=by, after=ticket.number, other=ticket.number)
-        events.publish(events.TICKET_LINKED, ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk)
-        events.publish(events.TICKET_LINKED, ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk)
+        events.publish(events.TicketLinked(ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk))
+        events.publish(events.TicketLinked(ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk))
     return link
 
 
@@ -44,8 +44,8 @@ def ticket_unlink(*, ticket: Ticket, other: Ticket, by: AbstractBaseUser) -> Non
     if deleted:
         record_event(ticket, E.UNLINKED, by=by, before=other.number, other=other.number)
         record_event(other, E.UNLINKED, by=by, before=ticket.number, other=ticket.number)
-        events.publish(events.TICKET_UNLINKED, ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk)
-        events.publish(events.TICKET_UNLINKED, ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk)
+        events.publish(events.TicketUnlinked(ticket_id=ticket.pk, other_id=other.pk, by_id=by.pk))
+        events.publish(events.TicketUnlinked(ticket_id=other.pk, other_id=ticket.pk, by_id=by.pk))
 
 
 @transaction.atomic
@@ -83,5 +83,5 @@ def message_split(*, message: Message, by: AbstractBaseUser, subject: str = "") 
     record_event(source, E.SPLIT, by=by, after=new.number, message_id=message.pk)
     record_event(new, E.SPLIT_FROM, by=by, before=source.number, message_id=message.pk)
     TicketLink.objects.get_or_create(from_ticket=source, to_ticket=new, defaults={"created_by": by})
-    events.publish(events.TICKET_SPLIT, ticket_id=source.pk, new_ticket_id=new.pk, by_id=by.pk)
+    events.publish(events.TicketSplit(ticket_id=source.pk, new_ticket_id=new.pk, by_id=by.pk))
     return new

@@ -12,7 +12,7 @@ from ..models import Ticket, TicketEvent
 from ._common import record_event
 
 E = TicketEvent.Kind
-DOMAIN_EVENT = {E.SLA_WARNING: events.SLA_WARNED, E.SLA_BREACHED: events.SLA_BREACHED}
+DOMAIN_EVENT = {E.SLA_WARNING: events.SLAWarned, E.SLA_BREACHED: events.SLABreached}
 
 
 @transaction.atomic
@@ -46,10 +46,8 @@ def ticket_record_sla_event(
         ticket_id, kind, at=at, target=target, due_at=due_at.isoformat(), policy=policy
     )
     events.publish(
-        DOMAIN_EVENT[kind],
-        ticket_id=ticket_id,
-        target=target,
-        due_at=due_at.isoformat(),
-        event_id=event.pk,
+        DOMAIN_EVENT[kind](
+            ticket_id=ticket_id, target=target, due_at=due_at.isoformat(), event_id=event.pk
+        )
     )
     return event

@@ -59,23 +59,25 @@ def ticket_create(
     by: AbstractBaseUser | None = None,
     language: str | None = None,
     tags: Iterable[str] = (),
+    customer_message_at: datetime | None = None,
 ) -> Ticket:
-    """Open a ticket for a customer. New tickets start at N1 (a team of another tier cannot
-    receive them: they get there by escalation); without a team they land in the least-loaded
-    N1 team, where dispatchers route them further."""
+    """Open a ticket for a customer (`customer_message_at`: when their message that opens it
+    arrived). New tickets start at N1 (a team of another tier cannot receive them: they get
+    there by escalation); without a team they take the N1 teams in turn, where dispatchers
+    route them further."""
     if team is not None and team.tier != Tier.N1:
         raise InvalidEscalation(from_tier=Tier.N1, to_tier=team.tier)
-    if team is None:
-        team = least_loaded_team(Tier.N1)
+    number = next_ticket_number()
     now = timezone.now()
     ticket = Ticket.objects.create(
-        number=next_ticket_number(),
+        number=number,
         subject=(subject or "").strip()[:255] or _no_subject(language or customer.language),
         channel=channel,
         priority=priority,
         customer=customer,
-        team=team,
+        team_id=team.pk if team is not None else _team_in_turn(Tier.N1, number),
         language=language or customer.language,
+        last_customer_message_at=customer_message_at,
         created_at=now,
         updated_at=now,
     )
@@ -89,7 +91,7 @@ def ticket_create(
     if tags:
         _apply_tags(ticket, add=tags, remove=(), by=by)
     events.publish(
-        events.TICKET_CREATED, ticket_id=ticket.pk, channel=channel, by_id=by.pk if by else None
+        events.TicketCreated(ticket_id=ticket.pk, channel=channel, by_id=by.pk if by else None)
     )
     return ticket
 
@@ -123,11 +125,9 @@ def apply_status(
     touch(ticket, *fields)
     record_event(ticket, kind, by=by, before=from_status, after=to_status, reason=reason)
     events.publish(
-        events.TICKET_STATUS_CHANGED,
-        ticket_id=ticket.pk,
-        before=from_status,
-        after=to_status,
-        by_id=by.pk if by else None,
+        events.StatusChanged(
+            ticket_id=ticket.pk, before=from_status, after=to_status, by_id=by.pk if by else None
+        )
     )
 
 
@@ -162,11 +162,9 @@ def ticket_change_priority(
             ticket, E.PRIORITY_CHANGED, by=by, before=before, after=priority, reason=reason
         )
         events.publish(
-            events.TICKET_PRIORITY_CHANGED,
-            ticket_id=ticket.pk,
-            before=before,
-            after=priority,
-            by_id=by.pk if by else None,
+            events.PriorityChanged(
+                ticket_id=ticket.pk, before=before, after=priority, by_id=by.pk if by else None
+            )
         )
     return ticket
 
@@ -209,11 +207,12 @@ def ticket_assign(
     if changed:
         touch(ticket, *changed)
         events.publish(
-            events.TICKET_ASSIGNED,
-            ticket_id=ticket.pk,
-            assignee_id=ticket.assignee_id,
-            team_id=ticket.team_id,
-            by_id=by.pk if by else None,
+            events.TicketAssigned(
+                ticket_id=ticket.pk,
+                assignee_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+                by_id=by.pk if by else None,
+            )
         )
     return ticket
 
@@ -236,13 +235,18 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
     if ticket.status == S.NEW:
         apply_status(ticket, S.OPEN, by=by)
     events.publish(
-        events.TICKET_ASSIGNED,
-        ticket_id=ticket.pk,
-        assignee_id=by.pk,
-        team_id=ticket.team_id,
-        by_id=by.pk,
+        events.TicketAssigned(
+            ticket_id=ticket.pk, assignee_id=by.pk, team_id=ticket.team_id, by_id=by.pk
+        )
     )
     return ticket
+
+
+def _team_in_turn(tier: str, number: int) -> int | None:
+    """The teams of a tier take new tickets in turn (by ticket number): constant work, however
+    many tickets are open. Routing rules choose better; this is the default without them."""
+    team_ids = list(Team.objects.filter(tier=tier).order_by("name").values_list("pk", flat=True))
+    return team_ids[number % len(team_ids)] if team_ids else None
 
 
 def least_loaded_team(tier: str) -> Team | None:
@@ -321,12 +325,13 @@ def ticket_escalate(
         ticket=ticket, to_tier=to_tier, reason=reason, by=by, team=team, kind=E.ESCALATED
     )
     events.publish(
-        events.TICKET_ESCALATED,
-        ticket_id=ticket.pk,
-        from_tier=from_tier,
-        to_tier=to_tier,
-        by_system=by is None,
-        by_id=by.pk if by else None,
+        events.TicketEscalated(
+            ticket_id=ticket.pk,
+            from_tier=from_tier,
+            to_tier=to_tier,
+            by_system=by is None,
+            by_id=by.pk if by else None,
+        )
     )
     return ticket
 
@@ -362,11 +367,9 @@ def ticket_deescalate(
         ticket=ticket, to_tier=to_tier, reason=reason, by=by, team=team, kind=E.DEESCALATED
     )
     events.publish(
-        events.TICKET_DEESCALATED,
-        ticket_id=ticket.pk,
-        from_tier=from_tier,
-        to_tier=to_tier,
-        by_id=by.pk if by else None,
+        events.TicketDeescalated(
+            ticket_id=ticket.pk, from_tier=from_tier, to_tier=to_tier, by_id=by.pk if by else None
+        )
     )
     return ticket
 
@@ -391,11 +394,9 @@ def _apply_tags(
         return False
     record_event(ticket, E.TAGS_CHANGED, by=by, before=before, after=after)
     events.publish(
-        events.TICKET_TAGS_CHANGED,
-        ticket_id=ticket.pk,
-        before=before,
-        after=after,
-        by_id=by.pk if by else None,
+        events.TagsChanged(
+            ticket_id=ticket.pk, before=before, after=after, by_id=by.pk if by else None
+        )
     )
     return True
 
@@ -476,11 +477,12 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: AbstractBaseUser | None)
     )
     record_event(target, E.MERGE_RECEIVED, by=by, merged=source.number, messages_moved=moved)
     events.publish(
-        events.TICKET_MERGED,
-        ticket_id=target.pk,
-        source_id=source.pk,
-        messages_moved=moved,
-        by_id=by.pk if by else None,
+        events.TicketMerged(
+            ticket_id=target.pk,
+            source_id=source.pk,
+            messages_moved=moved,
+            by_id=by.pk if by else None,
+        )
     )
     return target
 
@@ -513,5 +515,5 @@ def tickets_close_stale_solved(*, solved_before: datetime, limit: int = 500) -> 
         for pk in rows
     )
     for pk in rows:
-        events.publish(events.TICKET_STATUS_CHANGED, ticket_id=pk, before=S.SOLVED, after=S.CLOSED)
+        events.publish(events.StatusChanged(ticket_id=pk, before=S.SOLVED, after=S.CLOSED))
     return closed

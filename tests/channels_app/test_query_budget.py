@@ -1,0 +1,82 @@
+"""What one inbound message costs in SQL, from storing it to the last after-commit subscriber:
+pinned, so that work growing per message (or per ticket's history) shows up here first.
+
+The inbound path is the store (one INSERT, its own transaction), then the drain that processes
+it (one transaction). Work queued as its own task (acknowledgement, SLA clock sync, delivery)
+is counted apart and pinned too, so the path stays constant whatever those tasks cost."""
+
+import pytest
+from django.test import Client
+
+from channels_app.models import InboundEvent, Mailbox
+from sla.defaults import sla_policies_seed_defaults
+from tests.channels_app import whatsapp_support as wa
+from tests.channels_app.test_pipeline import SIMPLE, store
+from tests.sql_budget import sql_budget
+from tickets.models import Message, Ticket
+
+# The path being measured: storing and processing (the drain is a task, eager here).
+DRAIN = ("channels_app.process_inbound_events",)
+NEW_TICKET_STATEMENTS = 16
+REPLY_STATEMENTS = 14
+WHATSAPP_NEW_STATEMENTS = 14
+WHATSAPP_NEXT_STATEMENTS = 13
+QUEUED_AFTER_NEW_EMAIL = {
+    "channels_app.acknowledge_tickets": 6,
+    "sla.sync_ticket_clocks": 6,
+    "channels_app.deliver_message": 11,
+}
+
+
+@pytest.fixture
+def help_desk(teams, db):
+    sla_policies_seed_defaults()
+    return Mailbox.objects.create(
+        name="Suporte", address="suporte@jornada.example", auto_ack_enabled=True
+    )
+
+
+def reply_to(ticket: Ticket, n: int) -> bytes:
+    return SIMPLE.replace(b"<abc-123@", f"<reply-{n}@".encode()).replace(
+        b"Subject: ", f"Subject: [#{ticket.number}] Re: ".encode()
+    )
+
+
+def test_a_new_ticket_email_costs_a_fixed_number_of_statements_in_two_transactions(help_desk):
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        event, _ = store()
+
+    assert Ticket.objects.count() == 1
+    assert len(budget.statements) == NEW_TICKET_STATEMENTS, budget
+    assert budget.transactions == 2, budget
+    assert dict(budget.tasks) == QUEUED_AFTER_NEW_EMAIL, budget
+    assert InboundEvent.objects.get(pk=event.pk).status == InboundEvent.Status.PROCESSED
+
+
+def test_a_reply_costs_the_same_on_a_short_or_a_long_ticket(help_desk):
+    with sql_budget(inline_tasks=DRAIN):
+        store()
+    ticket = Ticket.objects.get()
+    costs = []
+    for n in range(12):
+        with sql_budget(inline_tasks=DRAIN) as budget:
+            store(reply_to(ticket, n))
+        costs.append((len(budget.statements), budget.transactions))
+
+    assert ticket.messages.filter(direction=Message.Direction.INBOUND).count() == 13
+    assert costs[0] == costs[-1] == (REPLY_STATEMENTS, 2), costs
+
+
+def test_whatsapp_messages_cost_a_fixed_number_of_statements(help_desk, settings):
+    settings.WHATSAPP_APP_SECRET = wa.APP_SECRET
+    client = Client()
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        response = wa.post_webhook(client, wa.text())
+    assert response.status_code == 200
+    with sql_budget(inline_tasks=DRAIN) as again:
+        wa.post_webhook(client, wa.text("E o rastreio?"))
+
+    assert Message.objects.filter(channel="whatsapp").count() == 2
+    assert len(budget.statements) == WHATSAPP_NEW_STATEMENTS, budget
+    assert len(again.statements) == WHATSAPP_NEXT_STATEMENTS, again
+    assert budget.transactions == again.transactions == 2
