@@ -32,7 +32,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from tqdm import tqdm
 
-from tickets.management.commands._seed_demo_content import (
+from demo.content import (
     CHASERS,
     CITIES,
     ERPS,

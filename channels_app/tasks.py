@@ -185,7 +185,7 @@ def poll_mailbox(mailbox_id: int) -> dict | None:
     if not cache.add(lock, "1", timeout=600):
         return None  # the previous poll of this mailbox is still running
     try:
-        return poll(mailbox).as_dict()
+        return poll(mailbox, store=services.inbound_event_store).as_dict()
     finally:
         cache.delete(lock)
 

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from .base import ChannelAdapter, ChannelError
+from .base import BaseChannelAdapter, ChannelAdapter, ChannelError
 
 
 @cache
@@ -28,4 +28,4 @@ def get_adapter(channel: str) -> ChannelAdapter:
         raise ChannelError(f"No adapter for channel {channel!r}", permanent=True) from None
 
 
-__all__ = ["ChannelAdapter", "ChannelError", "get_adapter"]
+__all__ = ["BaseChannelAdapter", "ChannelAdapter", "ChannelError", "get_adapter"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.http import HttpRequest
 
-from tickets.inbound import NormalizedMessage
+from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import Message
 
 if TYPE_CHECKING:
@@ -37,12 +37,32 @@ class ChannelAdapter(Protocol):
     def send(self, message: Message) -> str:
         """Deliver an outbound Message; return the provider's id for it."""
 
-    # Optional:
-    # fetch_media(message) -> list[InboundAttachment]: files announced in message.metadata["media"]
-    #   (WhatsApp, MMS), fetched after the message is stored; ChannelError as for send().
-    # status_provider_ids(external_id) -> list[str]: the InboundEvent provider ids its delivery
-    #   statuses would have, to replay those that arrived before we knew the message's id.
-    # part_ids(message) -> list[str]: the provider ids of every part of a message sent in parts.
+    def fetch_media(self, message: Message) -> list[InboundAttachment]:
+        """The files announced in message.metadata["media"] (WhatsApp, MMS), fetched after the
+        message is stored; ChannelError as for send()."""
+
+    def status_provider_ids(self, external_id: str) -> list[str]:
+        """The InboundEvent provider ids the delivery statuses of a message would have, to replay
+        those that arrived before we knew the message's id."""
+
+    def part_ids(self, message: Message) -> list[str]:
+        """The provider ids of every part of a message sent in parts."""
+
+
+class BaseChannelAdapter:
+    """What a channel without media downloads, early statuses or multi-part messages answers to
+    the optional methods of ChannelAdapter. Every adapter derives from it."""
+
+    channel: str
+
+    def fetch_media(self, message: Message) -> list[InboundAttachment]:
+        raise ChannelError(f"The {self.channel} channel announces no media", permanent=True)
+
+    def status_provider_ids(self, external_id: str) -> list[str]:
+        return []
+
+    def part_ids(self, message: Message) -> list[str]:
+        return []
 
 
 # Metadata key of an outbound message sent as several provider messages (a long WhatsApp reply,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge_base",
     "surveys",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from tickets.models import Message
 
-from ..base import ChannelError, DeliveryUpdate, Ignored, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem
 from .parse import parse_email
 
 _header_parser = BytesHeaderParser(policy=policy.default)
@@ -32,7 +32,7 @@ def email_provider_id(raw: bytes) -> str:
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
-class EmailAdapter:
+class EmailAdapter(BaseChannelAdapter):
     channel = "email"
 
     def verify(self, request: HttpRequest) -> None:

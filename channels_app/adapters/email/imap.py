@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,11 +23,14 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from channels_app.models import Mailbox
-from channels_app.services import inbound_event_store
 
 from .adapter import email_provider_id
 
 logger = logging.getLogger(__name__)
+
+# The pipeline's storing function (channels_app.services.inbound_event_store): keyword arguments
+# channel, source, provider_id, raw, mailbox; returns (event, created).
+Store = Callable[..., tuple[Any, bool]]
 
 TIMEOUT_SECONDS = 30
 BATCH_SIZE = 50
@@ -49,16 +53,16 @@ class PollResult:
         return {**asdict(self), "failed": [[uid, reason] for uid, reason in self.failed]}
 
 
-def poll(mailbox: Mailbox) -> PollResult:
+def poll(mailbox: Mailbox, *, store: Store) -> PollResult:
     """Fetch the messages that arrived in the mailbox's folder since the last poll and store
-    each one. Never raises: problems end up in the result and in `mailbox.last_error`.
+    each one with `store`. Never raises: problems end up in the result and in `mailbox.last_error`.
     Call it outside any transaction (as the poll_mailbox task does), so that each store has
     committed before the message is marked or moved on the server."""
     result = PollResult()
     session = _Session(mailbox)
     try:
         session.open()
-        _fetch_new(session, mailbox, result)
+        _fetch_new(session, mailbox, result, store)
     except (PollError, imaplib.IMAP4.error, OSError) as exc:
         result.error = _text(exc) or exc.__class__.__name__
         logger.warning("Polling mailbox %s failed: %s", mailbox.address, result.error)
@@ -164,7 +168,7 @@ class _Session:
             _ok(imap.uid("EXPUNGE", number) if uidplus else imap.expunge(), "EXPUNGE")
 
 
-def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
+def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult, store: Store) -> None:
     mailbox.refresh_from_db(fields=["uidvalidity", "last_uid"])
     uidvalidity = session.uidvalidity
     if mailbox.uidvalidity != uidvalidity:
@@ -183,7 +187,7 @@ def _fetch_new(session: _Session, mailbox: Mailbox, result: PollResult) -> None:
             result.fetched += 1
             raw = found.pop(uid)
             try:
-                _event, created = inbound_event_store(
+                _event, created = store(
                     channel="email",
                     source=f"imap:{mailbox.address}",
                     provider_id=email_provider_id(raw),

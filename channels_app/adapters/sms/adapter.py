@@ -14,6 +14,7 @@ from tickets.models import CustomerIdentity, Message
 
 from ..base import (
     ACTIVE_CONTENT_TYPES,
+    BaseChannelAdapter,
     ChannelError,
     DeliveryUpdate,
     Ignored,
@@ -60,7 +61,7 @@ def _phone(value: str, what: str) -> str:
         raise ChannelError(f"SMS {what} is not a phone number: {value!r}", permanent=True) from exc
 
 
-class SmsAdapter:
+class SmsAdapter(BaseChannelAdapter):
     channel = CHANNEL
 
     def verify(self, request) -> None:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from tickets.inbound import InboundAttachment, NormalizedMessage
 
-from ..base import ChannelError, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, ParsedItem
 
 
 def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes:
@@ -33,7 +33,7 @@ def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes
     ).encode("utf-8")
 
 
-class WebFormAdapter:
+class WebFormAdapter(BaseChannelAdapter):
     channel = "web"
 
     def verify(self, request: HttpRequest) -> None:

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from tickets.inbound import InboundAttachment
 from tickets.models import Message
 
-from ..base import ChannelError, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, ParsedItem
 from . import media, outbound
 from .parse import parse_payload, status_provider_ids
 
@@ -25,7 +25,7 @@ def signature_valid(body: bytes, header: str, secret: str) -> bool:
     return hmac.compare_digest(header[len("sha256=") :].strip().lower().encode(), expected)
 
 
-class WhatsAppAdapter:
+class WhatsAppAdapter(BaseChannelAdapter):
     channel = "whatsapp"
 
     def verify(self, request: HttpRequest) -> None:

@@ -80,7 +80,7 @@ def test_poll_stores_every_message_raw_and_marks_it_seen(imap_account, mailbox):
     assert all(not flags for flags in imap_account.flags().values())
     on_server = imap_account.messages()
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert result.as_dict() == {**NOTHING_NEW, "fetched": 3, "stored": 3}
     events = list(InboundEvent.objects.filter(mailbox=mailbox).order_by("pk"))
@@ -103,10 +103,10 @@ def test_poll_stores_every_message_raw_and_marks_it_seen(imap_account, mailbox):
 def test_second_poll_fetches_nothing_new(imap_account, mailbox):
     for number in range(3):
         imap_account.append(email(number))
-    assert imap_poller.poll(mailbox).stored == 3
+    assert imap_poller.poll(mailbox, store=inbound_event_store).stored == 3
 
     # `UID 4:*` still matches UID 3, the newest message: it must not be fetched again.
-    again = imap_poller.poll(mailbox)
+    again = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert again.as_dict() == NOTHING_NEW
     assert InboundEvent.objects.filter(mailbox=mailbox).count() == 3
@@ -117,19 +117,19 @@ def test_messages_delivered_between_polls_are_fetched_on_the_next_poll_and_only_
 ):
     imap_account.append(email(1))
     imap_account.append(email(2))
-    imap_poller.poll(mailbox)
+    imap_poller.poll(mailbox, store=inbound_event_store)
     # Marked unread again by someone reading the mailbox: UIDs, not flags, decide what is new.
     with imap_account.client() as client:
         client.uid("STORE", "1:*", "-FLAGS", "(\\Seen)")
     new_uids = [imap_account.append(email(3)), imap_account.append(email(4))]
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.duplicates) == (2, 2, 0)
     assert stored_raw(mailbox) == [email(n) for n in (1, 2, 3, 4)]
     mailbox.refresh_from_db()
     assert mailbox.last_uid == new_uids[-1]
-    assert imap_poller.poll(mailbox).fetched == 0
+    assert imap_poller.poll(mailbox, store=inbound_event_store).fetched == 0
 
 
 def test_many_messages_are_fetched_in_batches_in_uid_order(imap_account, mailbox, monkeypatch):
@@ -137,7 +137,7 @@ def test_many_messages_are_fetched_in_batches_in_uid_order(imap_account, mailbox
     for number in range(7):
         imap_account.append(email(number))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored) == (7, 7)
     assert stored_raw(mailbox) == [email(n) for n in range(7)]
@@ -153,7 +153,7 @@ def test_folder_recreated_with_new_uidvalidity_is_fetched_again_without_duplicat
     mailbox = make_mailbox(account, monkeypatch, imap_folder="Suporte")
     for number in (1, 2, 3):
         account.append(email(number), folder="Suporte")
-    imap_poller.poll(mailbox)
+    imap_poller.poll(mailbox, store=inbound_event_store)
     old_validity = account.uidvalidity("Suporte")
     account.delete("Suporte")
     account.create("Suporte")
@@ -162,7 +162,7 @@ def test_folder_recreated_with_new_uidvalidity_is_fetched_again_without_duplicat
         account.append(email(number), folder="Suporte")
     assert account.uidvalidity("Suporte") != old_validity
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.duplicates, result.error) == (3, 1, 2, "")
     assert stored_raw(mailbox) == [email(n) for n in (1, 2, 3, 4)]
@@ -177,10 +177,10 @@ def test_uidvalidity_different_from_the_one_remembered_starts_over_from_uid_one(
 ):
     for number in range(3):
         imap_account.append(email(number))
-    imap_poller.poll(mailbox)
+    imap_poller.poll(mailbox, store=inbound_event_store)
     Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=1)
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.duplicates) == (3, 0, 3)
     assert InboundEvent.objects.filter(mailbox=mailbox).count() == 3
@@ -197,7 +197,7 @@ def test_move_mode_moves_stored_messages_to_the_folder(db, make_imap_account, mo
     for name in REAL_EMAILS[:2]:
         account.append(sample(name))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.stored, result.error) == (2, "")
     assert account.messages("INBOX") == {}
@@ -221,7 +221,7 @@ def test_move_without_the_move_extension_copies_deletes_and_expunges(
     for number in range(3):
         account.append(email(number))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.stored, result.error) == (3, "")
     assert account.messages("INBOX") == {}
@@ -242,7 +242,7 @@ def test_move_to_a_missing_folder_stops_the_poll_and_is_retried_once_it_exists(
     )
     account.append(email(1))
 
-    failed = imap_poller.poll(mailbox)
+    failed = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert "Arquivo" in failed.error
     assert "TRYCREATE" in failed.error
@@ -253,7 +253,7 @@ def test_move_to_a_missing_folder_stops_the_poll_and_is_retried_once_it_exists(
     assert mailbox.last_uid == 0
 
     account.create("Arquivo")
-    retried = imap_poller.poll(mailbox)
+    retried = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (retried.fetched, retried.stored, retried.duplicates, retried.error) == (1, 0, 1, "")
     assert account.messages("INBOX") == {}
@@ -266,7 +266,7 @@ def test_wrong_password_records_the_error_and_stores_nothing(imap_account, mailb
     imap_account.append(email(1))
     monkeypatch.setenv(mailbox.imap_password_env, "not-the-password")
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert "login" in result.error
     assert "AUTHENTICATIONFAILED" in result.error
@@ -282,7 +282,7 @@ def test_missing_password_variable_is_a_clear_error(imap_account, mailbox, monke
     imap_account.append(email(1))
     monkeypatch.delenv(mailbox.imap_password_env)
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert result.error == (
         f"the environment variable {mailbox.imap_password_env} (the IMAP password) is not set"
@@ -294,10 +294,10 @@ def test_missing_password_variable_is_a_clear_error(imap_account, mailbox, monke
 
 def test_successful_poll_clears_the_previous_error(imap_account, mailbox, monkeypatch):
     monkeypatch.setenv(mailbox.imap_password_env, "wrong")
-    assert imap_poller.poll(mailbox).error
+    assert imap_poller.poll(mailbox, store=inbound_event_store).error
     monkeypatch.setenv(mailbox.imap_password_env, imap_account.password)
 
-    assert imap_poller.poll(mailbox).error == ""
+    assert imap_poller.poll(mailbox, store=inbound_event_store).error == ""
 
     mailbox.refresh_from_db()
     assert mailbox.last_error == ""
@@ -307,7 +307,7 @@ def test_server_that_is_not_listening_is_an_error_not_an_exception(imap_account,
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=free_port())
     mailbox.refresh_from_db()
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert result.error.startswith(f"cannot connect to 127.0.0.1:{mailbox.imap_port} (none)")
     mailbox.refresh_from_db()
@@ -334,7 +334,7 @@ def test_tls_modes_poll_over_tls(imap_account, mailbox, monkeypatch, security):
     mailbox.refresh_from_db()
     imap_account.append(email(1))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.stored, result.error) == (1, "")
     poller_login = logins(imap_account, expected=2)[-1]  # the append's, then the poller's
@@ -350,7 +350,7 @@ def test_tls_modes_refuse_an_untrusted_certificate_before_logging_in(
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_security=security, imap_port=port)
     mailbox.refresh_from_db()
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert result.error.startswith(f"cannot connect to 127.0.0.1:{port} ({security}): ")
     assert "CERTIFICATE_VERIFY_FAILED" in result.error
@@ -364,7 +364,7 @@ def test_move_mode_without_a_folder_is_a_configuration_error(imap_account, mailb
     mailbox.refresh_from_db()
     imap_account.append(email(1))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert result.error == "after_fetch is 'move' but no folder to move to is set"
     assert not InboundEvent.objects.exists()
@@ -384,7 +384,7 @@ def test_garbage_in_the_middle_of_a_batch_is_stored_and_the_rest_too(
         imap_account.append(raw)
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = imap_poller.poll(mailbox)
+        result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.failed, result.error) == (5, 5, [], "")
     assert stored_raw(mailbox) == [as_delivered(raw) for raw in messages]
@@ -397,7 +397,7 @@ def test_message_the_server_cannot_read_is_recorded_and_skipped(imap_account, ma
         imap_account.append(email(number))
     imap_account.make_unreadable(b"<imap-test-2@example.com>")
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.error) == (2, 2, "")
     assert [uid for uid, _reason in result.failed] == [2]
@@ -406,7 +406,7 @@ def test_message_the_server_cannot_read_is_recorded_and_skipped(imap_account, ma
     mailbox.refresh_from_db()
     assert mailbox.last_uid == 3
     assert mailbox.last_error.startswith("1 message(s) skipped: UID 2:")
-    assert imap_poller.poll(mailbox).as_dict() == NOTHING_NEW
+    assert imap_poller.poll(mailbox, store=inbound_event_store).as_dict() == NOTHING_NEW
 
 
 def test_email_already_stored_from_another_source_counts_as_duplicate(imap_account, mailbox):
@@ -418,7 +418,7 @@ def test_email_already_stored_from_another_source_counts_as_duplicate(imap_accou
     imap_account.append(raw)
     imap_account.append(email(1))
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     assert (result.fetched, result.stored, result.duplicates) == (2, 1, 1)
     assert InboundEvent.objects.count() == 2
@@ -449,7 +449,7 @@ def test_poll_mailbox_task_runs_end_to_end(
 def test_imap_without_tls_is_refused_beyond_loopback(db, imap_account, monkeypatch):
     mailbox = make_mailbox(imap_account, monkeypatch, imap_host="imap.example.com")
 
-    result = imap_poller.poll(mailbox)
+    result = imap_poller.poll(mailbox, store=inbound_event_store)
 
     mailbox.refresh_from_db()
     assert "only allowed on loopback" in result.error

@@ -5,7 +5,6 @@ produces no second Message, and an event left in `received` (worker crash, broke
 again by the sweeper.
 """
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,28 +12,22 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
 from tickets import services as ticket_services
-from tickets.errors import TicketError
 from tickets.identities import PHONE_KINDS, phone_equivalents
 from tickets.inbound import NormalizedMessage
-from tickets.models import CustomerIdentity, Message, Ticket
+from tickets.models import CustomerIdentity, Message
 
-from .adapters import get_adapter
-from .adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
-from .models import InboundEvent, Mailbox, WhatsAppTemplate
+from ..adapters import get_adapter
+from ..adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
+from ..models import InboundEvent, Mailbox
+from ._common import RetryLater
+from .media import schedule_media_fetch
 
 logger = logging.getLogger(__name__)
 S = InboundEvent.Status
 MAX_ATTEMPTS = 5
-
-
-class RetryLater(Exception):
-    """Processing failed for a reason that may pass (database or network hiccup)."""
 
 
 # Meta does not promise order: a reaction, edit or deletion may come before the message it
@@ -62,7 +55,7 @@ def schedule_processing() -> None:
     burst of 10,000 deliveries costs a handful of tasks instead of 10,000 (a Celery round trip is
     a large part of the cost of one message). The flag lapses by itself if that task is lost; a
     per-process cache (embedded mode) cannot share it, so there every delivery queues a drain."""
-    from .tasks import process_inbound_events
+    from ..tasks import process_inbound_events
 
     if _cache_is_shared() and not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
         return  # a drain is already queued: it will see this event
@@ -244,94 +237,6 @@ def inbound_event_process(
     return event
 
 
-def schedule_media_fetch(message_id: int) -> None:
-    from .tasks import fetch_message_media
-
-    try:
-        fetch_message_media.delay(message_id)
-    except Exception:
-        logger.warning("Could not queue media of message %s; the sweeper will", message_id)
-
-
-MEDIA_MAX_ATTEMPTS = 8
-
-
-def message_media_fetch(*, message_id: int, last_try: bool = False) -> str | None:
-    """Download the files a message announced (WhatsApp media, MMS) and attach them. Returns
-    the media status ("stored", "failed") or None when there was nothing to do; raises RetryLater
-    on a temporary failure, until `last_try` (or MEDIA_MAX_ATTEMPTS) makes it "failed", said on
-    the message for the agent."""
-    message = Message.objects.filter(pk=message_id).first()
-    media = (message.metadata.get("media") or {}) if message else {}
-    if media.get("status") != "pending":
-        return None
-    attempts = int(media.get("attempts") or 0) + 1
-    try:
-        attachments = get_adapter(message.channel).fetch_media(message)
-    except Exception as exc:
-        error = exc
-        if not isinstance(exc, ChannelError):  # still an attempt, or the sweeper loops forever
-            logger.exception("Media of message %s failed", message_id)
-            error = ChannelError(f"{exc.__class__.__name__}: {exc}")
-        failed = error.permanent or last_try or attempts >= MEDIA_MAX_ATTEMPTS
-        changes = {"attempts": attempts, "error": str(error)[:500]}
-        if failed:
-            changes["status"] = "failed"
-        ticket_services.message_annotate(message=message, changes={"media": changes})
-        if failed:
-            return "failed"
-        raise RetryLater(str(error)) from exc
-    ticket_services.message_annotate(
-        message=message,
-        changes={"media": {"status": "stored", "attempts": attempts, "error": None}},
-        attachments=attachments,
-    )
-    return "stored"
-
-
-def media_requeue_pending(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Queue again the media downloads whose task was lost (recent messages only)."""
-    now = timezone.now()
-    pending = Message.objects.filter(
-        direction=Message.Direction.INBOUND,
-        created_at__lt=now - older_than,
-        created_at__gt=now - timedelta(days=2),
-        metadata__media__status="pending",
-    ).values_list("pk", "metadata__media__attempts")[:200]
-    count = 0
-    for message_id, attempts in pending:
-        if int(attempts or 0) < MEDIA_MAX_ATTEMPTS:
-            schedule_media_fetch(message_id)
-            count += 1
-    return count
-
-
-def inbound_statuses_replay(
-    *, channel: str, external_id: str, message: Message | None = None
-) -> int:
-    """Apply the delivery statuses that arrived before we knew our message's provider id (Meta
-    can report "sent" before its API call has answered us): they were set aside as statuses of
-    an unknown message. With `message`, those of every part it was sent in too. Returns how
-    many were applied now."""
-    adapter = get_adapter(channel)
-    status_ids = getattr(adapter, "status_provider_ids", None)
-    if status_ids is None or not external_id:
-        return 0
-    ids = [external_id]
-    if message is not None and hasattr(adapter, "part_ids"):
-        ids += [part for part in adapter.part_ids(message) if part != external_id]
-    provider_ids = [status_id for part in ids for status_id in status_ids(part)]
-    early = list(
-        InboundEvent.objects.filter(
-            channel=channel, provider_id__in=provider_ids, status=S.IGNORED
-        ).values_list("pk", flat=True)
-    )
-    for event_id in early:
-        with contextlib.suppress(RetryLater):
-            inbound_event_process(event_id=event_id, force=True)
-    return len(early)
-
-
 def inbound_events_requeue_stuck(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """How many events were stuck; a drain is queued for them."""
     stuck = InboundEvent.objects.filter(
@@ -348,93 +253,3 @@ def inbound_events_waiting(*, limit: int = 100, exclude: set[int] | None = None)
     if exclude:
         waiting = waiting.exclude(pk__in=exclude)
     return list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
-
-
-ACK_LIMIT_PER_HOUR = 3
-
-
-def ticket_acknowledge(*, message_id: int) -> Message | None:
-    """Tell a customer we received the message that opened their ticket. Never for automatic
-    mail (no auto-reply loops), never more than ACK_LIMIT_PER_HOUR per customer an hour, only when
-    the mailbox asks for it. Returns the queued acknowledgement, or None."""
-    message = Message.objects.select_related("ticket__customer").filter(pk=message_id).first()
-    if message is None or message.is_auto_reply or message.channel not in ("email", "web"):
-        return None
-    ticket = message.ticket
-    mailbox_id = message.metadata.get("mailbox_id")
-    mailbox = (
-        Mailbox.objects.filter(pk=mailbox_id).first()
-        if mailbox_id
-        else Mailbox.objects.filter(is_active=True).order_by("pk").first()
-    )
-    if mailbox is None or not mailbox.auto_ack_enabled:
-        return None
-    recent = Message.objects.filter(
-        ticket__customer=ticket.customer,
-        kind=Message.Kind.SYSTEM,
-        metadata__automatic="acknowledgement",
-        created_at__gt=timezone.now() - timedelta(hours=1),
-    ).count()
-    if recent >= ACK_LIMIT_PER_HOUR:
-        logger.info("Acknowledgement to customer %s skipped: rate limit", ticket.customer_id)
-        return None
-    name = ticket.customer.name or ""
-    subject, body = mailbox.render_acknowledgement(
-        number=ticket.number, subject=ticket.subject, name=name
-    )
-    with translation.override(ticket.language):
-        body = (
-            body
-            or render_to_string(
-                "channels_app/email/acknowledgement.txt",
-                {"ticket": ticket, "customer_name": name, "mailbox_name": mailbox.name},
-            ).strip()
-        )
-        subject = subject or gettext("We received your message: %(subject)s") % {
-            "subject": ticket.subject
-        }
-    return ticket_services.message_notify(
-        ticket=ticket, subject=subject, body_text=body, channel="email", reason="acknowledgement"
-    )
-
-
-class TemplateParametersInvalid(TicketError):
-    code = "whatsapp_template_parameters"
-    default_message = _(
-        "The template “%(name)s” needs %(expected)s parameter(s), each a single line of text."
-    )
-
-
-class TemplateUnavailable(TicketError):
-    code = "whatsapp_template_unavailable"
-    default_message = _("This WhatsApp template is not offered any more.")
-
-
-def whatsapp_template_send(
-    *, ticket: Ticket, by, template: WhatsAppTemplate, params: list[str]
-) -> Message:
-    """Send an approved template to the ticket's customer on WhatsApp (the only message allowed
-    outside the 24-hour window): an agent's reply, delivered like any other, whose text is the
-    template filled in and whose metadata names the template for the Graph API."""
-    if not template.is_active:
-        raise TemplateUnavailable()
-    params = [str(value).strip() for value in params]
-    # Meta refuses parameters with line breaks or tabs, and empty ones.
-    if len(params) != template.parameter_count or any(
-        not value or "\n" in value or "\t" in value or len(value) > 1024 for value in params
-    ):
-        raise TemplateParametersInvalid(name=template.name, expected=template.parameter_count)
-    return ticket_services.message_reply(
-        ticket=ticket,
-        by=by,
-        body_text=template.render(params),
-        channel="whatsapp",
-        metadata={
-            "whatsapp_template": {
-                "id": template.pk,
-                "name": template.name,
-                "language": template.language,
-                "params": params,
-            }
-        },
-    )
