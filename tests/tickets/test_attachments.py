@@ -4,9 +4,9 @@ import pytest
 
 from tests.tickets.factories import AgentFactory, TeamFactory, UserFactory, make_inbound
 from tickets import services
-from tickets.display import attachment_url, message_html
 from tickets.inbound import InboundAttachment
 from tickets.models import Customer, Tier
+from workspace.display import attachment_url, message_html
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 

@@ -16,9 +16,15 @@ from tests.tickets.factories import (
     UserFactory,
     make_ticket,
 )
-from tickets import inbox
-from tickets.inbox import SORTS, decode_cursor, encode_cursor, forget_view_counts, inbox_page
 from tickets.models import Channel, Tag, Ticket, Tier
+from tickets.selectors import inbox
+from tickets.selectors.inbox import (
+    SORTS,
+    decode_cursor,
+    encode_cursor,
+    forget_view_counts,
+    inbox_page,
+)
 
 S = Ticket.Status
 

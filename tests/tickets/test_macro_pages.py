@@ -385,7 +385,7 @@ def test_the_reply_tools_load_the_pickers_of_this_ticket(n1_agent, vip_ticket):
     request.user = n1_agent
     ticket = ticket_get_for_agent(agent=n1_agent, number=vip_ticket.number)
 
-    partial = render_to_string("tickets/_reply_tools.html", {"ticket": ticket}, request=request)
+    partial = render_to_string("workspace/_reply_tools.html", {"ticket": ticket}, request=request)
 
     assert f'hx-get="/agent/tickets/{ticket.number}/canned/"' in partial
     assert f'hx-get="/agent/tickets/{ticket.number}/kb/"' in partial

@@ -33,8 +33,9 @@ from tests.tickets.factories import (
     make_inbound,
     make_ticket,
 )
-from tickets import consumers, events, presence, realtime, selectors, services
+from tickets import events, selectors, services
 from tickets.models import AgentNotification, Ticket, Tier
+from workspace.live import consumers, presence, pushes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -303,10 +304,10 @@ def test_push_audiences_mirror_the_agents_ticket_scope(teams, n1_agent, n2_agent
         make_ticket(team=sales, assignee=n1_agent),
     ]
     for agent in (n1_agent, n2_agent, manager, salesperson):
-        groups = realtime.groups_for_agent(agent, agent.agent_profile)
+        groups = pushes.groups_for_agent(agent, agent.agent_profile)
         scope = set(selectors.ticket_scope_for_agent(agent=agent).values_list("pk", flat=True))
         for ticket in tickets:
-            hears = bool(groups & realtime.audience(ticket))
+            hears = bool(groups & pushes.audience(ticket))
             assert hears == (ticket.pk in scope), (agent.username, ticket.team, ticket.assignee)
 
 
@@ -537,7 +538,7 @@ def closed_port():
 def test_broken_channel_layer_does_not_fail_the_service(
     request, server, settings, caplog, monkeypatch, teams, customer
 ):
-    monkeypatch.setattr(realtime, "SEND_TIMEOUT", 0.5)
+    monkeypatch.setattr(pushes, "SEND_TIMEOUT", 0.5)
     port = request.getfixturevalue(server)
     settings.CHANNEL_LAYERS = {
         "default": {
@@ -546,12 +547,12 @@ def test_broken_channel_layer_does_not_fail_the_service(
         }
     }
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="tickets.realtime"):
+    with caplog.at_level(logging.WARNING, logger="workspace.live.pushes"):
         ticket = services.ticket_create(customer=customer, subject="Sem Redis", channel="email")
         services.ticket_change_status(ticket=ticket, to_status=S.OPEN, by=None)
-    assert time.monotonic() - started < 2 * (realtime.SEND_TIMEOUT + 1)
+    assert time.monotonic() - started < 2 * (pushes.SEND_TIMEOUT + 1)
     assert Ticket.objects.get(pk=ticket.pk).status == S.OPEN
-    failures = [r for r in caplog.records if r.name == "tickets.realtime"]
+    failures = [r for r in caplog.records if r.name == "workspace.live.pushes"]
     assert len(failures) == 2  # the new ticket's push and the change's, each logged, none raised
 
 

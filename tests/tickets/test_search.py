@@ -11,9 +11,10 @@ from tests.tickets.factories import (
     TeamFactory,
     make_ticket,
 )
-from tickets import search, services
-from tickets.inbox import inbox_page
+from tickets import services
 from tickets.models import Customer, CustomerIdentity, Message, Ticket, Tier
+from tickets.selectors import search
+from tickets.selectors.inbox import inbox_page
 
 
 def found(agent, q, **kwargs):

@@ -10,17 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from knowledge_base.selectors import article_search
-
-from .. import selectors, services
-from ..errors import TicketError
-from ..forms import PLACEHOLDER_HELP, CannedFilterForm, CannedResponseForm
-from ..selectors_macros import (
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.selectors.macros import (
     can_manage_shared,
     canned_response_can_change,
     canned_response_get_for_agent,
     canned_responses_for,
 )
-from ..services.macros import placeholder_values, render_placeholders
+from tickets.services.macros import placeholder_values, render_placeholders
+
+from ..forms.macros import PLACEHOLDER_HELP, CannedFilterForm, CannedResponseForm
 from ._common import agent_required
 
 LIST_PAGE_SIZE = 50
@@ -60,7 +60,7 @@ def canned_list(request):
     query_string.pop("page", None)
     return render(
         request,
-        "tickets/canned_list.html",
+        "workspace/canned_list.html",
         {
             "page": page,
             "filters": filters,
@@ -93,7 +93,7 @@ def canned_create(request):
             messages.success(request, _("Canned response “%(title)s” saved.") % {"title": canned})
             return redirect("canned-list")
     return render(
-        request, "tickets/canned_form.html", {"form": form, "placeholders": PLACEHOLDER_HELP}
+        request, "workspace/canned_form.html", {"form": form, "placeholders": PLACEHOLDER_HELP}
     )
 
 
@@ -119,7 +119,7 @@ def canned_edit(request, pk: int):
             return redirect("canned-list")
     return render(
         request,
-        "tickets/canned_form.html",
+        "workspace/canned_form.html",
         {"form": form, "canned": canned, "placeholders": PLACEHOLDER_HELP},
     )
 
@@ -138,7 +138,7 @@ def canned_delete(request, pk: int):
         else:
             messages.success(request, _("Canned response “%(title)s” deleted.") % {"title": canned})
         return redirect("canned-list")
-    return render(request, "tickets/canned_confirm_delete.html", {"canned": canned})
+    return render(request, "workspace/canned_confirm_delete.html", {"canned": canned})
 
 
 @require_GET
@@ -156,7 +156,7 @@ def canned_picker(request, number: int):
         choices.append((canned, render_placeholders(canned.body, values)))
     return render(
         request,
-        "tickets/_canned_picker.html",
+        "workspace/_canned_picker.html",
         {"ticket": ticket, "choices": choices, "query": query},
     )
 
@@ -173,6 +173,6 @@ def kb_picker(request, number: int):
         article.public_url = request.build_absolute_uri(article.get_absolute_url())
     return render(
         request,
-        "tickets/_kb_picker.html",
+        "workspace/_kb_picker.html",
         {"ticket": ticket, "articles": articles, "query": query},
     )

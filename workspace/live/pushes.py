@@ -1,5 +1,5 @@
 """Live pushes to the agent workspace: reacts to the tickets domain events after commit and sends
-them through the channel layer to the agents' websockets (tickets.consumers.AgentConsumer).
+them through the channel layer to the agents' websockets (workspace.live.consumers.AgentConsumer).
 
 Who hears what mirrors selectors.ticket_scope_for_agent through channel-layer groups: managers and
 superusers join MANAGERS; everyone else joins the group of each of their teams and UNROUTED (tickets
@@ -24,8 +24,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
-from . import events, selectors
-from .models import AgentNotification, AgentProfile, Ticket
+from tickets import events, selectors
+from tickets.models import AgentNotification, AgentProfile, Ticket
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .errors import AttachmentTooLarge
-from .models import Channel, Team, Ticket, Tier
-from .status import TRANSITIONS
+from tickets.errors import AttachmentTooLarge
+from tickets.models import Channel, Team, Ticket, Tier
+from tickets.status import TRANSITIONS
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
-from ..errors import TicketError
-from ..inbound import InboundAttachment
-from ..models import TIER_ORDER, Message, Ticket, tier_rank
-from ..selectors_macros import canned_responses_for
-from ..ticket_forms import (
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.inbound import InboundAttachment
+from tickets.models import TIER_ORDER, Message, Ticket, tier_rank
+from tickets.selectors.macros import canned_responses_for
+
+from ..forms.ticket_actions import (
     AssignForm,
     NoteForm,
     PriorityForm,

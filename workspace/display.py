@@ -8,8 +8,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Message, Ticket
-from .sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from tickets.models import Attachment, Message, Ticket
+from tickets.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
 
 def attachment_url(attachment: Attachment) -> str:

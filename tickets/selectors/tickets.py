@@ -1,11 +1,11 @@
-"""Reads of tickets and customers, always scoped to who is asking."""
+"""Reads of tickets, customers, agents and notifications, always scoped to who is asking."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from .models import (
+from ..models import (
     TIER_ORDER,
     AgentNotification,
     AgentProfile,

@@ -1,13 +1,13 @@
-"""Forms of the agent workspace. Forms validate and hand their cleaned data to one service; they
-never save models themselves."""
+"""Forms of canned responses and macros: the editor and the list filter. Forms validate and hand
+their cleaned data to one service; they never save models themselves."""
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .errors import InvalidCannedResponse, TicketError
-from .models import CannedResponse, Customer, Team, Ticket
-from .services.macros import MACRO_STATUSES
+from tickets.errors import InvalidCannedResponse, TicketError
+from tickets.models import CannedResponse, Customer, Team, Ticket
+from tickets.services.macros import MACRO_STATUSES
 
 
 class ServiceErrorsMixin:

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import AgentProfile, CannedResponse, Ticket
+from ..models import AgentProfile, CannedResponse, Ticket
 
 SCOPES = ("all", "mine", "shared")
 

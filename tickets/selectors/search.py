@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
-from .identities import InvalidIdentity, normalize_phone, phone_equivalents
-from .models import Customer, CustomerIdentity, Message, Ticket
+from ..identities import InvalidIdentity, normalize_phone, phone_equivalents
+from ..models import Customer, CustomerIdentity, Message, Ticket
 
 NUMBER = re.compile(r"#?\s*(\d{1,18})")
 WORD = re.compile(r"[^\W_]+")

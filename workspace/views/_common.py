@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .. import selectors
+from tickets import selectors
 
 
 def agent_required(request: HttpRequest) -> None:

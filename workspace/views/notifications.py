@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import selectors, services
-from ..models import AgentNotification
+from tickets import selectors, services
+from tickets.models import AgentNotification
+
 from ._common import agent_required
 
 
@@ -19,7 +20,7 @@ def notification_list(request):
     agent_required(request)
     return render(
         request,
-        "tickets/notifications.html",
+        "workspace/notifications.html",
         {"notifications": selectors.notifications_for(agent=request.user)},
     )
 

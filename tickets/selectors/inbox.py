@@ -29,8 +29,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import search, selectors
-from .models import Channel, Ticket, Tier
+from ..models import Channel, Ticket, Tier
+from . import search
+from .tickets import agent_team_ids, ticket_scope_for_agent
 
 S = Ticket.Status
 P = Ticket.Priority
@@ -309,13 +310,13 @@ def inbox_page(
     q: str = "",
     cursor: str = "",
 ) -> InboxPage:
-    scope = selectors.ticket_scope_for_agent(agent=agent)
+    scope = ticket_scope_for_agent(agent=agent)
     q = (q or "").strip()
     number = search.ticket_number(q)
     if number is not None and scope.filter(number=number).exists():
         return InboxPage(view=view, jump_to=number)
 
-    team_ids = selectors.agent_team_ids(agent.agent_profile)
+    team_ids = agent_team_ids(agent.agent_profile)
     views = _views(agent, team_ids)
     view = view if view in views else "open"
     sort = sort if sort in SORTS else DEFAULT_SORTS.get(view, "updated")

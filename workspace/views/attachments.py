@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
-from .. import selectors
+from tickets import selectors
 
 # Shown in the browser; anything else is downloaded, so that no attachment runs as a page.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})

@@ -12,11 +12,27 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import services
-from ..errors import TicketError
-from ..inbox import FILTER_FIELDS, SORTS, forget_view_counts, inbox_page, sla_horizon
-from ..models import AgentProfile, Channel, Customer, Organization, SavedView, Team, Ticket, Tier
-from ..services.views import clean_query
+from tickets import services
+from tickets.errors import TicketError
+from tickets.models import (
+    AgentProfile,
+    Channel,
+    Customer,
+    Organization,
+    SavedView,
+    Team,
+    Ticket,
+    Tier,
+)
+from tickets.selectors.inbox import (
+    FILTER_FIELDS,
+    SORTS,
+    forget_view_counts,
+    inbox_page,
+    sla_horizon,
+)
+from tickets.services.views import clean_query
+
 from ._common import agent_required
 
 MAX_SEARCH_LENGTH = 200
@@ -65,9 +81,9 @@ def inbox(request):
         and request.htmx.target == "ticket-list"
         and not request.htmx.history_restore_request
     ):
-        return render(request, "tickets/_inbox_list.html", context)
+        return render(request, "workspace/_inbox_list.html", context)
     context.update(_form_choices(request, filters))
-    return render(request, "tickets/inbox.html", context)
+    return render(request, "workspace/inbox.html", context)
 
 
 def _label_rows(tickets: list[Ticket], now) -> None:

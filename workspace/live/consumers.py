@@ -7,7 +7,7 @@ Client -> server (JSON):
   {"type": "typing", "ticket": N, "active": true|false}
   {"type": "heartbeat"}               every ~20 s: keeps this tab among the viewers
 Server -> client:
-  hello, ticket, ticket_changed, presence, notification, error (see tickets.realtime for the pushes)
+  hello, ticket, ticket_changed, presence, notification, error (see pushes.py)
 
 Only agents connect: anyone else is accepted and closed at once with 4401 (not signed in) or 4403
 (not an agent), codes the client reads as "do not retry".
@@ -32,8 +32,10 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 
-from . import presence, realtime, selectors
-from .models import AgentNotification, AgentProfile
+from tickets import selectors
+from tickets.models import AgentNotification, AgentProfile
+
+from . import presence, pushes
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +141,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self._error("not_found", ticket=number)
             return
         self.watching[number] = ticket_id
-        await self.channel_layer.group_add(realtime.ticket_group(ticket_id), self.channel_name)
+        await self.channel_layer.group_add(pushes.ticket_group(ticket_id), self.channel_name)
         current, changed = await _off_thread(presence.join)(
             ticket_id=ticket_id, connection=self.channel_name, **self._person()
         )
@@ -153,7 +155,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if ticket_id is None:
             return
         self.typing_stored.pop(ticket_id, None)
-        await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
+        await self.channel_layer.group_discard(pushes.ticket_group(ticket_id), self.channel_name)
         current, changed = await _off_thread(presence.leave)(
             ticket_id=ticket_id, connection=self.channel_name
         )
@@ -207,7 +209,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self._set_groups(agent["groups"])
         return True
 
-    # --- what the channel layer brings (see tickets.realtime) ------------------------------------
+    # --- what the channel layer brings (see pushes.py) --------------------------------------------
 
     async def ticket_push(self, message: dict[str, Any]) -> None:
         if message["id"] in self.recent_pushes:
@@ -246,7 +248,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def _broadcast_presence(self, ticket_id: int, number: int, current: dict) -> None:
         await self.channel_layer.group_send(
-            realtime.ticket_group(ticket_id),
+            pushes.ticket_group(ticket_id),
             {"type": "presence.update", "payload": _presence_payload(number, current)},
         )
 
@@ -279,7 +281,7 @@ def _load_agent(user_id: int, session_key: str | None = None) -> dict[str, Any] 
     return {
         "id": user.pk,
         "name": user.get_full_name() or user.get_username(),
-        "groups": realtime.groups_for_agent(user, profile),
+        "groups": pushes.groups_for_agent(user, profile),
     }
 
 

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from . import selectors
+from tickets import selectors
 
 
 def workspace(request: HttpRequest) -> dict:

@@ -8,16 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sla.display import sla_event_text
+from tickets import selectors
+from tickets.models import TIER_ORDER, Ticket, tier_rank
 
-from .. import selectors
 from ..display import (
     EVENTS_SHOWN_AS_MESSAGES,
     event_change_text,
     message_html,
     threading_reason_text,
 )
-from ..models import TIER_ORDER, Ticket, tier_rank
-from ..ticket_forms import (
+from ..forms.ticket_actions import (
     AssignForm,
     NoteForm,
     PriorityForm,
@@ -94,7 +94,7 @@ def render_ticket_page(
         "can_escalate": rank < len(TIER_ORDER) - 1,
         "can_deescalate": rank > 0,
     }
-    return render(request, "tickets/ticket_detail.html", context, status=status)
+    return render(request, "workspace/ticket_detail.html", context, status=status)
 
 
 @require_GET
