@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("channels/", include("channels_app.urls")),
     path("", include("workspace.urls")),
+    path("agent/", include("knowledge_base.agent_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
 ]

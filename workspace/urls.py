@@ -34,7 +34,6 @@ urlpatterns = [
     ),
     path("agent/notifications/read/", notifications.notifications_read, name="notifications-read"),
     path("agent/tickets/<int:number>/canned/", views.canned_picker, name="canned-picker"),
-    path("agent/tickets/<int:number>/kb/", views.kb_picker, name="kb-picker"),
     path("agent/canned/", views.canned_list, name="canned-list"),
     path("agent/canned/new/", views.canned_create, name="canned-create"),
     path("agent/canned/<int:pk>/edit/", views.canned_edit, name="canned-edit"),

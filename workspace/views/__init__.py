@@ -8,7 +8,6 @@ from .macros import (
     canned_edit,
     canned_list,
     canned_picker,
-    kb_picker,
 )
 from .ticket import ticket_detail
 
@@ -21,7 +20,6 @@ __all__ = [
     "canned_picker",
     "inbox",
     "inbox_bulk",
-    "kb_picker",
     "saved_view_create",
     "saved_view_delete",
     "saved_view_rename",

@@ -1,5 +1,5 @@
-"""Canned responses and macros: the agent's own list and editor, and the pickers of the reply box
-(canned responses rendered for the ticket, knowledge base articles to link or quote)."""
+"""Canned responses and macros: the agent's own list and editor, and the reply box's picker of
+canned responses rendered for the ticket."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from knowledge_base.selectors import article_search
 from tickets import selectors, services
 from tickets.errors import TicketError
 from tickets.selectors.macros import (
@@ -25,7 +24,6 @@ from ._common import agent_required
 
 LIST_PAGE_SIZE = 50
 PICKER_LIMIT = 20
-KB_PICKER_LIMIT = 10
 MAX_QUERY_LENGTH = 200
 
 
@@ -158,21 +156,4 @@ def canned_picker(request, number: int):
         request,
         "workspace/_canned_picker.html",
         {"ticket": ticket, "choices": choices, "query": query},
-    )
-
-
-@require_GET
-@login_required
-def kb_picker(request, number: int):
-    """htmx fragment: published articles in the ticket's language, to link to or quote."""
-    agent_required(request)
-    ticket = selectors.ticket_get_for_agent(agent=request.user, number=number)
-    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
-    articles = article_search(query=query, language=ticket.language, limit=KB_PICKER_LIMIT)
-    for article in articles:
-        article.public_url = request.build_absolute_uri(article.get_absolute_url())
-    return render(
-        request,
-        "workspace/_kb_picker.html",
-        {"ticket": ticket, "articles": articles, "query": query},
     )

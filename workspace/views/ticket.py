@@ -7,8 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from sla.display import sla_event_text
-from tickets import selectors
+from tickets import registries, selectors
 from tickets.models import TIER_ORDER, Ticket, tier_rank
 
 from ..display import (
@@ -49,7 +48,7 @@ def _timeline(ticket: Ticket, *, remote_images: bool) -> tuple[list, int]:
         elif item.kind in EVENTS_SHOWN_AS_MESSAGES:
             continue
         else:
-            item.change_text = sla_event_text(item) or event_change_text(item)
+            item.change_text = registries.event_text(item) or event_change_text(item)
         timeline.append((kind, item))
     return timeline, blocked
 
@@ -93,6 +92,8 @@ def render_ticket_page(
         "is_open": ticket.is_open,
         "can_escalate": rank < len(TIER_ORDER) - 1,
         "can_deescalate": rank > 0,
+        "side_panels": registries.panels_for(ticket=ticket, agent=agent),
+        "message_extras": list(registries.message_extras),
     }
     return render(request, "workspace/ticket_detail.html", context, status=status)
 
