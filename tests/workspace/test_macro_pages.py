@@ -8,8 +8,6 @@ from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from knowledge_base.models import Article
-from tests.knowledge_base.factories import ArticleFactory
 from tests.tickets.factories import (
     AgentFactory,
     CannedResponseFactory,
@@ -24,8 +22,8 @@ from tickets.selectors import ticket_get_for_agent
 LIST = "/agent/canned/"
 # Session, user, agent profile, the page count, the rows, the unread notifications badge.
 LIST_QUERIES = 6
-# Session, user, agent profile, the agent's teams and the ticket (its scope), the responses or
-# articles, the unread notifications badge (a context processor runs for fragments too).
+# Session, user, agent profile, the agent's teams and the ticket (its scope), the responses, the
+# unread notifications badge (a context processor runs for fragments too).
 PICKER_QUERIES = 7
 NEW = "/agent/canned/new/"
 
@@ -40,10 +38,6 @@ def delete(canned):
 
 def picker(ticket, q=""):
     return f"/agent/tickets/{ticket.number}/canned/?q={q}"
-
-
-def kb(ticket, q=""):
-    return f"/agent/tickets/{ticket.number}/kb/?q={q}"
 
 
 def get(client, url):
@@ -320,7 +314,6 @@ def test_the_picker_is_scoped_to_tickets_the_agent_sees(client, vip_ticket):
     client.force_login(outsider)
 
     assert client.get(picker(vip_ticket)).status_code == 404
-    assert client.get(kb(vip_ticket)).status_code == 404
 
 
 def test_customers_never_reach_the_pickers(client, vip_ticket):
@@ -329,7 +322,6 @@ def test_customers_never_reach_the_pickers(client, vip_ticket):
     client.force_login(user)
 
     assert client.get(picker(vip_ticket)).status_code == 403
-    assert client.get(kb(vip_ticket)).status_code == 403
 
 
 def test_the_picker_costs_the_same_queries_for_3_or_20_responses(
@@ -347,37 +339,6 @@ def test_the_picker_costs_the_same_queries_for_3_or_20_responses(
         get(agent_client, picker(vip_ticket))
 
     assert len(large.captured_queries) == len(small.captured_queries)
-
-
-def test_the_kb_picker_offers_published_articles_in_the_tickets_language(agent_client, vip_ticket):
-    ArticleFactory(
-        title="Como emitir a segunda via", slug="segunda-via", summary="Acesse o portal."
-    )
-    ArticleFactory(title="Segunda via rascunho", status=Article.Status.DRAFT)
-    ArticleFactory(title="Second copy", language="en")
-
-    body = get(agent_client, kb(vip_ticket, q="segunda")).content.decode()
-
-    assert "Como emitir a segunda via" in body
-    assert (
-        'data-insert-text="Como emitir a segunda via\nhttp://testserver/portal/kb/pt-br/segunda-via/"'
-        in (html.unescape(body).replace("&#10;", "\n"))
-    )
-    assert 'data-insert-text="Acesse o portal."' in body
-    assert "rascunho" not in body
-    assert "Second copy" not in body
-
-
-def test_the_kb_picker_costs_a_fixed_number_of_queries(
-    agent_client, vip_ticket, django_assert_max_num_queries
-):
-    for _ in range(10):
-        ArticleFactory()
-
-    with django_assert_max_num_queries(PICKER_QUERIES):
-        response = get(agent_client, kb(vip_ticket))
-
-    assert response.content.decode().count("Insert link") == 10
 
 
 def test_the_reply_tools_load_the_pickers_of_this_ticket(n1_agent, vip_ticket):
