@@ -80,9 +80,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from tickets import inbox as inbox_module  # noqa: E402
 from tickets import selectors  # noqa: E402
 from tickets.models import AgentProfile, Ticket  # noqa: E402
+from tickets.selectors import inbox as inbox_module  # noqa: E402
 
 User = get_user_model()
 INBOX_TARGET_MS = 150

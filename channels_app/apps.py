@@ -9,7 +9,12 @@ class ChannelsAppConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import inbound
 
-        from . import subscribers  # noqa: F401  (registers the domain-event subscribers)
+        from . import (
+            panels,
+            subscribers,  # noqa: F401  (registers the domain-event subscribers)
+        )
         from .adapters.email.webhooks import store_anymail_inbound
+
+        panels.register()
 
         inbound.connect(store_anymail_inbound, dispatch_uid="jornada-anymail-inbound")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.consumers import AgentConsumer
+from workspace.live.consumers import AgentConsumer
 
 websocket_urlpatterns: list = [
     path("ws/agent/", AgentConsumer.as_asgi()),

@@ -19,7 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("channels/", include("channels_app.urls")),
-    path("", include("tickets.urls")),
+    path("", include("workspace.urls")),
+    path("agent/", include("knowledge_base.agent_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
 ]

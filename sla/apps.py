@@ -7,4 +7,9 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA")
 
     def ready(self) -> None:
-        from . import subscribers  # noqa: F401  (registers the domain-event subscribers)
+        from . import (
+            panels,
+            subscribers,  # noqa: F401  (registers the domain-event subscribers)
+        )
+
+        panels.register()

@@ -1,6 +1,8 @@
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from tests.tickets.factories import (
     AgentFactory,
@@ -8,7 +10,7 @@ from tests.tickets.factories import (
     TeamFactory,
     make_ticket,
 )
-from tickets.models import Tier
+from tickets.models import Ticket, Tier
 
 pytest_plugins = ["tests.real_stack", "tests.channels_app.smtp"]
 
@@ -61,3 +63,22 @@ def customer(db):
 @pytest.fixture
 def ticket(teams, customer):
     return make_ticket(customer=customer, team=teams[Tier.N1])
+
+
+@pytest.fixture
+def queue(teams, customer, n1_agent):
+    """A small inbox: one ticket per view of the N1 team, and one of another team."""
+    now, S = timezone.now(), Ticket.Status
+
+    def ticket(name, team=teams[Tier.N1], **changes):
+        return make_ticket(customer=customer, team=team, subject=f"Assunto {name}", **changes)
+
+    return {
+        "mine": ticket("mine", assignee=n1_agent, status=S.OPEN),
+        "new": ticket("new"),
+        "pending": ticket("pending", status=S.PENDING),
+        "solved": ticket("solved", status=S.SOLVED, solved_at=now),
+        "old_solved": ticket("old_solved", status=S.SOLVED, solved_at=now - timedelta(days=30)),
+        "urgent": ticket("urgent", priority="urgent"),
+        "other_team": ticket("other_team", team=TeamFactory(name="Financeiro")),
+    }

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
-
-    def ready(self) -> None:
-        from . import realtime  # noqa: F401  (registers the live-push subscribers)

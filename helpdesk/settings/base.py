@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge_base",
     "surveys",
+    "workspace",
     "demo",
 ]
 
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tickets.context_processors.workspace",
+                "workspace.context_processors.workspace",
             ],
         },
     },

@@ -1,7 +1,7 @@
-// Live layer of the agent workspace over the /ws/agent/ websocket (tickets/consumers.py):
-// - inbox: "N new or updated tickets — Show" (#live-updates, tickets/_live_updates.html);
+// Live layer of the agent workspace over the /ws/agent/ websocket (workspace/live/consumers.py):
+// - inbox: "N new or updated tickets — Show" (#live-updates, workspace/_live_updates.html);
 // - ticket page: who else is viewing or typing, and a reload offer when someone else changes the
-//   ticket ([data-presence], tickets/_presence.html); typing in a textarea[data-typing] is shared;
+//   ticket ([data-presence], workspace/_presence.html); typing in a textarea[data-typing] is shared;
 // - everywhere: a toast for the agent's notifications (mentions, assignments).
 // Progressive enhancement: it starts only when <body data-ws-url> is set, and every page works
 // without it. Translated strings come from the partials' data attributes and the server's hello.

@@ -1,4 +1,4 @@
-/* The reply box's tools (tickets/_reply_tools.html): canned responses and knowledge base
+/* The reply box's tools (workspace/_reply_tools.html): canned responses and knowledge base
  * articles, loaded by htmx into a disclosure, inserted at the cursor of the reply textarea.
  *
  * A result is a button with data-insert-text. A canned response's button also carries

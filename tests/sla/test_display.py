@@ -1,14 +1,16 @@
-"""The SLA clocks on the ticket page ({% sla_clocks ticket %}) and the SLA entries of the
+"""The SLA clocks on the ticket page (sla's registered panel) and the SLA entries of the
 timeline, as agents read them."""
 
 from datetime import timedelta
 
 import pytest
-from django.template import Context, Template
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from sla.display import duration_text, sla_event_text
 from sla.models import TicketSLA
+from sla.panels import CLOCKS_PANEL
 from tests.sla.conftest import MONDAY_9, sp
 from tests.sla.factories import SLAPolicyFactory
 from tests.tickets.factories import make_inbound
@@ -21,7 +23,10 @@ pytestmark = pytest.mark.usefixtures("teams")
 
 
 def render(ticket) -> str:
-    return Template("{% load sla %}{% sla_clocks ticket %}").render(Context({"ticket": ticket}))
+    """The clocks of the SLA panel, with the context the ticket page gets from it."""
+    return render_to_string(
+        "sla/_ticket_clocks.html", CLOCKS_PANEL.context(ticket, AnonymousUser())
+    )
 
 
 def clock_item(html: str, label: str) -> str:

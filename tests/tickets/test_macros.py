@@ -25,7 +25,7 @@ from tickets.errors import (
 )
 from tickets.models import CannedResponse, Customer, Ticket, TicketEvent, Tier
 from tickets.selectors import ticket_get_for_agent
-from tickets.selectors_macros import canned_responses_for
+from tickets.selectors.macros import canned_responses_for
 
 S = Ticket.Status
 E = TicketEvent.Kind

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets import services
 from tickets.errors import InvalidCannedResponse, TicketError
 from tickets.models import CannedResponse
-from tickets.selectors_macros import can_manage_shared, canned_response_can_change
+from tickets.selectors.macros import can_manage_shared, canned_response_can_change
 from tickets.services.macros import canned_response_clean
 
 FIELDS = (

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from ..errors import CannedResponseForbidden, InvalidCannedResponse, InvalidChoice
 from ..models import CannedResponse, Customer, Team, Ticket
-from ..selectors_macros import can_manage_shared, canned_response_can_change
+from ..selectors.macros import can_manage_shared, canned_response_can_change
 from ._common import agent_profile, lock_ticket
 from .tickets import ticket_assign, ticket_change_priority, ticket_change_status, ticket_tag
 

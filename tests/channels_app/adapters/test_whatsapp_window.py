@@ -1,16 +1,16 @@
-"""What the agent sees of WhatsApp's 24-hour window on the ticket page ({% whatsapp_window %}
+"""What the agent sees of WhatsApp's 24-hour window on the ticket page (its registered panel
 and its selector), and sending a template from there (POST /channels/whatsapp/tickets/<n>/
 template/): agents only, scoped to the tickets they may see."""
 
 from datetime import timedelta
 
 import pytest
-from django.template import Context, Template
-from django.test import RequestFactory
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from channels_app import selectors
 from channels_app.models import WhatsAppTemplate
+from channels_app.panels import WHATSAPP_PANEL
 from tests.channels_app import whatsapp_support as wa
 from tests.tickets.factories import AgentFactory, UserFactory, make_ticket
 from tickets.models import Message, Ticket, Tier
@@ -34,12 +34,12 @@ def last_written(ticket: Ticket, *, ago: timedelta) -> None:
 
 
 def render_box(ticket: Ticket, user) -> str:
-    request = RequestFactory().get("/")
-    request.user = user
+    """The WhatsApp panel as the ticket page shows it (nothing when the panel has no context)."""
     with translation.override("en"):
-        html = Template("{% load whatsapp %}{% whatsapp_window ticket %}").render(
-            Context({"ticket": ticket, "request": request, "csrf_token": "tok"})
-        )
+        context = WHATSAPP_PANEL.context(ticket, user)
+        if context is None:
+            return ""
+        html = render_to_string(WHATSAPP_PANEL.template_name, {**context, "csrf_token": "tok"})
     return " ".join(html.split())
 
 

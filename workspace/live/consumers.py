@@ -1,0 +1,347 @@
+"""The agent workspace's websocket (/ws/agent/): live announcements of new and changed tickets,
+notifications, and who else has a ticket open or is typing on it.
+
+Client -> server (JSON):
+  {"type": "watch", "ticket": N}      this tab shows ticket N (only a ticket the agent may see)
+  {"type": "unwatch", "ticket": N}    ... no longer (without "ticket": every ticket)
+  {"type": "typing", "ticket": N, "active": true|false}
+  {"type": "heartbeat"}               every ~20 s: keeps this tab among the viewers
+Server -> client:
+  hello, ticket, ticket_changed, presence, notification, error (see pushes.py)
+
+Only agents connect: anyone else is accepted and closed at once with 4401 (not signed in) or 4403
+(not an agent), codes the client reads as "do not retry".
+"""
+
+import json
+import logging
+import time
+from collections import deque
+from importlib import import_module
+from typing import Any
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import translation
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
+
+from tickets import selectors
+from tickets.models import AgentNotification, AgentProfile
+
+from . import presence, pushes
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_AN_AGENT = 4403
+HEARTBEAT_SECONDS = 20
+RESYNC_SECONDS = 60  # how often a connection re-reads its agent's teams and session
+TYPING_REFRESH_SECONDS = 2  # repeated "typing" messages closer than this are not re-stored
+MAX_WATCHED = 10  # tickets one connection may watch at once
+RECENT_PUSHES = 64
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent: dict[str, Any] | None = None
+        self.joined: set[str] = set()
+        self.watching: dict[int, int] = {}  # ticket number -> ticket id
+        self.typing_stored: dict[int, float] = {}  # ticket id -> when "typing" was last stored
+        self.recent_pushes: deque[str] = deque(maxlen=RECENT_PUSHES)
+        self.synced_at = 0.0
+        self.language = settings.LANGUAGE_CODE
+
+    # --- connection ------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        agent = await database_sync_to_async(_load_agent)(user.pk)
+        if agent is None:
+            await self.close(code=CLOSE_NOT_AN_AGENT)
+            return
+        self.agent = agent
+        self.language = _language(self.scope)
+        await self._set_groups(agent["groups"])
+        self.synced_at = time.monotonic()
+        with translation.override(self.language):
+            strings = {"open": gettext("Open ticket"), "dismiss": gettext("Dismiss")}
+        await self.send_json(
+            {
+                "type": "hello",
+                "user": {"id": agent["id"], "name": agent["name"]},
+                "heartbeat": HEARTBEAT_SECONDS,
+                "strings": strings,
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.agent is None:
+            return
+        for number in list(self.watching):
+            await self._unwatch(number)
+        await self._set_groups(set())
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.agent is None:
+            return
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self._error("bad_message")
+            return
+        if not isinstance(content, dict):
+            await self._error("bad_message")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        kind = content.get("type")
+        if kind == "heartbeat":
+            await self._heartbeat()
+            return
+        number = content.get("ticket")
+        if kind == "unwatch" and number is None:
+            for watched in list(self.watching):
+                await self._unwatch(watched)
+            return
+        if not _is_ticket_number(number):
+            await self._error("bad_message")
+            return
+        if kind == "watch":
+            await self._watch(number)
+        elif kind == "unwatch":
+            await self._unwatch(number)
+        elif kind == "typing":
+            await self._typing(number, bool(content.get("active")))
+        else:
+            await self._error("bad_message")
+
+    # --- what the client asks for ----------------------------------------------------------------
+
+    async def _watch(self, number: int) -> None:
+        if number in self.watching:
+            return
+        if len(self.watching) >= MAX_WATCHED:
+            await self._error("too_many_watched", ticket=number)
+            return
+        ticket_id = await database_sync_to_async(_visible_ticket_id)(self.agent["id"], number)
+        if ticket_id is None:
+            await self._error("not_found", ticket=number)
+            return
+        self.watching[number] = ticket_id
+        await self.channel_layer.group_add(pushes.ticket_group(ticket_id), self.channel_name)
+        current, changed = await _off_thread(presence.join)(
+            ticket_id=ticket_id, connection=self.channel_name, **self._person()
+        )
+        if changed:
+            await self._broadcast_presence(ticket_id, number, current)
+        else:  # another tab of this agent was already there: only this one needs the picture
+            await self.send_json(_presence_payload(number, current))
+
+    async def _unwatch(self, number: int) -> None:
+        ticket_id = self.watching.pop(number, None)
+        if ticket_id is None:
+            return
+        self.typing_stored.pop(ticket_id, None)
+        await self.channel_layer.group_discard(pushes.ticket_group(ticket_id), self.channel_name)
+        current, changed = await _off_thread(presence.leave)(
+            ticket_id=ticket_id, connection=self.channel_name
+        )
+        if changed:
+            await self._broadcast_presence(ticket_id, number, current)
+
+    async def _typing(self, number: int, active: bool) -> None:
+        ticket_id = self.watching.get(number)
+        if ticket_id is None:
+            await self._error("not_watching", ticket=number)
+            return
+        now = time.monotonic()
+        if active and now - self.typing_stored.get(ticket_id, -TYPING_REFRESH_SECONDS) < (
+            TYPING_REFRESH_SECONDS
+        ):
+            return
+        if active:
+            self.typing_stored[ticket_id] = now
+        else:
+            self.typing_stored.pop(ticket_id, None)
+        current, changed = await _off_thread(presence.set_typing)(
+            ticket_id=ticket_id, connection=self.channel_name, active=active, **self._person()
+        )
+        if changed:
+            await self._broadcast_presence(ticket_id, number, current)
+
+    async def _heartbeat(self) -> None:
+        if time.monotonic() - self.synced_at >= RESYNC_SECONDS and not await self._resync():
+            return
+        for number, ticket_id in list(self.watching.items()):
+            current, changed = await _off_thread(presence.heartbeat)(
+                ticket_id=ticket_id, connection=self.channel_name, **self._person()
+            )
+            if changed:  # someone else's tab stopped beating and was dropped
+                await self._broadcast_presence(ticket_id, number, current)
+
+    async def _resync(self) -> bool:
+        """Re-read who this agent is now: a logout, a deactivation or a lost agent profile ends
+        the connection; a change of teams changes what it hears. False when it was closed."""
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        agent = await database_sync_to_async(_load_agent)(self.agent["id"], session_key)
+        self.synced_at = time.monotonic()
+        if agent is None:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            self.agent = None
+            for number in list(self.watching):
+                await self._unwatch(number)
+            await self._set_groups(set())
+            return False
+        self.agent = agent
+        await self._set_groups(agent["groups"])
+        return True
+
+    # --- what the channel layer brings (see pushes.py) --------------------------------------------
+
+    async def ticket_push(self, message: dict[str, Any]) -> None:
+        if message["id"] in self.recent_pushes:
+            return
+        self.recent_pushes.append(message["id"])
+        await self.send_json(message["payload"])
+
+    async def ticket_changed(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["payload"])
+
+    async def presence_update(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["payload"])
+
+    async def agent_notification(self, message: dict[str, Any]) -> None:
+        with translation.override(self.language):
+            text = _notification_text(message)
+        await self.send_json(
+            {
+                "type": "notification",
+                "id": message["id"],
+                "kind": message["kind"],
+                "ticket": message["ticket"],
+                "text": text,
+                "url": message["url"],
+            }
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _set_groups(self, groups: set[str]) -> None:
+        for group in self.joined - groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in groups - self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined = set(groups)
+
+    async def _broadcast_presence(self, ticket_id: int, number: int, current: dict) -> None:
+        await self.channel_layer.group_send(
+            pushes.ticket_group(ticket_id),
+            {"type": "presence.update", "payload": _presence_payload(number, current)},
+        )
+
+    def _person(self) -> dict[str, Any]:
+        return {"user_id": self.agent["id"], "name": self.agent["name"]}
+
+    async def _error(self, code: str, **details: Any) -> None:
+        await self.send_json({"type": "error", "code": code, **details})
+
+
+def _off_thread(func):
+    # Presence may wait on its cache lock: keep that off the one thread the ORM calls share.
+    return sync_to_async(func, thread_sensitive=False)
+
+
+def _load_agent(user_id: int, session_key: str | None = None) -> dict[str, Any] | None:
+    """The agent behind a connection and the groups they hear, or None when they are no agent
+    (or, given the session, no longer signed in with it)."""
+    if session_key is not None:
+        user = _signed_in_user(session_key)
+        if user is None or user.pk != user_id:
+            return None
+    else:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return None
+    return {
+        "id": user.pk,
+        "name": user.get_full_name() or user.get_username(),
+        "groups": pushes.groups_for_agent(user, profile),
+    }
+
+
+def _signed_in_user(session_key: str) -> AbstractBaseUser | None:
+    """The user a session still signs in, checked as django.contrib.auth.get_user does (backend,
+    active user, password not changed since) but without writing to the session."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user_id, backend_path = session.get(auth.SESSION_KEY), session.get(auth.BACKEND_SESSION_KEY)
+    if user_id is None or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = auth.load_backend(backend_path).get_user(get_user_model()._meta.pk.to_python(user_id))
+    session_hash = session.get(auth.HASH_SESSION_KEY) or ""
+    if user is None or not session_hash:
+        return None
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return user if any(constant_time_compare(session_hash, h) for h in hashes) else None
+
+
+def _visible_ticket_id(user_id: int, number: int) -> int | None:
+    user: AbstractBaseUser | None = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    scope = selectors.ticket_scope_for_agent(agent=user)
+    return scope.filter(number=number).values_list("pk", flat=True).first()
+
+
+def _is_ticket_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def _language(scope: dict[str, Any]) -> str:
+    """The language the page was rendered in (its <html lang>, sent by the client)."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    try:
+        return translation.get_supported_language_variant(query.get("lang", [""])[0])
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _presence_payload(number: int, current: dict) -> dict[str, Any]:
+    return {
+        "type": "presence",
+        "ticket": number,
+        "viewers": current["viewers"],
+        "typing": current["typing"],
+    }
+
+
+def _notification_text(message: dict[str, Any]) -> str:
+    values = {"actor": message["actor"], "number": message["ticket"]}
+    if message["kind"] == AgentNotification.Kind.MENTION:
+        text = (
+            gettext("%(actor)s mentioned you on ticket #%(number)s") % values
+            if message["actor"]
+            else gettext("You were mentioned on ticket #%(number)s") % values
+        )
+    else:
+        text = (
+            gettext("%(actor)s assigned ticket #%(number)s to you") % values
+            if message["actor"]
+            else gettext("Ticket #%(number)s was assigned to you") % values
+        )
+    return f"{text}: {message['subject']}" if message["subject"] else text

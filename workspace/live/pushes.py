@@ -1,0 +1,233 @@
+"""Live pushes to the agent workspace: reacts to the tickets domain events after commit and sends
+them through the channel layer to the agents' websockets (workspace.live.consumers.AgentConsumer).
+
+Who hears what mirrors selectors.ticket_scope_for_agent through channel-layer groups: managers and
+superusers join MANAGERS; everyone else joins the group of each of their teams and UNROUTED (tickets
+without a team are everyone's), and every agent joins their own group, which also carries the
+tickets assigned to them. A ticket's announcement goes to exactly the groups whose members may see
+it. Payloads name the ticket, never a message's text.
+
+A push is a courtesy, never a reason to fail: a channel layer that is down or slow is logged and
+skipped, and the page still shows the truth on its next load.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+
+from tickets import events, selectors
+from tickets.models import AgentNotification, AgentProfile, Ticket
+
+logger = logging.getLogger(__name__)
+
+ALL_AGENTS = "agents"
+MANAGERS = "managers"
+UNROUTED = "unrouted"
+SEND_TIMEOUT = 2.0  # seconds for one push to all its groups; past that the layer counts as down
+
+# New work in an agent's queues: the inbox offers to refresh.
+INBOX_EVENTS = (
+    events.TicketCreated,
+    events.MessageCreated,  # from the customer only
+    events.TicketAssigned,
+    events.TicketEscalated,
+    events.TicketDeescalated,
+)
+# Anything an open ticket page shows: the page offers to reload.
+CHANGE_EVENTS = (
+    events.MessageCreated,
+    events.StatusChanged,
+    events.PriorityChanged,
+    events.TicketAssigned,
+    events.TicketEscalated,
+    events.TicketDeescalated,
+    events.TagsChanged,
+    events.TicketMerged,
+    events.DeliveryUpdated,
+    events.TicketLinked,
+    events.TicketUnlinked,
+    events.TicketSplit,
+    events.SLAWarned,
+    events.SLABreached,
+)
+
+
+def agent_group(user_id: int) -> str:
+    return f"agent.{user_id}"
+
+
+def team_group(team_id: int) -> str:
+    return f"team.{team_id}"
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def groups_for_agent(user: AbstractBaseUser, profile: AgentProfile) -> set[str]:
+    """The groups an agent's connection joins: the same reach as ticket_scope_for_agent."""
+    groups = {ALL_AGENTS, agent_group(user.pk)}
+    if profile.is_manager or user.is_superuser:
+        return groups | {MANAGERS}
+    team_ids = selectors.agent_team_ids(profile)
+    return groups | {UNROUTED} | {team_group(pk) for pk in team_ids}
+
+
+def audience(ticket: Ticket) -> set[str]:
+    """The groups whose members may see this ticket."""
+    groups = {MANAGERS, team_group(ticket.team_id) if ticket.team_id else UNROUTED}
+    if ticket.assignee_id:
+        groups.add(agent_group(ticket.assignee_id))
+    return groups
+
+
+def _is_news_for_queues(event: events.DomainEvent) -> bool:
+    if isinstance(event, events.MessageCreated):
+        # A message that opened its ticket: the ticket's own announcement tells the same people.
+        return event.from_customer and not event.created_ticket
+    return isinstance(event, INBOX_EVENTS)
+
+
+@events.subscribe_batch(*INBOX_EVENTS, *CHANGE_EVENTS)
+def announce(batch: list[events.DomainEvent]) -> None:
+    """One delivery of events, one push per ticket and audience: the latest news of each ticket
+    to the queues that may see it, the latest change to the pages that have it open. The
+    tickets are read in one query, whatever the size of the batch."""
+    news: dict[int, events.DomainEvent] = {}
+    changes: dict[int, events.DomainEvent] = {}
+    for event in batch:
+        if event.ticket_id is None:
+            continue
+        if _is_news_for_queues(event):
+            news[event.ticket_id] = event
+        if isinstance(event, CHANGE_EVENTS):
+            for pk in (event.ticket_id, *event.related_ticket_ids()):
+                changes[pk] = event
+    if not news and not changes:
+        return
+    tickets = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_related("customer")
+        .only(*PUSH_FIELDS)
+        .filter(pk__in={*news, *changes})
+    }
+    messages = []
+    for pk, event in news.items():
+        if ticket := tickets.get(pk):
+            payload = {
+                "type": "ticket",
+                "event": event.name,
+                "ticket": ticket.number,
+                "subject": ticket.subject,
+                "customer": str(ticket.customer),
+                "channel": ticket.channel,
+                "status": ticket.status,
+                "by": event.by_id,
+            }
+            # An assignee outside the ticket's teams hears it on their own group too; the id
+            # lets each connection drop the second copy.
+            push = {"type": "ticket.push", "id": uuid.uuid4().hex, "payload": payload}
+            messages += [(group, push) for group in audience(ticket)]
+    for pk, event in changes.items():
+        if ticket := tickets.get(pk):
+            payload = {
+                "type": "ticket_changed",
+                "ticket": ticket.number,
+                "event": event.name,
+                "by": event.by_id,
+            }
+            messages.append((ticket_group(pk), {"type": "ticket.changed", "payload": payload}))
+    send_many(messages)
+
+
+PUSH_FIELDS = (
+    "number", "subject", "channel", "status", "team_id", "assignee_id",
+    "customer__name", "customer__id",
+)  # fmt: skip
+
+
+@events.subscribe(events.AgentNotified)
+def announce_notification(event: events.AgentNotified) -> None:
+    notification = (
+        AgentNotification.objects.select_related("ticket", "actor", "recipient__agent_profile")
+        .filter(pk=event.notification_id)
+        .first()
+    )
+    if notification is None:
+        return
+    ticket, recipient = notification.ticket, notification.recipient
+    visible = selectors.ticket_visible_to(agent=recipient, ticket_id=ticket.pk)
+    actor = notification.actor
+    message = {
+        "type": "agent.notification",
+        "id": notification.pk,
+        "kind": notification.kind,
+        "ticket": ticket.number,
+        # The subject only to someone who may open the ticket.
+        "subject": ticket.subject if visible else "",
+        "actor": (actor.get_full_name() or actor.get_username()) if actor else "",
+        "url": reverse("ticket-detail", args=[ticket.number]) if visible else "",
+    }
+    send([agent_group(recipient.pk)], message)
+
+
+def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
+    """Send one message to several groups; False (and a log line) when the layer failed."""
+    return send_many([(group, message) for group in sorted(groups)])
+
+
+def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
+    False (and one log line) when the layer failed."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return False
+
+    async def send_all() -> None:
+        async with asyncio.timeout(SEND_TIMEOUT):
+            await asyncio.gather(*(layer.group_send(group, msg) for group, msg in messages))
+
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            # Its queues belong to the event loop of this process's consumers: async_to_sync
+            # finds that loop when called from a request or a consumer.
+            async_to_sync(send_all)()
+        else:
+            future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop())
+            future.result(timeout=SEND_TIMEOUT + 1)
+    except Exception:
+        logger.warning(
+            "Live push of %s message(s) (%s) failed; agents see it on their next page load",
+            len(messages),
+            ", ".join(sorted({msg["type"] for _, msg in messages})),
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _push_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived event loop per process for pushes through Redis, so that its connections
+    are reused (a fresh loop per push, as async_to_sync makes in a worker, reconnects every time).
+    Started lazily and again after a fork: Celery's prefork children do not inherit threads."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
+            _loop_pid = os.getpid()
+        return _loop

@@ -1,0 +1,27 @@
+"""Attachment downloads, for agents and for the customers who may see them."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.views.decorators.http import require_GET
+
+from tickets import selectors
+
+# Shown in the browser; anything else is downloaded, so that no attachment runs as a page.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk: int, filename: str):
+    attachment = selectors.attachment_get_for_user(user=request.user, pk=pk)
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
