@@ -20,7 +20,8 @@ ACK_LIMIT_PER_HOUR = 3
 def ticket_acknowledge(*, message_id: int) -> Message | None:
     """Tell a customer we received the message that opened their ticket. Never for automatic
     mail (no auto-reply loops), never more than ACK_LIMIT_PER_HOUR per customer an hour, only when
-    the mailbox asks for it. Returns the queued acknowledgement, or None."""
+    the mailbox asks for it, and once per ticket (a task run twice sends one). Returns the
+    queued acknowledgement, or None."""
     message = Message.objects.select_related("ticket__customer").filter(pk=message_id).first()
     if message is None or message.is_auto_reply or message.channel not in ("email", "web"):
         return None
@@ -33,13 +34,17 @@ def ticket_acknowledge(*, message_id: int) -> Message | None:
     )
     if mailbox is None or not mailbox.auto_ack_enabled:
         return None
-    recent = Message.objects.filter(
-        ticket__customer=ticket.customer,
-        kind=Message.Kind.SYSTEM,
-        metadata__automatic="acknowledgement",
-        created_at__gt=timezone.now() - timedelta(hours=1),
-    ).count()
-    if recent >= ACK_LIMIT_PER_HOUR:
+    recent = list(
+        Message.objects.filter(
+            ticket__customer=ticket.customer,
+            kind=Message.Kind.SYSTEM,
+            metadata__automatic="acknowledgement",
+            created_at__gt=timezone.now() - timedelta(hours=1),
+        ).values_list("ticket_id", flat=True)
+    )
+    if ticket.pk in recent:
+        return None  # acknowledged already: this is a second run of the same task
+    if len(recent) >= ACK_LIMIT_PER_HOUR:
         logger.info("Acknowledgement to customer %s skipped: rate limit", ticket.customer_id)
         return None
     name = ticket.customer.name or ""

@@ -8,6 +8,7 @@ is counted apart and pinned too, so the path stays constant whatever those tasks
 import pytest
 from django.test import Client
 
+from channels_app import tasks
 from channels_app.models import InboundEvent, Mailbox
 from sla.defaults import sla_policies_seed_defaults
 from tests.channels_app import whatsapp_support as wa
@@ -80,3 +81,14 @@ def test_whatsapp_messages_cost_a_fixed_number_of_statements(help_desk, settings
     assert len(budget.statements) == WHATSAPP_NEW_STATEMENTS, budget
     assert len(again.statements) == WHATSAPP_NEXT_STATEMENTS, again
     assert budget.transactions == again.transactions == 2
+
+
+def test_the_acknowledgement_task_run_twice_sends_one_acknowledgement(help_desk):
+    with sql_budget(inline_tasks=DRAIN):
+        store()
+    opening = Message.objects.get(direction=Message.Direction.INBOUND)
+
+    tasks.acknowledge_tickets.delay([opening.pk])  # a redelivered task (acks_late)
+
+    acks = Message.objects.filter(metadata__automatic="acknowledgement")
+    assert [ack.ticket_id for ack in acks] == [opening.ticket_id]
