@@ -1,0 +1,141 @@
+"""Reading a parsed email's headers: raw values with their 8-bit bytes repaired, decoded text,
+address lists, the sender, the date, parameters, and whether a machine wrote the email."""
+
+import re
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
+
+from channels_app.adapters.base import ChannelError
+
+from .bounce import DAEMON_LOCAL_PARTS, BounceReport
+from .charset import unsurrogate
+
+POLICY = policy.default
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def raw_values(msg: Message, name: str) -> list[str]:
+    """The header's values as they were in the source, unfolded, raw 8-bit bytes decoded."""
+    wanted = name.lower()
+    try:
+        items = msg.raw_items()
+        values = [str(value) for key, value in items if key.lower() == wanted]
+    except Exception:
+        return []
+    return [unsurrogate("".join(value.splitlines())) for value in values]
+
+
+def header_text(msg: Message, name: str) -> str:
+    values = raw_values(msg, name)
+    if not values:
+        return ""
+    try:
+        text = str(POLICY.header_factory(name, values[0]))
+    except Exception:  # the header parser choked: RFC 2047 words decoded the old way
+        try:
+            text = str(make_header(decode_header(values[0])))
+        except Exception:
+            text = values[0]
+    return unsurrogate(text)
+
+
+def one_line(value: str) -> str:
+    return " ".join(CONTROL.sub(" ", value).split())
+
+
+def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header (all occurrences), valid ones only."""
+    pairs: list[tuple[str, str]] = []
+    for value in raw_values(msg, name):
+        try:
+            header = POLICY.header_factory("to", value)  # any name parses as an address list
+            found = [(item.display_name, item.addr_spec) for item in header.addresses]
+        except Exception:
+            try:
+                found = getaddresses([value])
+            except Exception:
+                found = []
+        for display_name, address in found:
+            address = unsurrogate(address).strip().strip("<>")
+            if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address):
+                pairs.append((one_line(unsurrogate(display_name or "")), address))
+    return pairs
+
+
+def sender(msg: Message) -> tuple[str, str]:
+    pairs = addresses(msg, "From")
+    if not pairs:
+        shown = header_text(msg, "From")[:100]
+        reason = f"unusable From header {shown!r}" if shown else "no From header"
+        raise ChannelError(
+            f"Email without a sender address ({reason}).", permanent=True, code="no_sender"
+        )
+    name, address = pairs[0]
+    if not name:  # "MAILER-DAEMON@host (Mail Delivery System)": the comment is the name
+        try:
+            name = one_line(parseaddr(raw_values(msg, "From")[0])[0])
+        except Exception:
+            name = ""
+    return name.strip("\"' "), address.lower()
+
+
+def date(msg: Message) -> str:
+    value = one_line(" ".join(raw_values(msg, "Date")[:1]))
+    if not value:
+        return ""
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except Exception:  # ValueError, TypeError, OverflowError... on dates seen in the wild
+        return value
+
+
+def format_address(name: str, address: str) -> str:
+    if not name:
+        return address
+    if re.search(r'[,;:<>@"()\[\]\\]', name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
+def auto_reason(msg: Message, sender: str, bounce: BounceReport | None) -> str:
+    """Why this email was written by a machine (RFC 3834 and common practice), or ""."""
+    if msg.get_content_type() == "multipart/report":
+        report_type = param(msg, "report-type").lower()
+        if report_type == "disposition-notification":
+            return "disposition notification (read receipt)"
+        if bounce is not None or report_type == "delivery-status":
+            return "delivery status notification"
+        return f"multipart/report ({report_type or 'unknown type'})"
+    if bounce is not None:
+        return "delivery status notification"
+    auto_submitted = re.match(r"[a-z0-9-]+", header_text(msg, "Auto-Submitted").strip().lower())
+    if auto_submitted and auto_submitted.group() != "no":
+        return f"Auto-Submitted: {auto_submitted.group()}"
+    precedence = header_text(msg, "Precedence").strip().lower()
+    if precedence in ("bulk", "junk", "list"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        values = raw_values(msg, name)
+        if values and values[0].strip().lower() not in ("no", "false", "0"):
+            return name
+    if raw_values(msg, "X-Auto-Response-Suppress"):
+        return "X-Auto-Response-Suppress"
+    local_part = sender.partition("@")[0]
+    if local_part in DAEMON_LOCAL_PARTS:
+        return f"{local_part} sender"
+    if any(value.replace(" ", "") == "<>" for value in raw_values(msg, "Return-Path")):
+        return "empty Return-Path"
+    return ""
+
+
+def param(part: Message, name: str, header: str = "content-type") -> str:
+    try:
+        value = part.get_param(name, None, header=header)
+    except Exception:
+        return ""
+    if isinstance(value, tuple):  # an RFC 2231 value
+        value = collapse_rfc2231_value(value)
+    return unsurrogate(str(value or "")).strip()
