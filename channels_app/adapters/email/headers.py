@@ -4,6 +4,7 @@ address lists, the sender, the date, parameters, and whether a machine wrote the
 import re
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
 
@@ -12,7 +13,46 @@ from channels_app.adapters.base import ChannelError
 from .bounce import DAEMON_LOCAL_PARTS, BounceReport
 from .charset import unsurrogate
 
-POLICY = policy.default
+
+class _ParsedOnceRegistry(HeaderRegistry):
+    """The standard header factory, remembering what it parsed. policy=default parses a header
+    again on every read (a part's Content-Type about ten times while it is parsed and walked) and
+    builds a new class each time; the same values (Content-Type: text/plain; charset=utf-8,
+    MIME-Version...) also repeat from one email to the next. Header objects are immutable, so
+    one parse can be handed out again."""
+
+    MAX_VALUE_CHARS = 200  # longer values (rare, and heavier to keep) are parsed every time
+    MAX_ENTRIES = 2048  # then the memory starts afresh
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+        self._parsed: dict[tuple[str, str], object] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = super().__getitem__(name)
+            if len(self._classes) >= self.MAX_ENTRIES:
+                self._classes.clear()
+            self._classes[key] = cls
+        return cls
+
+    def __call__(self, name: str, value: str):
+        if len(value) > self.MAX_VALUE_CHARS:
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._parsed) >= self.MAX_ENTRIES:
+                self._parsed.clear()
+            self._parsed[key] = header
+        return header
+
+
+POLICY = policy.default.clone(header_factory=_ParsedOnceRegistry())
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
