@@ -1,6 +1,7 @@
 """Reading a parsed email's headers: raw values with their 8-bit bytes repaired, decoded text,
 address lists, the sender, the date, parameters, and whether a machine wrote the email."""
 
+import base64
 import re
 from email import policy
 from email.header import decode_header, make_header
@@ -90,9 +91,13 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header (all occurrences), valid ones only."""
     pairs: list[tuple[str, str]] = []
     for value in raw_values(msg, name):
+        simple = one_mailbox(value)
         try:
-            header = POLICY.header_factory("to", value)  # any name parses as an address list
-            found = [(item.display_name, item.addr_spec) for item in header.addresses]
+            if simple is not None:
+                found = [simple]
+            else:
+                header = POLICY.header_factory("to", value)  # any name parses as an address list
+                found = [(item.display_name, item.addr_spec) for item in header.addresses]
         except Exception:
             try:
                 found = getaddresses([value])
@@ -103,6 +108,65 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
             if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address):
                 pairs.append((one_line(unsurrogate(display_name or "")), address))
     return pairs
+
+
+# The shapes of most From headers, read without the standard library's full RFC 5322 parser
+# (a third of parse_email's time on ordinary mail). Anything else, or anything these could
+# read differently (quoted pairs, comments, groups, several addresses, non-ASCII words...), goes
+# to the full parser. The display name read here equals the full parser's up to whitespace runs,
+# which callers collapse (one_line).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDR_SPEC = rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_BASE64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+_SIMPLE_MAILBOX = re.compile(
+    rf"""[ \t]*(?:
+        (?P<bare>{_ADDR_SPEC})
+      | (?:
+            "(?P<quoted>[^"\\\x00-\x1f\x7f]*)"[ \t]*
+          | =\?(?P<charset>[A-Za-z0-9_-]+)\?(?:[qQ]\?(?P<q>[!-~]*?)|[bB]\?(?P<b>{_BASE64}))\?=[ \t]+
+          | (?P<phrase>{_ATEXT}(?:[ \t]+{_ATEXT})*)[ \t]*
+        )?<(?P<angle>{_ADDR_SPEC})>
+    )[ \t]*""",
+    re.VERBOSE,
+)
+_Q_ESCAPE = re.compile(rb"=([a-fA-F0-9]{2})")
+_EW_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "iso-8859-1", "latin1", "windows-1252"})
+
+
+def one_mailbox(value: str) -> tuple[str, str] | None:
+    """(display name, address) of a header holding one plain mailbox, as the standard library's
+    parser reads it; None when the value needs that parser."""
+    found = _SIMPLE_MAILBOX.fullmatch(value)
+    if found is None or "=?" in value.partition("<")[2] or "=?" in (found["bare"] or ""):
+        return None
+    if found["bare"]:
+        return "", found["bare"]
+    address = found["angle"]
+    if found["quoted"] is not None:
+        name = found["quoted"]
+        return (name, address) if "=?" not in name else None
+    if found["phrase"] is not None:
+        return (found["phrase"], address) if "=?" not in found["phrase"] else None
+    if found["charset"] is None:
+        return "", address
+    charset = found["charset"].lower()
+    if charset not in _EW_CHARSETS:
+        return None
+    try:
+        if found["q"] is not None:
+            if "?" in found["q"]:
+                return None
+            data = _Q_ESCAPE.sub(
+                lambda escape: bytes.fromhex(escape.group(1).decode()),
+                found["q"].encode("ascii").replace(b"_", b" "),
+            )
+        else:
+            data = base64.b64decode(found["b"], validate=True)
+        name = data.decode(charset)
+    except (ValueError, UnicodeError):
+        return None
+    # The full parser refuses a name with a line break (and addresses() then reads the raw value)
+    return (name, address) if "\r" not in name and "\n" not in name else None
 
 
 def sender(msg: Message) -> tuple[str, str]:

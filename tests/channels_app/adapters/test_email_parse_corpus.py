@@ -3,12 +3,14 @@ quoted-printable, base64 or 8bit, an HTML alternative, a file with a non-ASCII n
 ticket tag and References), and the header memory that makes parsing cheaper: what one email's
 headers parsed to never leaks into another's result, and the memory stays bounded."""
 
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
 
-from channels_app.adapters.email.headers import POLICY
+from channels_app.adapters.email.headers import POLICY, one_line, one_mailbox
 from channels_app.adapters.email.parse import parse_email
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
@@ -115,3 +117,74 @@ def test_the_header_memory_is_bounded_and_skips_long_values():
     long_value = "x" * (registry.MAX_VALUE_CHARS + 1)
     assert registry("Subject", long_value) is not registry("Subject", long_value)
     assert registry("Subject", "Pedido 1") is registry("Subject", "Pedido 1")
+
+
+# Values the quick reader takes, and values it must hand to the full parser (None).
+MAILBOXES = [
+    "a@b",
+    " <maria.souza+suporte@cliente.com.br> ",
+    '"" <a@b>',
+    '" Maria  Souza " <a@b>',
+    "Maria\tSouza   <a@b>",
+    "O'Brien <o'b@x.y>",
+    "=?utf-8?q?Sebasti=C3=A3o_Sim=C3=B5es?= <sebastiao.simoes74@cliente15.pt>",
+    "=?UTF-8?B?Sm/Do28=?= <a@b>",
+    "=?iso-8859-1?q?Jo=E3o?= <a@b>",
+    "=?windows-1252?q?=80?= <a@b>",
+    "=?utf-8?q?a=ZZ?= <a@b>",
+    "=?utf-8?q??= <a@b>",
+    "=?us-ascii?q?Jo=E3o?= <a@b>",
+    "=?utf-8?q?a?= =?utf-8?q?b?= <a@b>",
+    "=?utf-8?q?a?=<a@b>",
+    "=?utf-8?q?Ma=0Aria?= <a@b>",
+    "=?utf-8?q?=C3?= <a@b>",
+    "=?utf-8*pt?q?x?= <a@b>",
+    '"=?utf-8?q?x?=" <a@b>',
+    '"a\\"b" <a@b>',
+    '"Maria\x01" <a@b>',
+    "x=?y <a@b>",
+    "a=?b@c",
+    "Mr. X <a@b>",
+    "Maria (x) <a@b>",
+    "<a@b> (comment)",
+    "a@b, c@d",
+    "g: a@b;",
+    "<>",
+    "a..b@c",
+    "Maria <a@[1.2.3.4]>",
+    'Maria <"a b"@c>',
+]
+
+
+def full_parser(value: str) -> list[tuple[str, str]]:
+    try:
+        found = [
+            (item.display_name, item.addr_spec) for item in HeaderRegistry()("to", value).addresses
+        ]
+    except ValueError:  # what addresses() falls back to
+        found = getaddresses([value])
+    return [(one_line(name), address) for name, address in found]
+
+
+def test_the_quick_mailbox_reader_agrees_with_the_full_parser():
+    values = list(MAILBOXES)
+    for path in sorted(FIXTURES.glob("*.eml")):
+        head = path.read_bytes().split(b"\n\n")[0].decode("utf-8", "replace")
+        values += [
+            line.partition(":")[2].strip()
+            for line in head.splitlines()
+            if line.lower().startswith(("from:", "to:", "cc:"))
+        ]
+
+    quick = 0
+    for value in values:
+        read = one_mailbox(value)
+        if read is not None:
+            quick += 1
+            assert [(one_line(read[0]), read[1])] == full_parser(value), value
+    assert quick >= 12  # the common shapes do take the quick way
+    assert one_mailbox("=?utf-8?q?Sebasti=C3=A3o_Sim=C3=B5es?= <s@c.pt>") == (
+        "Sebastião Simões",
+        "s@c.pt",
+    )
+    assert one_mailbox("Mr. X <a@b>") is None
