@@ -11,6 +11,7 @@ import logging
 import re
 from html import unescape
 from html.parser import HTMLParser
+from typing import ClassVar
 
 import nh3
 from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
@@ -67,7 +68,22 @@ EXTRA_LANGUAGES = {"pt": PORTUGUESE, "separators": SEPARATORS}
 
 
 class _MultilingualEmailMessage(EmailMessage):
-    """mail-parser-reply's EmailMessage, with Portuguese, and signatures that must close a line."""
+    """mail-parser-reply's EmailMessage, with Portuguese, and signatures that must close a line.
+    The library builds and compiles its three patterns for every message; they depend only on
+    the languages and options, the same for every message here, so they are built once."""
+
+    _compiled: ClassVar[dict[tuple, re.Pattern]] = {}
+
+    def _pattern(self, name: str) -> re.Pattern:
+        key = (name, tuple(self.languages), self.keep_hyphen_lists, self.default_language)
+        pattern = self._compiled.get(key)
+        if pattern is None:
+            pattern = self._compiled[key] = getattr(EmailMessage, name).fget(self)
+        return pattern
+
+    HEADER_REGEX = property(lambda self: self._pattern("HEADER_REGEX"))
+    SIGNATURE_REGEX = property(lambda self: self._pattern("SIGNATURE_REGEX"))
+    DISCLAIMERS_REGEX = property(lambda self: self._pattern("DISCLAIMERS_REGEX"))
 
     def _get_language_regex(self, language: str, regex_key: str) -> str:
         if language in EXTRA_LANGUAGES:
