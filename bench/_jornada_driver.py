@@ -32,6 +32,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max, Min  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from channels_app.models import InboundEvent, Mailbox  # noqa: E402
 from tickets.models import Attachment, Message, Ticket  # noqa: E402
@@ -85,7 +86,13 @@ def wait(first_id: str, timeout: str = "1800") -> dict:
 
 
 def outbound() -> dict:
-    acks = Message.objects.filter(direction=Message.Direction.OUTBOUND)
+    """Delivery states of the acknowledgements this run's emails caused."""
+    since = InboundEvent.objects.filter(source="file").aggregate(first=Min("received_at"))["first"]
+    acks = Message.objects.filter(
+        direction=Message.Direction.OUTBOUND,
+        metadata__automatic="acknowledgement",
+        created_at__gte=since or timezone.now(),
+    )
     return {"outbound": dict(acks.values_list("delivery_status").annotate(n=Count("id")))}
 
 

@@ -374,6 +374,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="processes of the one worker")
     parser.add_argument("--floor-procs", default="1,2", help="process counts for the floor")
     parser.add_argument("--count-sample", type=int, default=20, help="emails of each kind counted")
+    parser.add_argument("--setup", choices=["demo", "empty"], default="demo",
+                        help="Jornada's database: seed_demo's data (as `make run`) or migrations only")  # fmt: skip
     parser.add_argument(
         "--only", default="peer,inline,queue,floor", help="which runs (comma-separated)"
     )
