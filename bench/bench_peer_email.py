@@ -23,7 +23,8 @@ acknowledgement) counted apart.
 Databases `peer_bench` and `jornada_bench_peer` on BENCH_PG_URL's server (default
 postgres://postgres@127.0.0.1:5432) are dropped and recreated; Redis is BENCH_REDIS_URL (default
 redis://127.0.0.1:6379/4), whose Celery queues are purged. The peer is installed into bench/.peer/
-on the first run. Work files go to var/bench/peer_email/.
+on the first run. Work files (corpus, maps, logs, runs.json with every figure and the SQL of one
+email of each kind) go to var/bench/peer_email/<time>/, replaced by the next run.
 """
 
 import argparse
@@ -386,8 +387,9 @@ def main() -> None:
     if not GEN.exists():
         sys.exit(f"The corpus generator is missing: {GEN} (set BENCH_GEN_EMAILS).")
 
-    run_id = time.strftime("%Y%m%d-%H%M%S")
-    work = WORK / run_id
+    if WORK.exists():  # the previous run's corpus, dumps and attachments: only the last is kept
+        shutil.rmtree(WORK)
+    work = WORK / time.strftime("%Y%m%d-%H%M%S")
     corpus = work / "corpus"
     corpus.mkdir(parents=True)
     generate("originals", corpus / "originals", args.new, args.seed)
