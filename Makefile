@@ -16,8 +16,9 @@ help:
 	@echo "make run    install, migrate, load demo data and start web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test   run the test suite (embedded SQLite; set DATABASE_URL/REDIS_URL for PostgreSQL/Redis)"
 	@echo "make lint   ruff check, ruff format --check, import-linter contracts"
-	@echo "make bench  run the benchmarks in bench/ (PostgreSQL + Redis; bench_workspace.py loads 1,000,000"
-	@echo "            tickets into its own database jornada_bench_ws on its first run, up to ~30 min)"
+	@echo "make bench  run every bench/bench_*.py (PostgreSQL + Redis) and write bench/results/<date>.json + .md"
+	@echo "            BENCH_SKIP=workspace leaves out bench_workspace.py, which loads 1,000,000 tickets into its"
+	@echo "            own database jornada_bench_ws on its first run (up to ~30 min); BENCH_ONLY=peer_email runs one"
 
 $(INSTALLED): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Jornada needs Python >= 3.11 (python3.11, python3.12 or python3.13 on the PATH)."; exit 1; }
@@ -56,9 +57,9 @@ messages: install
 	@$(PY) manage.py makemessages -l pt_BR -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	@$(PY) manage.py compilemessages --ignore '.venv/*'
 
+# Each benchmark is reported (a failing one too) and the others still run; see bench/run_all.py.
 bench: install
-	@if ls bench/bench_*.py >/dev/null 2>&1; then for b in bench/bench_*.py; do echo "==> $$b"; $(PY) $$b || exit 1; done; \
-	else echo "No benchmarks yet (bench/bench_*.py)."; fi
+	@$(PY) bench/run_all.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@ processing rate with one real Celery worker, beside a raw PostgreSQL INSERT base
 
 Needs PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \
-        .venv/bin/python bench/bench_email_pipeline.py [--count 10000]
+        .venv/bin/python bench/bench_email_pipeline.py [--count 10000] [--json PATH]
 The database is emptied of tickets and inbound events first: never point it at real data.
 """
 
@@ -26,6 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _report import Report, add_json_argument  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -121,11 +122,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2, help="processes of the one worker")
+    add_json_argument(parser)
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) first.")
     call_command("migrate", verbosity=0)
     reset()
+    report = Report("email_pipeline")
     run = uuid.uuid4().hex[:8]
     emails = [make_email(i, run) for i in range(args.count)]
     print(f"{args.count} emails, {sum(map(len, emails)) / len(emails):.0f} bytes on average")
@@ -133,6 +136,7 @@ def main():
     raw_seconds, raw_lat = bench_raw_insert(emails)
     print(f"raw INSERT (autocommit, one row each): {args.count / raw_seconds:8.0f} rows/s   "
           f"p50 {percentile(raw_lat, 50) * 1000:.2f} ms  p99 {percentile(raw_lat, 99) * 1000:.2f} ms")  # fmt: skip
+    report.baseline("raw_insert", args.count / raw_seconds, unit="rows/s", label="raw INSERT (autocommit, one row each)")  # fmt: skip
 
     # Accept with no worker running: the tasks wait in Redis, as during a burst.
     from helpdesk.celery import app
@@ -142,6 +146,10 @@ def main():
     print(f"accept (store InboundEvent + queue task): {args.count / accept_seconds:8.0f} events/s   "
           f"p50 {percentile(accept_lat, 50) * 1000:.2f} ms  p99 {percentile(accept_lat, 99) * 1000:.2f} ms  "
           f"mean {statistics.mean(accept_lat) * 1000:.2f} ms")  # fmt: skip
+    report.result("accept", args.count / accept_seconds, unit="events/s", baseline="raw_insert", label="accept (store InboundEvent + queue task)")  # fmt: skip
+    report.result(
+        "accept_p99", percentile(accept_lat, 99) * 1000, unit="ms", label="accept latency p99"
+    )
 
     worker = start_worker(args.concurrency)
     try:
@@ -160,6 +168,9 @@ def main():
     print(f"process with one worker x{args.concurrency} processes (parse + thread + ticket + audit): "
           f"{args.count / seconds:8.0f} msg/s ({seconds:.1f} s)  statuses {statuses}")  # fmt: skip
     print(f"tickets {Ticket.objects.count()}, messages {Message.objects.count()}")
+    report.result("process", args.count / seconds, unit="msg/s", label=f"process with one worker x{args.concurrency} processes")  # fmt: skip
+    report.note(f"{args.count} generated emails; statuses {statuses}")
+    report.write(args.json)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """SLA engine benchmark: business-time arithmetic, the per-event recomputation of a ticket's
 clocks, the backfill (sla_recompute) and the breach timer, on PostgreSQL.
 
-    .venv/bin/python bench/bench_sla.py [--tickets 2000]
+    .venv/bin/python bench/bench_sla.py [--tickets 2000] [--json PATH]
 
 Uses its own PostgreSQL database (DATABASE_URL, default jornada_bench_sla: created and migrated,
 emptied of tickets at each run) and Redis database 9 (REDIS_URL). Tickets are written through the
@@ -56,6 +56,7 @@ import django  # noqa: E402
 django.setup()
 
 import time_machine  # noqa: E402
+from _report import Report, add_json_argument  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -123,6 +124,9 @@ def load_tickets(count: int, agent, rng: random.Random) -> None:
     print(f"loaded {count} tickets in {time.perf_counter() - began:.1f} s")
 
 
+REPORT = Report("sla")
+
+
 def bench_calendar() -> None:
     calendar = BusinessCalendar.objects.get(name="Horário comercial")
     hours = calendar.hours
@@ -136,11 +140,23 @@ def bench_calendar() -> None:
             hours.add(moment, amount)
         per_call = (time.perf_counter() - began) / len(starts) * 1e6
         print(f"add_business_time, {label}: {per_call:.0f} µs per call")
+        REPORT.result(
+            f"add_business_time_{label.replace(' ', '_')}",
+            per_call,
+            unit="µs",
+            label=f"add_business_time, {label}",
+        )
     began = time.perf_counter()
     for moment in starts:
         hours.between(moment - timedelta(days=30), moment)
     per_call = (time.perf_counter() - began) / len(starts) * 1e6
     print(f"business_minutes_between over 30 days: {per_call:.0f} µs per call")
+    REPORT.result(
+        "business_minutes_between_30_days",
+        per_call,
+        unit="µs",
+        label="business_minutes_between over 30 days",
+    )
 
 
 def bench_sync(sample: int) -> None:
@@ -153,6 +169,18 @@ def bench_sync(sample: int) -> None:
     print(
         f"one ticket's clocks recomputed (as after each domain event): median "
         f"{statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms"
+    )
+    REPORT.result(
+        "ticket_sla_sync_median",
+        statistics.median(timings),
+        unit="ms",
+        label="one ticket's clocks recomputed: median",
+    )
+    REPORT.result(
+        "ticket_sla_sync_p95",
+        percentile(timings, 0.95),
+        unit="ms",
+        label="one ticket's clocks recomputed: p95",
     )
 
 
@@ -171,6 +199,7 @@ def explain_breach_query() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=2000)
+    add_json_argument(parser)
     options = parser.parse_args()
     call_command("migrate", verbosity=0)
     rng = random.Random(2026)
@@ -183,6 +212,12 @@ def main() -> None:
     call_command("sla_recompute", "--all", "--no-progress")
     elapsed = time.perf_counter() - began
     print(f"sla_recompute --all: {options.tickets / elapsed:.0f} tickets/s ({elapsed:.1f} s)")
+    REPORT.result(
+        "sla_recompute_all",
+        options.tickets / elapsed,
+        unit="tickets/s",
+        label="sla_recompute --all",
+    )
     bench_sync(200)
 
     # The timer after a day of downtime: reopen every recorded breach of running clocks.
@@ -198,6 +233,14 @@ def main() -> None:
         f"breach sweep: {result.breached} breaches (of {waiting} due, {result.warned} warnings) "
         f"recorded with escalation in {elapsed:.1f} s, {result.breached / elapsed:.0f} per second"
     )
+    REPORT.result(
+        "breach_sweep",
+        result.breached / elapsed,
+        unit="breaches/s",
+        label="breach sweep with escalation",
+    )
+    REPORT.note(f"{options.tickets} tickets; breach query plan: {explain_breach_query()}")
+    REPORT.write(options.json)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 
 Needs PostgreSQL and Redis:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \
-        .venv/bin/python bench/bench_whatsapp.py [--count 10000]
+        .venv/bin/python bench/bench_whatsapp.py [--count 10000] [--json PATH]
 The database is emptied of tickets and inbound events first: never point it at real data.
 """
 
@@ -41,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _report import Report, add_json_argument  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -162,7 +163,13 @@ def database_sessions() -> int:
         return cursor.fetchone()[0]
 
 
+REPORT = Report("whatsapp")
+
+
 def report(label: str, count: int, seconds: float, latencies: list[float], extra: str = ""):
+    key = label.split(" (")[0].replace(",", "").replace("'", "").replace(" ", "_").lower()
+    REPORT.result(key, count / seconds, unit="webhooks/s", label=label)
+    REPORT.result(f"{key}_p99", percentile(latencies, 99) * 1000, unit="ms", label=f"{label}: p99")
     print(f"{label}: {count / seconds:8.0f} webhooks/s   p50 {percentile(latencies, 50) * 1000:.2f} ms  "
           f"p99 {percentile(latencies, 99) * 1000:.2f} ms  mean {statistics.mean(latencies) * 1000:.2f} ms{extra}")  # fmt: skip
 
@@ -181,6 +188,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2, help="processes of the one worker")
+    add_json_argument(parser)
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) first.")
@@ -236,6 +244,10 @@ def main():
           f"{args.count / seconds:8.0f} msg/s ({seconds:.1f} s)  statuses {statuses}")  # fmt: skip
     print(f"tickets {Ticket.objects.count()}, messages {Message.objects.count()}, "
           f"customers {Customer.objects.count()}")  # fmt: skip
+    REPORT.result("process", args.count / seconds, unit="msg/s", target=">= 300",
+                  label=f"process with one worker x{args.concurrency} processes")  # fmt: skip
+    REPORT.note(f"{args.count} generated webhooks; statuses {statuses}")
+    REPORT.write(args.json)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 desk two years into its life: 1,000,000 tickets, 5,000,000 messages, 300,000 customers, 200 agents.
 Targets: inbox p95 < 150 ms, ticket page with 100 messages p95 < 200 ms.
 
-    .venv/bin/python bench/bench_workspace.py [--requests 100] [--only inbox] [--regenerate]
+    .venv/bin/python bench/bench_workspace.py [--requests 100] [--only inbox] [--regenerate] [--json PATH]
 
 Uses a PostgreSQL database of its own (BENCH_WORKSPACE_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/jornada_bench_ws: created, migrated and loaded on the first run,
@@ -73,6 +73,7 @@ import django  # noqa: E402
 django.setup()
 
 import _workspace_data as data  # noqa: E402
+from _report import Report, add_json_argument  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -420,6 +421,7 @@ def main():
         "--depth", type=int, default=20, help="keyset pages to follow for the deep page"
     )
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    add_json_argument(parser)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("The workspace benchmark needs PostgreSQL (DATABASE_URL).")
@@ -503,6 +505,13 @@ def main():
                 print(explain(scenario, clients[scenario.persona], out))
     passed = sum(s.passed for s in scenarios)
     print(f"\n{passed} passed, {len(scenarios) - passed} failed")
+    report = Report("workspace")
+    for s in scenarios:
+        if s.samples:
+            report.result(f"{s.persona}:{s.name}", round(s.percentile(95), 1), unit="ms p95",
+                          target=f"< {s.target_ms:.0f}", label=f"{s.persona}: {s.name}")  # fmt: skip
+    report.note(f"{passed} passed, {len(scenarios) - passed} failed; machine: {machine_context()}")
+    report.write(args.json)
 
 
 def row(s: Scenario) -> str:
