@@ -115,7 +115,9 @@ if DATABASE_POOLER not in DATABASE_POOLERS:
 DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 if DATABASE_URL:
     _default_database = dj_database_url.parse(
-        DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+        DATABASE_URL,
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
