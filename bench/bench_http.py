@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -131,9 +131,9 @@ class ConnectionSampler:
         stop = threading.Event()
         conn = psycopg2.connect(self.database_url)
         conn.autocommit = True
-        mine = "usename = %(role)s" if role else "datname = current_database()"
         query = (
-            f"SELECT count(*) FILTER (WHERE {mine} AND pid <> pg_backend_pid()), count(*) - 1 "
+            "SELECT count(*) FILTER (WHERE (usename = %(role)s OR (%(role)s = '' AND "
+            "datname = current_database())) AND pid <> pg_backend_pid()), count(*) - 1 "
             "FROM pg_stat_activity WHERE backend_type = 'client backend'"
         )
 
@@ -260,7 +260,11 @@ def web_server(argv: list[str], *, database_url: str, extra_env: dict[str, str],
         **extra_env,
     }
     env.pop("DEBUG", None)
-    bind = ["--bind", f"127.0.0.1:{port}"] if "gunicorn" in argv else ["--host", "127.0.0.1", "--port", str(port)]
+    bind = (
+        ["--bind", f"127.0.0.1:{port}"]
+        if "gunicorn" in argv
+        else ["--host", "127.0.0.1", "--port", str(port)]
+    )
     log = logs / f"{argv[1]}-{port}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -353,16 +357,36 @@ def capped_role(limit: int):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP OWNED BY {BASELINE_ROLE}")
-            try:
+            # Still granted something in another database: left for its owner.
+            with suppress(django.db.Error):
                 cursor.execute(f"DROP ROLE {BASELINE_ROLE}")
-            except django.db.Error:
-                pass  # still granted something in another database: left for its owner
 
 
 def max_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_connections")
         return int(cursor.fetchone()[0])
+
+
+def commit_latency_ms(database_url: str, count: int = 200) -> float:
+    """One client's INSERT + COMMIT on this server, straight to PostgreSQL: the webhook's accept
+    waits for one such durable commit, so 8 clients cannot beat 8 / this latency."""
+    conn = psycopg2.connect(database_url)
+    table = f"bench_commit_{uuid.uuid4().hex[:8]}"
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {table} (n integer)")  # logged, as InboundEvent is
+            conn.commit()
+            started = time.perf_counter()
+            for n in range(count):
+                cursor.execute(f"INSERT INTO {table} VALUES (%s)", [n])  # noqa: S608
+                conn.commit()
+            elapsed = time.perf_counter() - started
+            cursor.execute(f"DROP TABLE {table}")
+            conn.commit()
+            return elapsed / count * 1000
+    finally:
+        conn.close()
 
 
 def discard_queued_tasks() -> None:
@@ -375,7 +399,9 @@ def discard_queued_tasks() -> None:
 
 
 def row(label: str, r: dict) -> str:
-    return (f"{label:<44} {r['req_s']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+    setup, _, endpoint = label.partition(".")
+    label = f"{setup:<29} {endpoint:<13} {r['clients']:>3} {r['seconds']:>4.0f}"
+    return (f"{label} {r['req_s']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
             f"{r['status_5xx']:>6} {r['rate_5xx'] * 100:>6.2f}% {r['requests'] - r['status_2xx'] - r['status_5xx']:>6} "
             f"{r['max_pg_connections']:>6}")  # fmt: skip
 
@@ -427,7 +453,7 @@ def main():
         with web_server(UVICORN, database_url=baseline_url,
                         extra_env={"DATABASE_CONN_MAX_AGE": "60"}, logs=folder) as port:  # fmt: skip
             for name in ("webhook", "healthz"):
-                baselines[f"uvicorn_conn_max_age_60_no_pooler.{name}"] = load(
+                baselines[f"uvicorn_direct_kept.{name}"] = load(
                     port, name, clients=args.clients, seconds=args.baseline_seconds,
                     bodies=bodies, sampler=sampler, role=role,
                 )  # fmt: skip
@@ -444,7 +470,9 @@ def main():
         pooled_env = {"DATABASE_POOLER": "pgbouncer"}
 
         # 2. The WSGI server of docker-compose.yml, through PgBouncer.
-        with web_server(GUNICORN, database_url=pooled_url, extra_env=pooled_env, logs=folder) as port:
+        with web_server(
+            GUNICORN, database_url=pooled_url, extra_env=pooled_env, logs=folder
+        ) as port:
             warm_up(port, bodies)
             for name in ENDPOINTS:
                 results[f"gunicorn_pgbouncer.{name}"] = load(port, name, bodies=bodies, **short)
@@ -453,12 +481,25 @@ def main():
                 bodies=bodies, sampler=sampler,
             )  # fmt: skip
 
+        # 2b. The same WSGI server straight to PostgreSQL (each thread keeps its connection, so
+        # they are bounded too): what the pooler's extra hop costs.
+        with web_server(
+            GUNICORN, database_url=database_url, extra_env={"DATABASE_CONN_MAX_AGE": "60"},
+            logs=folder,
+        ) as port:  # fmt: skip
+            warm_up(port, bodies, names=("floor", "webhook"))
+            for name in ("floor", "webhook"):
+                results[f"gunicorn_direct_kept.{name}"] = load(port, name, bodies=bodies, **short)
+
         # 3. The ASGI server of docker-compose.yml (websockets), through the same PgBouncer.
-        with web_server(UVICORN, database_url=pooled_url, extra_env=pooled_env, logs=folder) as port:
+        with web_server(
+            UVICORN, database_url=pooled_url, extra_env=pooled_env, logs=folder
+        ) as port:
             warm_up(port, bodies)
             for name in ENDPOINTS:
                 results[f"uvicorn_pgbouncer.{name}"] = load(port, name, bodies=bodies, **short)
 
+    commit_ms = commit_latency_ms(database_url)
     floor = results["gunicorn_pgbouncer.floor"]["req_s"]
     webhook = results["gunicorn_pgbouncer.webhook"]
     long = results["gunicorn_pgbouncer.webhook_long"]
@@ -469,22 +510,28 @@ def main():
         "long_run_zero_5xx": long["status_5xx"] == 0 and not any(long["socket_errors"].values()),
         "long_run_max_pg_connections": long["max_pg_connections"],
         "pool_size": args.pool_size,
+        "postgres_commit_ms": round(commit_ms, 2),
+        "webhook_ceiling_req_s": round(args.clients / commit_ms * 1000),
     }
     notes.append(
         f"PgBouncer in transaction mode, default_pool_size {args.pool_size}; gunicorn "
         f"{' '.join(GUNICORN[3:])}; uvicorn {' '.join(UVICORN[3:])}; no Celery worker running"
     )
+    notes.append(
+        f"one client's INSERT + COMMIT straight to PostgreSQL takes {commit_ms:.2f} ms here "
+        f"(synchronous_commit on: the accept is durable before Meta gets its 200), so "
+        f"{args.clients} clients cannot accept more than {args.clients / commit_ms * 1000:.0f} "
+        "webhooks/s whatever the server (webhook_ceiling_req_s)"
+    )
     notes.append("max_pg_connections: connections to the bench database (baseline: of its role) "
                  "seen by a sampler every 0.2 s; max_pg_connections_server: all of the server's")  # fmt: skip
 
-    header = f"{'server.endpoint':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'5xx':>6} {'5xx %':>7} {'other':>6} {'max PG':>6}"
+    header = f"{'setup':<29} {'endpoint':<13} {'c':>3} {'s':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'5xx':>6} {'5xx %':>7} {'other':>6} {'max PG':>6}"
     print(header)
     print("-" * len(header))
     for key, value in {**baselines, **results}.items():
         if key != "targets":
-            clients = f" ({value['clients']} clients, {value['seconds']:.0f} s)"
-            label = ("baseline " if key in baselines else "") + key
-            print(row(label[: 44 - len(clients)] + clients, value))
+            print(row(("baseline: " if key in baselines else "") + key, value))
     print(json.dumps(results["targets"]))
     for note in notes:
         print("note:", note)
