@@ -10,9 +10,13 @@ no Celery worker: accepted events wait in Redis, as during a burst. In one run:
    new thread, so kept connections pile up until PostgreSQL refuses them (500/503);
 2. docker-compose.yml's web server (gunicorn, WSGI) through a PgBouncer in transaction mode:
    the floor (/bench/floor, Django and nothing else), the signed WhatsApp webhook accept and
-   /healthz with 8 keep-alive clients; then the webhook with 64 clients for 60 s;
-3. docker-compose.yml's websocket server (uvicorn, ASGI, connections closed after each request)
-   through the same PgBouncer, on the same three endpoints: why it serves /ws/ only.
+   /healthz with 8 keep-alive clients; then the webhook with 64 clients for 60 s; then the same
+   server straight to PostgreSQL (what the pooler's hop costs);
+3. uvicorn (ASGI, 2 workers as the old web service, connections closed after each request, the
+   default helpdesk/asgi.py now gives) through the same PgBouncer, on the same three endpoints:
+   the case for one server for everything, and why docker-compose.yml's uvicorn serves /ws/ only.
+Finally one client's durable INSERT + COMMIT straight to PostgreSQL is timed: the accept waits
+for one, which bounds what 8 clients can reach.
 A sampler counts PostgreSQL's connections (pg_stat_activity) every 0.2 s during each load.
 
 Needs PostgreSQL, Redis, `wrk` and `pgbouncer` (Debian packages) and gunicorn (a dependency):
@@ -67,7 +71,8 @@ WEBHOOK = "/channels/whatsapp/webhook/"
 ENDPOINTS = {"floor": "/bench/floor", "webhook": WEBHOOK, "healthz": "/healthz"}
 BASELINE_ROLE = "jornada_bench_http"
 WRK_SCRIPT = ROOT / "bench" / "http_wrk.lua"
-# The servers as docker-compose.yml runs them (keep the two in step).
+# gunicorn as docker-compose.yml's web service runs it (keep the two in step); uvicorn as the
+# old single web service ran it.
 GUNICORN = ["-m", "gunicorn", "helpdesk.wsgi:application", "--workers", "4", "--worker-class",
             "gthread", "--threads", "2", "--keep-alive", "5", "--log-level", "warning", "--no-control-socket"]  # fmt: skip
 UVICORN = ["-m", "uvicorn", "helpdesk.asgi:application", "--workers", "2", "--no-access-log",
