@@ -1,4 +1,4 @@
-# Production image: one image for web (ASGI), worker and beat.
+# Production image: one image for web (gunicorn, WSGI), ws (uvicorn, ASGI), worker and beat.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,4 +16,4 @@ RUN pip install --no-cache-dir . \
     && mkdir -p /app/var && chown -R jornada /app/var
 USER jornada
 EXPOSE 8000
-CMD ["uvicorn", "helpdesk.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind=0.0.0.0:8000", "--worker-class=gthread", "--workers=4", "--threads=2", "--no-control-socket"]

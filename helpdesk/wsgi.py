@@ -1,6 +1,47 @@
+"""WSGI entry point: the production web server (gunicorn) serves every HTTP request with it;
+websockets go to the ASGI server (helpdesk/asgi.py)."""
+
+import ipaddress
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.production")
-application = get_wsgi_application()
+
+
+class ProxyHeaders:
+    """REMOTE_ADDR becomes the client's address from X-Forwarded-For when the request comes from a
+    proxy listed in FORWARDED_ALLOW_IPS (addresses or networks, comma-separated, `*` for any),
+    as uvicorn --proxy-headers does: the contact form's rate limit counts per client, not per
+    proxy. Gunicorn itself takes only the scheme from the proxy."""
+
+    def __init__(self, app, trusted: str):
+        self.app = app
+        entries = [entry.strip() for entry in trusted.split(",") if entry.strip()]
+        self.trust_all = "*" in entries
+        self.networks = [
+            ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*"
+        ]
+
+    def trusted(self, address: str) -> bool:
+        if self.trust_all:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded and self.trusted(environ.get("REMOTE_ADDR", "")):
+            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+            # The nearest hop that is not one of our proxies is the client.
+            client = next((hop for hop in reversed(hops) if not self.trusted(hop)), hops[0])
+            environ["REMOTE_ADDR"] = client
+        return self.app(environ, start_response)
+
+
+application = ProxyHeaders(
+    get_wsgi_application(), os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+)

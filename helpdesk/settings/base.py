@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -93,30 +94,44 @@ TEMPLATES = [
 ]
 
 # --- Database ------------------------------------------------------------------------------------
+# Web, worker, beat and `ingest_email` may share one SQLite file: WAL lets readers and one writer
+# coexist, IMMEDIATE takes the write lock up front instead of failing half-way ("database is
+# locked"), and a writer waits up to `timeout` seconds for the lock. Any SQLite database gets them,
+# the embedded default as well as DATABASE_URL=sqlite:///path.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+# DATABASE_POOLER=pgbouncer when DATABASE_URL points at a PgBouncer in transaction pooling mode:
+# consecutive transactions of one Django connection may run on different server connections,
+# so the server-side cursors of .iterator() cannot be used.
+DATABASE_POOLERS = ("", "pgbouncer")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in DATABASE_POOLERS:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {DATABASE_POOLERS}.")
+# Seconds a connection is kept for the next request. The WSGI server (one thread per request,
+# reused) keeps it; helpdesk/asgi.py sets 0 as its default, as Django asks under ASGI, where
+# each request runs in a new thread and kept connections would pile up.
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
-        )
-    }
+    _default_database = dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "jornada.sqlite3",
-            "OPTIONS": {
-                # web, worker and beat share the file: WAL lets readers and one writer coexist,
-                # IMMEDIATE takes the write lock up front instead of failing half-way.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
+    _default_database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "jornada.sqlite3",
     }
+if _default_database["ENGINE"] == "django.db.backends.sqlite3":
+    _default_database["OPTIONS"] = {**SQLITE_OPTIONS, **_default_database.get("OPTIONS", {})}
+if DATABASE_POOLER == "pgbouncer":
+    _default_database["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASES = {"default": _default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, broker, channel layer ---------------------------------------------------------
