@@ -233,16 +233,7 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=agent, message_id=message.pk, channel=incoming.channel)
-    events.publish(
-        events.MessageCreated(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            direction=message.direction,
-            kind=message.kind,
-            channel=message.channel,
-            by_id=agent.pk,
-        )
-    )
+    _publish_message(message, by_id=agent.pk)
     return ReceiveResult(message, ticket, created_ticket=False, warnings=warnings)
 
 
@@ -292,17 +283,7 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         auto_reply=incoming.is_auto_reply,
         **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
     )
-    events.publish(
-        events.MessageCreated(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            direction=message.direction,
-            kind=message.kind,
-            channel=message.channel,
-            created_ticket=created,
-            auto_reply=incoming.is_auto_reply,
-        )
-    )
+    _publish_message(message, created_ticket=created, auto_reply=incoming.is_auto_reply)
     return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
 
 
@@ -334,6 +315,19 @@ def _continue(
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at"])
     return message, warnings
+
+
+def _publish_message(message: Message, **fields) -> None:
+    events.publish(
+        events.MessageCreated(
+            ticket_id=message.ticket_id,
+            message_id=message.pk,
+            direction=message.direction,
+            kind=message.kind,
+            channel=message.channel,
+            **fields,
+        )
+    )
 
 
 def _check_writable(ticket: Ticket) -> None:
@@ -431,16 +425,7 @@ def message_reply(
         apply_status(ticket, target_status, by=by)
     if macro is not None:
         macro_apply(ticket=ticket, canned=macro, by=by)
-    events.publish(
-        events.MessageCreated(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            direction=message.direction,
-            kind=message.kind,
-            channel=channel,
-            by_id=by.pk,
-        )
-    )
+    _publish_message(message, by_id=by.pk)
     return message
 
 
@@ -490,16 +475,7 @@ def note_add(
         actor=by,
         message=message,
     )
-    events.publish(
-        events.MessageCreated(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            direction=message.direction,
-            kind=message.kind,
-            channel=message.channel,
-            by_id=by.pk,
-        )
-    )
+    _publish_message(message, by_id=by.pk)
     return message
 
 
@@ -527,15 +503,7 @@ def message_notify(
         delivery_status=Message.DeliveryStatus.QUEUED,
         metadata={"automatic": reason} if reason else {},
     )
-    events.publish(
-        events.MessageCreated(
-            ticket_id=ticket.pk,
-            message_id=message.pk,
-            direction=message.direction,
-            kind=message.kind,
-            channel=message.channel,
-        )
-    )
+    _publish_message(message)
     return message
 
 
