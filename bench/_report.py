@@ -33,12 +33,15 @@ class Report:
         label: str = "",
         baseline: str | None = None,
         target: str | None = None,
+        ratio: bool = True,
     ) -> None:
+        """`ratio=False` shows the baseline beside the figure without dividing them (counts)."""
         entry = {"value": value, "unit": unit, "label": label or key}
         if baseline:
             entry["baseline"] = baseline
             base = self.baselines.get(baseline, {}).get("value")
-            if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base:
+            numbers = isinstance(value, (int, float)) and isinstance(base, (int, float))
+            if ratio and numbers and base:
                 entry["ratio"] = round(value / base, 3)
         if target:
             entry["target"] = target
