@@ -177,7 +177,7 @@ def report(label: str, count: int, seconds: float, latencies: list[float], extra
 def start_worker(concurrency: int):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.local", "DEBUG": "0"}
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--queues", "inbound",
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--queues", "default,inbound,outbound,sla",
          "--concurrency", str(concurrency), "--pool", "prefork", "--loglevel", "WARNING",
          "--hostname", f"bench-wa-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT, env=env,

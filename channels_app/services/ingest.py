@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tickets import services as ticket_services
@@ -190,48 +190,73 @@ def _apply(items: list, event: InboundEvent) -> _Outcome:
     return outcome
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """Processing derives everything from the raw event, which was stored durably when it was
+    accepted. If PostgreSQL crashes before this transaction reaches the disk, the event is back
+    to `received` with none of what it made, and is processed again: so its commit need not wait
+    for the flush (3-4 ms here, most of the cost of a message). SET LOCAL: this transaction only,
+    which is also what a transaction-mode pooler allows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def inbound_event_process(
     *, event_id: int, force: bool = False, skip_locked: bool = False
 ) -> InboundEvent | None:
     """Parse and apply one stored delivery. Safe to call twice: a processed or ignored event is
     left alone (unless `force`, for re-processing from the admin). Raises RetryLater when a
-    temporary failure deserves another attempt; permanent failures end in `failed`."""
-    retry = False
-    with transaction.atomic():
-        event = (
-            InboundEvent.objects.select_for_update(skip_locked=skip_locked)
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None:
-            return None  # gone, or (skip_locked) another worker is processing it right now
-        if event.status in (S.PROCESSED, S.IGNORED) and not force:
-            return event
-        event.attempts += 1
-        try:
-            with transaction.atomic():
-                outcome = _apply(get_adapter(event.channel).parse(event), event)
-        except ChannelError as exc:
-            event.status, event.error = S.FAILED, str(exc)
-            retry = not exc.permanent
-            if isinstance(exc, TargetNotYet):
-                event.attempts -= 1
-        except Exception as exc:
-            logger.exception("Inbound event %s failed", event.pk)
-            event.status, event.error = S.FAILED, f"{exc.__class__.__name__}: {exc}"
-            retry = True
-        else:
+    temporary failure deserves another attempt; permanent failures end in `failed`.
+
+    The work and the event's new status commit together; when the work fails, all of it is
+    rolled back and the failed attempt is recorded in a transaction of its own (no savepoint
+    on the common path, where every round trip counts)."""
+    try:
+        with transaction.atomic():
+            _commit_without_waiting_for_disk()
+            event = _lock(event_id, skip_locked=skip_locked)
+            if event is None or (event.status in (S.PROCESSED, S.IGNORED) and not force):
+                return event  # gone, held by another worker, or done already
+            outcome = _apply(get_adapter(event.channel).parse(event), event)
+            event.attempts += 1
             event.status, event.error = outcome.status, ""
             event.message = outcome.message
             event.notes = outcome.notes
             event.processed_at = timezone.now()
+            event.save(update_fields=EVENT_FIELDS)
+            return event
+    except ChannelError as exc:
+        return _record_failure(event_id, str(exc), retry=not exc.permanent, waiting=exc)
+    except Exception as exc:
+        logger.exception("Inbound event %s failed", event_id)
+        return _record_failure(event_id, f"{exc.__class__.__name__}: {exc}", retry=True)
+
+
+EVENT_FIELDS = ["status", "error", "message", "notes", "processed_at", "attempts"]
+
+
+def _lock(event_id: int, *, skip_locked: bool = False) -> InboundEvent | None:
+    return (
+        InboundEvent.objects.select_for_update(skip_locked=skip_locked).filter(pk=event_id).first()
+    )
+
+
+def _record_failure(
+    event_id: int, error: str, *, retry: bool, waiting: Exception | None = None
+) -> InboundEvent | None:
+    with transaction.atomic():
+        event = _lock(event_id)
+        if event is None:
+            return None
+        # Waiting for the message an annotation names is no failed attempt.
+        if not isinstance(waiting, TargetNotYet):
+            event.attempts += 1
+        event.status, event.error = S.FAILED, error
         if retry and event.attempts < MAX_ATTEMPTS:
             # Still waiting, not failed: the drain or the sweeper tries again, nothing is lost
             # even if the retry task never runs. After MAX_ATTEMPTS it stays failed, for a person.
             event.status = S.RECEIVED
-        event.save(
-            update_fields=["status", "error", "message", "notes", "processed_at", "attempts"]
-        )
+        event.save(update_fields=EVENT_FIELDS)
     if retry and event.attempts < MAX_ATTEMPTS:
         raise RetryLater(event.error)
     return event

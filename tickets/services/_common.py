@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ..errors import NotAnAgent, TierNotAllowed
-from ..models import AgentProfile, Ticket, TicketEvent
+from ..models import AgentProfile, Team, Ticket, TicketEvent
 
 TICKET_NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
@@ -54,7 +54,24 @@ def record_event(
 ) -> TicketEvent:
     """One audit row. `at` places it at the moment it happened when that is not now (a breach
     found late belongs at its due time)."""
-    return TicketEvent.objects.create(
+    row = audit_row(ticket, kind, by=by, before=before, after=after, reason=reason, at=at, **data)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_row(
+    ticket: Ticket | int,
+    kind: str,
+    *,
+    by: AbstractBaseUser | None = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    at: datetime | None = None,
+    **data: Any,
+) -> TicketEvent:
+    """An audit row not saved yet, for a flow that writes several at once (bulk_create)."""
+    return TicketEvent(
         ticket_id=ticket.pk if isinstance(ticket, Ticket) else ticket,
         kind=kind,
         actor=by,
@@ -64,6 +81,22 @@ def record_event(
         data=data,
         created_at=at or timezone.now(),
     )
+
+
+def next_ticket_number_and_team_ids(tier: str) -> tuple[int, list[int]]:
+    """A new ticket's number and the ids of the teams of `tier` by name: one round trip on
+    PostgreSQL (they are needed together for every new ticket)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(%s), ARRAY(SELECT id FROM tickets_team WHERE tier = %s "
+                "ORDER BY name)",
+                [TICKET_NUMBER_SEQUENCE, tier],
+            )
+            number, team_ids = cursor.fetchone()
+            return number, list(team_ids)
+    team_ids = Team.objects.filter(tier=tier).order_by("name").values_list("pk", flat=True)
+    return next_ticket_number(), list(team_ids)
 
 
 def next_ticket_number() -> int:

@@ -33,13 +33,18 @@ def _known_identity(kind: str, value: str) -> CustomerIdentity | None:
     return min(found, key=lambda i: (i.kind != kind, i.value != value, i.pk), default=None)
 
 
-@transaction.atomic
 def customer_get_or_create_for_identity(
     *, kind: str, value: str, name: str = "", language: str | None = None
 ) -> tuple[Customer, bool]:
     """The customer behind an identity (following merges), creating both when new.
     Raises InvalidIdentity for values that cannot be normalized."""
-    value = normalize_identity_value(kind, value)
+    value = normalize_identity_value(kind, value)  # before the transaction: callers catch it
+    # No savepoint of its own inside a caller's transaction (one per message received adds up).
+    with transaction.atomic(savepoint=False):
+        return _get_or_create(kind, value, name, language)
+
+
+def _get_or_create(kind: str, value: str, name: str, language: str | None) -> tuple[Customer, bool]:
     identity = _known_identity(kind, value)
     if identity is not None:
         customer = identity.customer

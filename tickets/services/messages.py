@@ -30,11 +30,11 @@ from ..models import (
     TicketEvent,
 )
 from ..sanitize import sanitize_html
-from ._common import agent_profile, lock_ticket, record_event
+from ._common import agent_profile, audit_row, lock_ticket, record_event
 from .customers import customer_get_or_create_for_identity
 from .macros import macro_apply
 from .notifications import mentioned_agents, notify_agents
-from .tickets import apply_status, ticket_create
+from .tickets import apply_status, ticket_open
 
 S = Ticket.Status
 E = TicketEvent.Kind
@@ -152,7 +152,6 @@ def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
     return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
 
 
-@transaction.atomic
 def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
     """A customer's message, from any channel, onto the right ticket (or a new one).
     Receiving the same provider message twice returns the first one and changes nothing, also
@@ -261,28 +260,33 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
         reason = f"follow-up of closed ticket #{follow_up_of.number}"
     created = ticket is None
     now = timezone.now()
+    audit = []
     if created:
-        ticket = ticket_create(
+        ticket, opened = ticket_open(
             customer=customer,
             subject=incoming.subject,
             channel=incoming.channel,
             customer_message_at=None if incoming.is_auto_reply else now,
         )
+        audit.append(opened)
         message, warnings = _store_inbound(
             incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer,
             reason=reason,
         )  # fmt: skip
     else:
         message, warnings = _continue(incoming, ticket, customer, reason, now)
-    record_event(
-        ticket,
-        E.MESSAGE_RECEIVED,
-        message_id=message.pk,
-        channel=incoming.channel,
-        threading=reason,
-        auto_reply=incoming.is_auto_reply,
-        **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
+    audit.append(
+        audit_row(
+            ticket,
+            E.MESSAGE_RECEIVED,
+            message_id=message.pk,
+            channel=incoming.channel,
+            threading=reason,
+            auto_reply=incoming.is_auto_reply,
+            **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
+        )
     )
+    TicketEvent.objects.bulk_create(audit)  # in order: "created" first
     _publish_message(message, created_ticket=created, auto_reply=incoming.is_auto_reply)
     return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
 

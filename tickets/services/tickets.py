@@ -35,9 +35,10 @@ from ..models import (
 )
 from ._common import (
     agent_profile,
+    audit_row,
     check_can_hold,
     lock_ticket,
-    next_ticket_number,
+    next_ticket_number_and_team_ids,
     record_event,
     touch,
     user_label,
@@ -48,7 +49,6 @@ S = Ticket.Status
 E = TicketEvent.Kind
 
 
-@transaction.atomic
 def ticket_create(
     *,
     customer: Customer,
@@ -67,7 +67,45 @@ def ticket_create(
     route them further."""
     if team is not None and team.tier != Tier.N1:
         raise InvalidEscalation(from_tier=Tier.N1, to_tier=team.tier)
-    number = next_ticket_number()
+    # No savepoint of its own inside a caller's transaction: what fails in here fails the
+    # caller's work too (the checks that may be caught come first).
+    with transaction.atomic(savepoint=False):
+        ticket, created = ticket_open(
+            customer=customer,
+            subject=subject,
+            channel=channel,
+            priority=priority,
+            team=team,
+            by=by,
+            language=language,
+            customer_message_at=customer_message_at,
+        )
+        created.save(force_insert=True)
+        if tags:
+            _apply_tags(ticket, add=tags, remove=(), by=by)
+    return ticket
+
+
+def ticket_open(
+    *,
+    customer: Customer,
+    subject: str,
+    channel: str,
+    priority: str = Ticket.Priority.NORMAL,
+    team: Team | None = None,
+    by: AbstractBaseUser | None = None,
+    language: str | None = None,
+    customer_message_at: datetime | None = None,
+) -> tuple[Ticket, TicketEvent]:
+    """The ticket row of ticket_create, and its "created" audit row for the caller to save (with
+    its own rows, in one INSERT). Inside the caller's transaction; checks done by the caller."""
+    number, team_ids = next_ticket_number_and_team_ids(Tier.N1)
+    if team is None and team_ids:
+        # The N1 teams take new tickets in turn, by number: constant work however many tickets
+        # are open. Routing rules choose better; this is the default without them.
+        team_id = team_ids[number % len(team_ids)]
+    else:
+        team_id = team.pk if team is not None else None
     now = timezone.now()
     ticket = Ticket.objects.create(
         number=number,
@@ -75,25 +113,23 @@ def ticket_create(
         channel=channel,
         priority=priority,
         customer=customer,
-        team_id=team.pk if team is not None else _team_in_turn(Tier.N1, number),
+        team_id=team_id,
         language=language or customer.language,
         last_customer_message_at=customer_message_at,
         created_at=now,
         updated_at=now,
     )
-    record_event(
+    created = audit_row(
         ticket,
         E.CREATED,
         by=by,
         after={"status": ticket.status, "priority": ticket.priority, "tier": ticket.tier},
         channel=channel,
     )
-    if tags:
-        _apply_tags(ticket, add=tags, remove=(), by=by)
     events.publish(
         events.TicketCreated(ticket_id=ticket.pk, channel=channel, by_id=by.pk if by else None)
     )
-    return ticket
+    return ticket, created
 
 
 def _no_subject(language: str) -> str:
@@ -240,13 +276,6 @@ def ticket_claim(*, ticket: Ticket, by: AbstractBaseUser) -> Ticket:
         )
     )
     return ticket
-
-
-def _team_in_turn(tier: str, number: int) -> int | None:
-    """The teams of a tier take new tickets in turn (by ticket number): constant work, however
-    many tickets are open. Routing rules choose better; this is the default without them."""
-    team_ids = list(Team.objects.filter(tier=tier).order_by("name").values_list("pk", flat=True))
-    return team_ids[number % len(team_ids)] if team_ids else None
 
 
 def least_loaded_team(tier: str) -> Team | None:
