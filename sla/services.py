@@ -153,13 +153,16 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
         TicketSLA.objects.filter(ticket_id__in=untouched).update(synced_at=now)
     result.tickets, result.created, result.updated = len(ids), len(to_create), len(to_update)
 
+    changed_due = {}
     for ticket in tickets:
         clocks = clocks_by_ticket[ticket.pk]
         running = [c.due_at for c in clocks if c.stopped_at is None and c.due_at is not None]
         due = min(running, default=None)
         if due != ticket.sla_due_at:
-            ticket_services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=due)
-        for clock in clocks:
+            changed_due[ticket.pk] = due
+    ticket_services.tickets_set_sla_due(due_at_by_ticket=changed_due)
+    for ticket in tickets:
+        for clock in clocks_by_ticket[ticket.pk]:
             if _stopped_late(clock) and _record_breach(clock, stopped=True):
                 result.late_breaches += 1
     return result

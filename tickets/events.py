@@ -234,7 +234,7 @@ def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], Ba
     matched = _check(types)
 
     def register(func: BatchSubscriber) -> BatchSubscriber:
-        if all(func is not registered for _, registered in _batches):
+        if all(func != registered for _, registered in _batches):  # == : bound methods
             _batches.append((matched, func))
         return func
 
@@ -245,7 +245,7 @@ def unsubscribe(func: Callable) -> None:
     for subscribers in _each.values():
         if func in subscribers:
             subscribers.remove(func)
-    _batches[:] = [(types, f) for types, f in _batches if f is not func]
+    _batches[:] = [(types, f) for types, f in _batches if f != func]
 
 
 @contextmanager
@@ -285,7 +285,7 @@ def publish(event: DomainEvent) -> None:
     if not connection.in_atomic_block:
         _arrived([event])
         return
-    transaction.on_commit(_Arrival(_commit_group(connection), event))
+    transaction.on_commit(_Arrival(_commit_group(connection), event), robust=True)
 
 
 class _CommitGroup:

@@ -211,12 +211,14 @@ def inbound_event_process(
     The work and the event's new status commit together; when the work fails, all of it is
     rolled back and the failed attempt is recorded in a transaction of its own (no savepoint
     on the common path, where every round trip counts)."""
+    attempts = None
     try:
         with transaction.atomic():
             _commit_without_waiting_for_disk()
             event = _lock(event_id, skip_locked=skip_locked)
             if event is None or (event.status in (S.PROCESSED, S.IGNORED) and not force):
                 return event  # gone, held by another worker, or done already
+            attempts = event.attempts
             outcome = _apply(get_adapter(event.channel).parse(event), event)
             event.attempts += 1
             event.status, event.error = outcome.status, ""
@@ -225,11 +227,22 @@ def inbound_event_process(
             event.processed_at = timezone.now()
             event.save(update_fields=EVENT_FIELDS)
             return event
-    except ChannelError as exc:
-        return _record_failure(event_id, str(exc), retry=not exc.permanent, waiting=exc)
     except Exception as exc:
-        logger.exception("Inbound event %s failed", event_id)
-        return _record_failure(event_id, f"{exc.__class__.__name__}: {exc}", retry=True)
+        if attempts is None:
+            raise  # failed before the event was read (database down): nothing to record
+        if isinstance(exc, ChannelError):
+            error, retry = str(exc), not exc.permanent
+        else:
+            logger.exception("Inbound event %s failed", event_id)
+            error, retry = f"{exc.__class__.__name__}: {exc}", True
+        return _record_failure(
+            event_id,
+            error,
+            retry=retry,
+            counts=not isinstance(exc, TargetNotYet),
+            attempts=attempts,
+            force=force,
+        )
 
 
 EVENT_FIELDS = ["status", "error", "message", "notes", "processed_at", "attempts"]
@@ -242,15 +255,24 @@ def _lock(event_id: int, *, skip_locked: bool = False) -> InboundEvent | None:
 
 
 def _record_failure(
-    event_id: int, error: str, *, retry: bool, waiting: Exception | None = None
+    event_id: int,
+    error: str,
+    *,
+    retry: bool,
+    counts: bool,
+    attempts: int,
+    force: bool = False,
 ) -> InboundEvent | None:
+    """Record a failed attempt, unless someone else touched the event since this attempt read
+    it (the failed work's lock went with its rollback: another worker may have processed it)."""
     with transaction.atomic():
         event = _lock(event_id)
-        if event is None:
-            return None
-        # Waiting for the message an annotation names is no failed attempt.
-        if not isinstance(waiting, TargetNotYet):
-            event.attempts += 1
+        if event is None or event.attempts != attempts:
+            return event
+        if event.status in (S.PROCESSED, S.IGNORED) and not force:
+            return event
+        # Waiting for the message an annotation names is no failed attempt (`counts` False).
+        event.attempts += counts
         event.status, event.error = S.FAILED, error
         if retry and event.attempts < MAX_ATTEMPTS:
             # Still waiting, not failed: the drain or the sweeper tries again, nothing is lost

@@ -198,3 +198,33 @@ def test_many_deliveries_in_one_commit_queue_a_single_drain(db, django_capture_o
 
     assert not InboundEvent.objects.filter(status=S.RECEIVED).exists()
     assert Message.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_attempt_never_overwrites_what_another_worker_did_meanwhile(monkeypatch):
+    """The failed work's rollback frees the event: another worker may process it before the
+    failure is recorded. The failure is then left unrecorded, not written over the success."""
+    from channels_app.services import ingest
+
+    event = InboundEvent.objects.create(
+        channel="email", source="test", provider_id="race", raw=SIMPLE, size=len(SIMPLE)
+    )
+    real_apply, calls = ingest._apply, []
+
+    def fails_first(items, stored):
+        calls.append(stored.pk)
+        if len(calls) == 1:
+            raise RuntimeError("deadlock detected")
+        return real_apply(items, stored)
+
+    def another_worker_meanwhile(*args, **kwargs):  # runs between the rollback and the record
+        ingest.inbound_event_process(event_id=event.pk, skip_locked=True)
+
+    monkeypatch.setattr(ingest, "_apply", fails_first)
+    monkeypatch.setattr(ingest.logger, "exception", another_worker_meanwhile)
+
+    ingest.inbound_event_process(event_id=event.pk, skip_locked=True)
+
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.error) == (S.PROCESSED, 1, "")
+    assert Ticket.objects.count() == 1

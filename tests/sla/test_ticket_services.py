@@ -5,24 +5,28 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.tickets.factories import make_ticket
 from tickets import events, services
 from tickets.models import Ticket, TicketEvent
 
 E = TicketEvent.Kind
 
 
-def test_sla_due_is_written_only_when_it_changes_and_is_no_update_of_the_ticket(ticket):
+def test_sla_due_of_many_tickets_is_one_update_and_no_update_of_the_tickets(
+    ticket, customer, django_assert_num_queries
+):
+    other = make_ticket(customer=customer)
     due = timezone.now() + timedelta(hours=1)
-    updated_at = Ticket.objects.get(pk=ticket.pk).updated_at
+    updated_at = {t.pk: Ticket.objects.get(pk=t.pk).updated_at for t in (ticket, other)}
 
-    assert services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=due) is True
-    assert services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=due) is False
-    assert services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=None) is True
-    assert services.ticket_set_sla_due(ticket_id=ticket.pk, due_at=None) is False
+    with django_assert_num_queries(1):
+        written = services.tickets_set_sla_due(due_at_by_ticket={ticket.pk: due, other.pk: None})
 
-    stored = Ticket.objects.get(pk=ticket.pk)
-    assert stored.sla_due_at is None
-    assert stored.updated_at == updated_at
+    assert written == 2
+    stored = {t.pk: t for t in Ticket.objects.filter(pk__in=updated_at)}
+    assert (stored[ticket.pk].sla_due_at, stored[other.pk].sla_due_at) == (due, None)
+    assert {pk: t.updated_at for pk, t in stored.items()} == updated_at
+    assert services.tickets_set_sla_due(due_at_by_ticket={}) == 0
 
 
 def test_sla_event_is_in_the_trail_at_its_moment_and_published(

@@ -432,3 +432,17 @@ def test_stale_solved_closing_publishes_a_status_change_per_ticket(
     assert sorted((e.name, e.ticket_id, e.after) for e in received) == sorted(
         (events.StatusChanged.name, t.pk, S.CLOSED) for t in closed
     )
+
+
+def test_a_bound_method_batch_subscriber_can_be_unsubscribed(
+    ticket, n1_agent, django_capture_on_commit_callbacks
+):
+    got = []
+    events.subscribe_batch(events.StatusChanged)(got.append)
+    events.subscribe_batch(events.StatusChanged)(got.append)  # twice: still once
+    events.unsubscribe(got.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_change_status(ticket=ticket, to_status=S.OPEN, by=n1_agent)
+
+    assert got == []

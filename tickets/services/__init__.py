@@ -25,7 +25,7 @@ from .messages import (
 )
 from .notifications import notifications_mark_read
 from .relations import message_split, ticket_link, ticket_unlink
-from .sla import ticket_record_sla_event, ticket_set_sla_due
+from .sla import ticket_record_sla_event, tickets_set_sla_due
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -73,10 +73,10 @@ __all__ = [
     "ticket_link",
     "ticket_merge",
     "ticket_record_sla_event",
-    "ticket_set_sla_due",
     "ticket_tag",
     "ticket_unlink",
     "tickets_bulk_apply",
     "tickets_close_stale_solved",
+    "tickets_set_sla_due",
     "whatsapp_window_closes_at",
 ]

@@ -3,7 +3,7 @@
 import contextlib
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext
 
 from .. import events
@@ -61,16 +61,33 @@ def _get_or_create(kind: str, value: str, name: str, language: str | None) -> tu
         organization=_organization_for_email(value) if kind == Kind.EMAIL else None,
         language=language or Customer._meta.get_field("language").default,
     )
-    try:
-        with transaction.atomic():
-            CustomerIdentity.objects.create(customer=customer, kind=kind, value=value)
-    except IntegrityError:
+    if not _identity_insert(customer_id=customer.pk, kind=kind, value=value):
         # Another process created the same identity a moment ago: use theirs.
         customer.delete()
         return CustomerIdentity.objects.select_related("customer").get(
             kind=kind, value=value
         ).customer, False
     return customer, True
+
+
+def _identity_insert(*, customer_id: int, kind: str, value: str) -> bool:
+    """INSERT the identity unless it exists; whether it was inserted. ON CONFLICT DO NOTHING
+    (PostgreSQL, SQLite >= 3.35) instead of an INSERT in a savepoint caught on IntegrityError:
+    one round trip instead of three, once per new customer of every channel."""
+    meta = CustomerIdentity._meta
+    row = CustomerIdentity(customer_id=customer_id, kind=kind, value=value)  # model defaults
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    # Names come from the model, values go as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('kind')}, {quote('value')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 @transaction.atomic

@@ -2,10 +2,11 @@
 view) and the warning/breach entries of the audit trail. The engine lives in the `sla` app; this
 module knows nothing of it, so the core keeps no dependency on its plug-ins."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Value, When
 
 from .. import events
 from ..models import Ticket, TicketEvent
@@ -15,17 +16,18 @@ E = TicketEvent.Kind
 DOMAIN_EVENT = {E.SLA_WARNING: events.SLAWarned, E.SLA_BREACHED: events.SLABreached}
 
 
-@transaction.atomic
-def ticket_set_sla_due(*, ticket_id: int, due_at: datetime | None) -> bool:
-    """Store the earliest running SLA due time of a ticket (None: nothing running). Writes only
-    when it changed, and leaves `updated_at` alone: a clock moving is not an update of the ticket.
-    Returns whether the row changed."""
-    tickets = Ticket.objects.filter(pk=ticket_id)
-    if due_at is None:
-        tickets = tickets.filter(sla_due_at__isnull=False)
-    else:
-        tickets = tickets.filter(Q(sla_due_at__isnull=True) | ~Q(sla_due_at=due_at))
-    return bool(tickets.update(sla_due_at=due_at))
+def tickets_set_sla_due(*, due_at_by_ticket: Mapping[int, datetime | None]) -> int:
+    """Store the earliest running SLA due time of tickets (None: nothing running), all in one
+    UPDATE, leaving `updated_at` alone: a clock moving is not an update of the ticket. The caller
+    passes the tickets whose due time changed. Returns how many rows were written."""
+    if not due_at_by_ticket:
+        return 0
+    new_due = Case(
+        *(When(pk=pk, then=Value(due)) for pk, due in due_at_by_ticket.items()),
+        default=F("sla_due_at"),  # also gives PostgreSQL the type of a CASE of NULLs
+        output_field=DateTimeField(),
+    )
+    return Ticket.objects.filter(pk__in=list(due_at_by_ticket)).update(sla_due_at=new_due)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -104,14 +105,23 @@ def announce(batch: list[events.DomainEvent]) -> None:
     tickets are read in one query, whatever the size of the batch."""
     news: dict[int, events.DomainEvent] = {}
     changes: dict[int, events.DomainEvent] = {}
+    actors: dict[tuple[str, int], set] = defaultdict(set)  # who made the news / the changes
     for event in batch:
         if event.ticket_id is None:
             continue
         if _is_news_for_queues(event):
             news[event.ticket_id] = event
+            actors["news", event.ticket_id].add(event.by_id)
         if isinstance(event, CHANGE_EVENTS):
             for pk in (event.ticket_id, *event.related_ticket_ids()):
                 changes[pk] = event
+                actors["change", pk].add(event.by_id)
+
+    def by(kind: str, pk: int) -> int | None:
+        # A page drops pushes of its own agent's doing: only when all the coalesced events were.
+        [only] = actors[kind, pk] if len(actors[kind, pk]) == 1 else [None]
+        return only
+
     if not news and not changes:
         return
     tickets = {
@@ -131,7 +141,7 @@ def announce(batch: list[events.DomainEvent]) -> None:
                 "customer": str(ticket.customer),
                 "channel": ticket.channel,
                 "status": ticket.status,
-                "by": event.by_id,
+                "by": by("news", pk),
             }
             # An assignee outside the ticket's teams hears it on their own group too; the id
             # lets each connection drop the second copy.
@@ -143,7 +153,7 @@ def announce(batch: list[events.DomainEvent]) -> None:
                 "type": "ticket_changed",
                 "ticket": ticket.number,
                 "event": event.name,
-                "by": event.by_id,
+                "by": by("change", pk),
             }
             messages.append((ticket_group(pk), {"type": "ticket.changed", "payload": payload}))
     send_many(messages)

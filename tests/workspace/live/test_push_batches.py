@@ -1,0 +1,65 @@
+"""Pushes of one delivery of events are coalesced: one query for all the tickets, one push per
+ticket and audience, and the actor named only when every coalesced event was theirs (a page
+drops pushes of its own agent's doing)."""
+
+import pytest
+
+from tests.tickets.factories import make_ticket
+from tickets import events
+from tickets.models import Tier
+from workspace.live import pushes
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    out = []
+    monkeypatch.setattr(pushes, "send_many", lambda messages: out.extend(messages) or True)
+    return out
+
+
+def changed(sent):
+    return {
+        msg["payload"]["ticket"]: msg["payload"]
+        for _, msg in sent
+        if msg["type"] == "ticket.changed"
+    }
+
+
+def test_a_batch_costs_one_query_and_one_change_push_per_ticket(
+    sent, teams, n1_agent, django_assert_num_queries
+):
+    tickets = [make_ticket(team=teams[Tier.N1]) for _ in range(5)]
+    batch = [
+        events.StatusChanged(ticket_id=t.pk, before="new", after="open", by_id=n1_agent.pk)
+        for t in tickets
+        for _ in range(3)
+    ]
+
+    with django_assert_num_queries(1):
+        pushes.announce(batch)
+
+    assert sorted(changed(sent)) == sorted(t.number for t in tickets)
+    assert len([m for _, m in sent if m["type"] == "ticket.changed"]) == 5
+    assert {p["by"] for p in changed(sent).values()} == {n1_agent.pk}
+
+
+def test_changes_by_two_people_in_one_batch_are_nobodys_own(sent, ticket, n1_agent, manager):
+    pushes.announce(
+        [
+            events.MessageCreated(
+                ticket_id=ticket.pk,
+                message_id=1,
+                direction="inbound",
+                kind="message",
+                channel="email",
+            ),
+            events.PriorityChanged(
+                ticket_id=ticket.pk, before="normal", after="high", by_id=manager.pk
+            ),
+        ]
+    )
+
+    assert changed(sent)[ticket.number]["by"] is None
+    news = [m["payload"] for _, m in sent if m["type"] == "ticket.push"]
+    assert news
+    assert {p["by"] for p in news} == {None}  # the customer's message: nobody's own
