@@ -1,13 +1,13 @@
 """How the SLA engine reacts to the tickets core: every change that can start, stop, pause or
-re-target a clock queues one recomputation of the tickets it touched, once per delivery of
-events (a whole drain of inbound messages is one delivery). A lost task or event is caught up by
-the periodic resync (sla.tasks.resync_recent_tickets)."""
+re-target a clock marks the tickets it touched for a sync (sla.pending), once per delivery of
+events (a batch of inbound messages is one delivery). A lost task or event is caught up by the
+periodic resync (sla.tasks.resync_recent_tickets)."""
 
 import logging
 
 from tickets import events
 
-from . import tasks
+from . import pending
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def queue_clock_sync(batch: list[events.DomainEvent]) -> None:
     if not ticket_ids:
         return
     try:
-        tasks.sync_ticket_clocks.delay(sorted(ticket_ids))
+        pending.tickets_sync_later(ticket_ids)
     except Exception:
         # Broker down: the resync finds these tickets by their updated_at.
         logger.warning("Could not queue the SLA sync of %s tickets", len(ticket_ids), exc_info=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import pending, services
 
 RESYNC_WINDOW = timedelta(minutes=15)
 
@@ -33,10 +33,16 @@ def sweep_clocks(batch: int = 200, seconds: float = 25.0) -> dict[str, int]:
 
 
 @shared_task(name="sla.sync_ticket_clocks", acks_late=True, ignore_result=True)
-def sync_ticket_clocks(ticket_ids: list[int]) -> int:
-    """Bring these tickets' clocks in line with their trail (queued once per delivery of domain
-    events, for every ticket they touched). Tickets gone since are skipped."""
-    return services.tickets_sla_sync(ticket_ids=ticket_ids).tickets
+def sync_ticket_clocks(ticket_ids: list[int] | None = None) -> int:
+    """Bring tickets' clocks in line with their trail: these, or (None) every ticket waiting in
+    sla.pending. Tickets gone since are skipped."""
+    if ticket_ids is not None:
+        return services.tickets_sla_sync(ticket_ids=ticket_ids).tickets
+    pending.sync_started()
+    done = 0
+    while ticket_ids := pending.tickets_take():
+        done += services.tickets_sla_sync(ticket_ids=ticket_ids).tickets
+    return done
 
 
 @shared_task(name="sla.resync_recent_tickets", acks_late=True, ignore_result=True)

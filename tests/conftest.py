@@ -82,3 +82,17 @@ def queue(teams, customer, n1_agent):
         "urgent": ticket("urgent", priority="urgent"),
         "other_team": ticket("other_team", team=TeamFactory(name="Financeiro")),
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_pending():
+    """Clock syncs gathered in Redis belong to one test: a sync still "on its way" from another
+    test (queued to a worker that is gone) would hold back this test's."""
+    from sla import pending
+
+    client = pending._client()
+    if client is not None:
+        client.delete(pending.PENDING, pending.SCHEDULED)
+    yield
+    if client is not None:
+        client.delete(pending.PENDING, pending.SCHEDULED)

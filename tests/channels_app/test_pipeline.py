@@ -189,6 +189,18 @@ def test_one_drain_task_processes_a_whole_burst(db, django_capture_on_commit_cal
     assert Message.objects.count() == 5
 
 
+def test_a_drain_out_of_time_hands_the_rest_to_a_fresh_task(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        for i in range(4):
+            store(SIMPLE.replace(b"<abc-123@", f"<slice-{i}@".encode()))
+
+    # No time at all: it processes nothing itself and queues a successor (eager here).
+    tasks.process_inbound_events.delay(batch=10, seconds=0)
+
+    assert not InboundEvent.objects.filter(status=S.RECEIVED).exists()
+    assert Message.objects.count() == 4
+
+
 def test_many_deliveries_in_one_commit_queue_a_single_drain(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         for i in range(3):

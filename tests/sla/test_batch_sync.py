@@ -5,7 +5,6 @@ right afterwards, as if each event had been followed by its own recomputation.""
 from datetime import timedelta
 
 import pytest
-from celery import signals
 
 from sla import services as sla_services
 from sla.models import Target, TicketSLA
@@ -18,17 +17,17 @@ H = timedelta(hours=1)
 
 
 @pytest.fixture
-def syncs():
-    """The ticket ids of each SLA sync task run during the test."""
+def syncs(monkeypatch):
+    """The ticket ids of each clock sync run during the test."""
     runs = []
+    real = sla_services.tickets_sla_sync
 
-    def spy(sender=None, args=(), kwargs=None, **_):
-        if sender.name == "sla.sync_ticket_clocks":
-            runs.append(sorted(args[0] if args else kwargs["ticket_ids"]))
+    def recorded(*, ticket_ids, **kwargs):
+        runs.append(sorted(ticket_ids))
+        return real(ticket_ids=ticket_ids, **kwargs)
 
-    signals.task_prerun.connect(spy, weak=False)
-    yield runs
-    signals.task_prerun.disconnect(spy)
+    monkeypatch.setattr(sla_services, "tickets_sla_sync", recorded)
+    return runs
 
 
 def clocks(ticket) -> dict[str, tuple]:
@@ -57,6 +56,7 @@ def test_one_batch_syncs_every_ticket_it_touched_once_and_the_clocks_are_right(
     }
     # A recomputation from scratch finds nothing to change.
     again = sla_services.tickets_sla_sync(ticket_ids=[first.pk, second.pk])
+    assert len(syncs) == 2
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
 
 
@@ -69,3 +69,24 @@ def test_without_a_batch_each_transaction_syncs_its_own_tickets(
     # ticket.created and message.created of one transaction: one sync.
     assert syncs == [[ticket.pk]]
     assert clocks(ticket)[Target.FIRST_RESPONSE] == (MONDAY_9 + H, None)
+
+
+@pytest.mark.services
+def test_with_redis_batches_that_meet_a_sync_on_its_way_join_it(
+    policy, clock, syncs, django_capture_on_commit_callbacks
+):
+    """While one sync is queued (its flag set), later batches only add their tickets to the
+    set it will take: syncs never pile up behind a busy worker."""
+    from sla import pending, tasks
+
+    pending._client().set(pending.SCHEDULED, 1, ex=60)  # a sync is on its way
+    tickets = []
+    for sender in ("a@ex.com", "b@ex.com"):
+        with events.batch(), django_capture_on_commit_callbacks(execute=True):
+            tickets.append(services.message_receive(incoming=make_inbound(sender_value=sender)))
+    assert syncs == []
+
+    tasks.sync_ticket_clocks.delay()  # the one on its way arrives
+
+    assert syncs == [sorted(result.ticket.pk for result in tickets)]
+    assert all(clocks(result.ticket) for result in tickets)
