@@ -39,7 +39,7 @@ def process_inbound_event(self, event_id: int, force: bool = False) -> str | Non
 
 
 @shared_task(name="channels_app.process_inbound_events", acks_late=True, ignore_result=True)
-def process_inbound_events(batch: int = 100, seconds: float = 2.0) -> int:
+def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
     """Work through the waiting events, oldest first, until none is left or time is up: then
     hand over to a fresh task, at the back of the queue, so that the work the processed messages
     queued (clock syncs, acknowledgements, deliveries) gets a worker process in between. Events
