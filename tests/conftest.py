@@ -7,10 +7,12 @@ from django.utils import timezone
 from tests.tickets.factories import (
     AgentFactory,
     CustomerFactory,
+    CustomerIdentityFactory,
     TeamFactory,
     make_ticket,
 )
-from tickets.models import Ticket, Tier
+from tickets import services
+from tickets.models import CustomerIdentity, Ticket, Tier
 
 pytest_plugins = ["tests.real_stack", "tests.channels_app.smtp"]
 
@@ -82,6 +84,32 @@ def queue(teams, customer, n1_agent):
         "urgent": ticket("urgent", priority="urgent"),
         "other_team": ticket("other_team", team=TeamFactory(name="Financeiro")),
     }
+
+
+@pytest.fixture
+def three(teams, customer):
+    """Three new N1 tickets, for the bulk actions (service and page)."""
+    return [make_ticket(customer=customer, team=teams[Tier.N1]) for _ in range(3)]
+
+
+@pytest.fixture
+def desk(teams, n1_agent):
+    """Tickets to search (selector and page): by subject, by customer (name, email, WhatsApp
+    number), by message text, and one of another team that matches but must stay invisible."""
+    team = teams[Tier.N1]
+    maria = CustomerFactory(name="Maria Conceição Souza")
+    CustomerIdentityFactory(customer=maria, value="maria.souza@example.com")
+    CustomerIdentityFactory(
+        customer=maria, kind=CustomerIdentity.Kind.WHATSAPP, value="+5511987654321"
+    )
+    boleto = make_ticket(team=team, subject="Boleto vencido", customer=CustomerFactory())
+    from_maria = make_ticket(team=team, subject="Pedido", customer=maria)
+    with_message = make_ticket(team=team, subject="Ajuda", customer=CustomerFactory())
+    services.note_add(ticket=with_message, body_text="O roteador reinicia sozinho", by=n1_agent)
+    foreign = make_ticket(
+        team=TeamFactory(name="Financeiro"), subject="Boleto vencido de novo", customer=maria
+    )
+    return {"boleto": boleto, "maria": from_maria, "message": with_message, "foreign": foreign}
 
 
 @pytest.fixture(autouse=True)

@@ -1,42 +1,22 @@
 """Inbox search: subject, messages, customer name, email, phone and ticket number, always inside
-the agent's scope; on PostgreSQL through the full-text indexes."""
+the agent's scope; on PostgreSQL through the full-text indexes. The search box on the inbox page
+is tested in tests/workspace/test_search_page.py."""
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 
 from tests.tickets.factories import (
-    CustomerFactory,
-    CustomerIdentityFactory,
-    TeamFactory,
     make_ticket,
 )
 from tickets import services
-from tickets.models import Customer, CustomerIdentity, Message, Ticket, Tier
+from tickets.models import Customer, Message, Ticket, Tier
 from tickets.selectors import search
 from tickets.selectors.inbox import inbox_page
 
 
 def found(agent, q, **kwargs):
     return {t.number for t in inbox_page(agent=agent, view="open", q=q, **kwargs).tickets}
-
-
-@pytest.fixture
-def desk(teams, n1_agent):
-    team = teams[Tier.N1]
-    maria = CustomerFactory(name="Maria Conceição Souza")
-    CustomerIdentityFactory(customer=maria, value="maria.souza@example.com")
-    CustomerIdentityFactory(
-        customer=maria, kind=CustomerIdentity.Kind.WHATSAPP, value="+5511987654321"
-    )
-    boleto = make_ticket(team=team, subject="Boleto vencido", customer=CustomerFactory())
-    from_maria = make_ticket(team=team, subject="Pedido", customer=maria)
-    with_message = make_ticket(team=team, subject="Ajuda", customer=CustomerFactory())
-    services.note_add(ticket=with_message, body_text="O roteador reinicia sozinho", by=n1_agent)
-    foreign = make_ticket(
-        team=TeamFactory(name="Financeiro"), subject="Boleto vencido de novo", customer=maria
-    )
-    return {"boleto": boleto, "maria": from_maria, "message": with_message, "foreign": foreign}
 
 
 def test_search_finds_by_subject(n1_agent, desk):
@@ -73,35 +53,6 @@ def test_search_never_reaches_past_the_agents_scope(n1_agent, desk):
 
 def test_search_combines_with_view_and_filters(n1_agent, desk):
     assert found(n1_agent, "boleto", filters={"priority": "urgent"}) == set()
-
-
-def test_a_ticket_number_jumps_straight_to_the_ticket(client, n1_agent, desk):
-    client.force_login(n1_agent)
-    number = desk["boleto"].number
-
-    assert inbox_page(agent=n1_agent, q=f"#{number}").jump_to == number
-    assert inbox_page(agent=n1_agent, q=str(number)).jump_to == number
-    response = client.get("/agent/", {"q": f"#{number}"})
-    assert response.status_code == 302
-    assert response["Location"] == f"/agent/tickets/{number}/"
-    htmx = client.get("/agent/", {"q": str(number)}, HTTP_HX_REQUEST="true")
-    assert htmx["HX-Redirect"] == f"/agent/tickets/{number}/"
-
-
-def test_an_unknown_number_is_searched_as_text(client, n1_agent, desk):
-    client.force_login(n1_agent)
-
-    response = client.get("/agent/", {"q": "#999999"})
-
-    assert response.status_code == 200
-    assert "No tickets match this search here." in response.content.decode()
-
-
-@pytest.mark.parametrize("q", ["?", "%", "a", "_", "&|!:*()", "' OR 1=1 --", "x:* | y\\"])
-def test_odd_input_never_breaks_the_page(client, n1_agent, desk, q):
-    client.force_login(n1_agent)
-
-    assert client.get("/agent/", {"q": q}).status_code == 200
 
 
 @pytest.mark.parametrize("q", ["?", "%", "a", "_", "&|!:*()"])
