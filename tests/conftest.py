@@ -124,3 +124,14 @@ def _fresh_sla_pending():
     yield
     if client is not None:
         client.delete(pending.PENDING, pending.SCHEDULED)
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Celery guards an eager task with a process-wide flag it saves and restores: two eager
+    tasks in two threads at once (the concurrency tests) can leave it set, and every later
+    `result.get()` in the test process would refuse to block."""
+    from celery import _state
+
+    yield
+    _state._set_task_join_will_block(False)
