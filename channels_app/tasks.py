@@ -42,28 +42,46 @@ def process_inbound_events(batch: int = 100, seconds: float = 50.0) -> int:
     """Work through the waiting events, oldest first, until none is left (or time is up: then
     hand over to a fresh task). Events another worker holds are skipped, not waited for. The
     domain events of each batch are delivered together, so a ticket's clocks and live pushes
-    are dealt with once per batch, not once per message."""
+    are dealt with once per batch, not once per message.
+
+    The last look for waiting events is taken no earlier than the drain's start plus the accept
+    guard (services.schedule_processing_after_accept): a web process that skipped asking for a
+    drain did so within that long of asking, before this drain started, and counts on this look."""
+    started = time.monotonic()
     cache.delete(services.DRAIN_SCHEDULED)  # what arrives from now on schedules another drain
-    deadline = time.monotonic() + seconds
+    settle = started + services.drain_guard_seconds()
+    deadline = started + seconds
     done = 0
     tried: set[int] = set()  # once per run: held by another worker, or to retry later
+    looked_at = time.monotonic()
     waiting = services.inbound_events_waiting(limit=batch + 1)
     if len(waiting) > batch:
         services.schedule_processing()  # a backlog: let another worker process help
-    while waiting:
+    while True:
         with events.batch():
             for event_id in waiting[:batch]:
                 tried.add(event_id)
                 with contextlib.suppress(services.RetryLater):  # stays waiting; swept later
                     event = services.inbound_event_process(event_id=event_id, skip_locked=True)
                     done += event is not None
-        if len(waiting) <= batch:
-            break  # all that waited when we looked; later arrivals schedule their own drain
-        if time.monotonic() > deadline:
+        if len(waiting) > batch and time.monotonic() > deadline:
             services.schedule_processing()
             break
+        if len(waiting) <= batch:
+            # All that waited when we looked is done; what was committed later scheduled its
+            # own drain, or is covered by this drain's last look (after `settle`).
+            if looked_at >= settle:
+                break
+            linger(settle - time.monotonic())
+        looked_at = time.monotonic()
         waiting = services.inbound_events_waiting(limit=batch + 1, exclude=tried)
     return done
+
+
+def linger(seconds: float) -> None:
+    """The drain's wait before its last look (a function of its own, for the tests)."""
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 @shared_task(name="channels_app.sweep_inbound_events", acks_late=True)
