@@ -43,22 +43,29 @@ def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
     """Work through the waiting events, oldest first, until none is left or time is up: then
     hand over to a fresh task, at the back of the queue, so that the work the processed messages
     queued (clock syncs, acknowledgements, deliveries) gets a worker process in between. Events
-    another worker holds are skipped, not waited for. The domain events of each batch are
-    delivered together, so a ticket's clocks and live pushes are dealt with once per batch, not
-    once per message."""
+    another worker holds are skipped, not waited for. The domain events of the messages are held
+    and delivered together (_HeldEvents), so a ticket's clocks and live pushes are dealt with
+    once per batch, not once per message.
+
+    The last look for waiting events is taken no earlier than the drain's start plus the accept
+    guard (services.schedule_processing_after_accept): a web process that skipped asking for a
+    drain did so within that long of asking, before this drain started, and counts on this look."""
+    started = time.monotonic()
     cache.delete(services.DRAIN_SCHEDULED)  # what arrives from now on schedules another drain
-    deadline = time.monotonic() + seconds
+    settle = started + services.drain_guard_seconds()
+    deadline = started + seconds
     done = 0
     tried: set[int] = set()  # once per run: held by another worker, or to retry later
     held = _HeldEvents()
+    looked_at = time.monotonic()
     waiting = services.inbound_events_waiting(limit=batch + 1)
     if len(waiting) > batch:
         services.schedule_processing()  # a backlog: let another worker process help
     try:
-        while waiting:
+        while True:
             # Two drains (a worker's processes) share the backlog: each starts at its own point
             # of the list, so they seldom reach for the same event (a wasted lock attempt).
-            start = random.randrange(min(len(waiting), batch))  # noqa: S311  (no secret)
+            start = random.randrange(min(len(waiting), batch)) if waiting else 0  # noqa: S311
             for event_id in [*waiting[start:batch], *waiting[:start]]:
                 if time.monotonic() > deadline:
                     break
@@ -68,15 +75,27 @@ def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
                     event = services.inbound_event_process(event_id=event_id, skip_locked=True)
                     done += event is not None
                 held.deliver_if_due()
-            if time.monotonic() > deadline:
+            if waiting and time.monotonic() > deadline:
                 services.schedule_processing()  # the rest is for a fresh task
                 break
             if len(waiting) <= batch:
-                break  # all that waited when we looked; later arrivals schedule their own drain
+                # All that waited when we looked is done; what was committed later scheduled its
+                # own drain, or is covered by this drain's last look (after `settle`).
+                if looked_at >= settle:
+                    break
+                held.deliver()
+                linger(settle - time.monotonic())
+            looked_at = time.monotonic()
             waiting = services.inbound_events_waiting(limit=batch + 1, exclude=tried)
     finally:
         held.deliver()
     return done
+
+
+def linger(seconds: float) -> None:
+    """The drain's wait before its last look (a function of its own, for the tests)."""
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 class _HeldEvents:

@@ -303,6 +303,14 @@ JORNADA = {
     "WHATSAPP_WINDOW_HOURS": int(os.environ.get("JORNADA_WHATSAPP_WINDOW_HOURS", "24")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
+    # A web process that has just made sure an inbound drain task is queued does not ask again
+    # (a Redis round trip per webhook) for this many seconds; every drain looks for waiting
+    # events once more this long after it starts, so nothing accepted meanwhile waits for the
+    # sweeper (channels_app.services.ingest.schedule_processing_after_accept). Web and worker
+    # must agree on it: set it in the environment both read. 0 turns the guard off.
+    "INBOUND_DRAIN_GUARD_SECONDS": float(
+        os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
+    ),
 }
 
 # --- WhatsApp Cloud API --------------------------------------------------------------------------

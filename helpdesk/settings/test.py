@@ -16,6 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A test that starts a real worker sets CELERY_TASK_ALWAYS_EAGER=0 for that worker process.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Eager drains run inside the request that schedules them: no guard, no drain lingering after it.
+JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -60,14 +60,13 @@ def _raw_mime_as_posted(esp_event) -> bytes | None:
 
 def store_anymail_inbound(sender, event: AnymailInboundEvent, esp_name: str, **kwargs) -> None:
     """anymail's `inbound` signal: called inside the webhook request, once per message."""
-    from channels_app.services import inbound_event_store
+    from channels_app.services import inbound_events_store
 
     raw = _raw_mime_as_posted(event.esp_event) or event.message.as_bytes()
-    inbound_event_store(
+    inbound_events_store(
         channel="email",
         source=f"anymail:{esp_name.lower()}",
-        provider_id=email_provider_id(raw),
-        raw=raw,
+        items=[(email_provider_id(raw), raw)],
         headers={"esp": esp_name, "esp_event_id": event.event_id or ""},
     )
 

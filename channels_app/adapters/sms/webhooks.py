@@ -54,11 +54,10 @@ def twilio_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=403)  # signed, but for another account of ours
     if not (fields.get("MessageSid") or fields.get("SmsSid")):
         return HttpResponse(status=400)
-    services.inbound_event_store(
+    services.inbound_events_store(
         channel=CHANNEL,
         source="sms:twilio",
-        provider_id=provider_id_for(fields),
-        raw=raw,
+        items=[(provider_id_for(fields), raw)],
         headers={twilio.SIGNATURE_HEADER: signature},
     )
     if twilio.is_status_callback(fields):

@@ -214,7 +214,8 @@ def test_a_notification_we_do_not_act_on_is_kept_and_ignored(db, whatsapp, deliv
 def test_accepting_a_message_takes_a_bounded_number_of_queries(
     db, whatsapp, client, django_assert_max_num_queries
 ):
-    # Answering Meta is one INSERT per message (and its savepoint), not a processing run.
+    # Answering Meta is one INSERT for the whole delivery (and, in a test, its savepoint),
+    # not a processing run (tests/channels_app/test_accept.py pins it exactly).
     with django_assert_max_num_queries(3):
         response = wa.post_webhook(client, wa.text())
 
