@@ -16,4 +16,5 @@ RUN pip install --no-cache-dir . \
     && mkdir -p /app/var && chown -R jornada /app/var
 USER jornada
 EXPOSE 8000
-CMD ["gunicorn", "helpdesk.wsgi:application", "--bind=0.0.0.0:8000", "--worker-class=gthread", "--workers=4", "--threads=2", "--no-control-socket"]
+# As docker-compose.yml's web service (tests/bench/test_http_server_config.py keeps them equal).
+CMD ["gunicorn", "helpdesk.wsgi:application", "--bind=0.0.0.0:8000", "--workers=4", "--worker-class=gthread", "--threads=2", "--keep-alive=5", "--no-control-socket"]

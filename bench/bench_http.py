@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -71,10 +72,23 @@ WEBHOOK = "/channels/whatsapp/webhook/"
 ENDPOINTS = {"floor": "/bench/floor", "webhook": WEBHOOK, "healthz": "/healthz"}
 BASELINE_ROLE = "jornada_bench_http"
 WRK_SCRIPT = ROOT / "bench" / "http_wrk.lua"
-# gunicorn as docker-compose.yml's web service runs it (keep the two in step); uvicorn as the
-# old single web service ran it.
-GUNICORN = ["-m", "gunicorn", "helpdesk.wsgi:application", "--workers", "4", "--worker-class",
-            "gthread", "--threads", "2", "--keep-alive", "5", "--log-level", "warning", "--no-control-socket"]  # fmt: skip
+
+
+def compose_web_command() -> list[str]:
+    """The web service's command in docker-compose.yml, its ${VAR:-default}s at their defaults,
+    without --bind (each server of the bench binds a port of its own)."""
+    import yaml  # PyYAML comes with drf-spectacular
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = [
+        re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", part) for part in compose["services"]["web"]["command"]
+    ]
+    return [part for part in command if not part.startswith("--bind")]
+
+
+# gunicorn exactly as docker-compose.yml's web service runs it; uvicorn as the old single web
+# service ran it.
+GUNICORN = ["-m", *compose_web_command(), "--log-level", "warning"]
 UVICORN = ["-m", "uvicorn", "helpdesk.asgi:application", "--workers", "2", "--no-access-log",
            "--log-level", "warning", "--proxy-headers"]  # fmt: skip
 TOPICS = ["Boleto vencido", "Pix não caiu", "Internet caiu", "Segunda via", "Cancelar plano"]
