@@ -123,6 +123,15 @@ def run_one(script: Path, stamp: str) -> dict:
 def figure(entry) -> str:
     if not isinstance(entry, dict):
         return fmt(entry)
+    if "value" not in entry and "req_s" in entry:  # a load run (bench_http.py)
+        return (
+            f"{fmt(entry['req_s'])} req/s, p99 {fmt(entry.get('p99_ms'))} ms, "
+            f"5xx {entry.get('rate_5xx', 0):.1%}, max PG connections "
+            f"{entry.get('max_pg_connections')} ({entry.get('clients')} clients, "
+            f"{fmt(entry.get('seconds'))} s)"
+        )
+    if "value" not in entry:  # a dict of named figures
+        return ", ".join(f"{key} {fmt(value)}" for key, value in entry.items())
     unit = entry.get("unit", "")
     return f"{fmt(entry.get('value'))} {unit}".strip()
 
