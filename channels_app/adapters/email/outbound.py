@@ -17,10 +17,9 @@ from ..base import ChannelError
 MAX_REFERENCES = 20
 
 
-def _mailbox_for(message: Message):
+def _mailbox_for(last_inbound: Message | None):
     from channels_app.models import Mailbox
 
-    last_inbound = _last_inbound_email(message)
     mailbox_id = last_inbound.metadata.get("mailbox_id") if last_inbound else None
     mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
     return mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
@@ -87,10 +86,10 @@ def _subject(message: Message) -> str:
 
 def build_email(message: Message) -> EmailMultiAlternatives:
     ticket = message.ticket
-    mailbox = _mailbox_for(message)
+    last_inbound = _last_inbound_email(message)
+    mailbox = _mailbox_for(last_inbound)
     from_address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
     domain = from_address.rpartition("@")[2].strip(">") or "localhost"
-    last_inbound = _last_inbound_email(message)
     headers = {
         "Message-ID": message_id_for(message, domain),
         "X-Jornada-Ticket": str(ticket.number),
