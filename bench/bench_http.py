@@ -53,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.local")
 os.environ["DEBUG"] = "0"
 
@@ -61,6 +62,7 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg2  # noqa: E402
+from _whatsapp_payload import make_webhook  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -91,7 +93,6 @@ def compose_web_command() -> list[str]:
 GUNICORN = ["-m", *compose_web_command(), "--log-level", "warning"]
 UVICORN = ["-m", "uvicorn", "helpdesk.asgi:application", "--workers", "2", "--no-access-log",
            "--log-level", "warning", "--proxy-headers"]  # fmt: skip
-TOPICS = ["Boleto vencido", "Pix não caiu", "Internet caiu", "Segunda via", "Cancelar plano"]
 
 
 def free_port() -> int:
@@ -101,25 +102,10 @@ def free_port() -> int:
 
 
 def webhook_line(sequence: int, run: str) -> str:
-    """One signed delivery of Meta's shape, as bench_whatsapp.py builds them."""
-    customer = sequence % 2000
-    wa_id = f"55119{customer:08d}"
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "5511955550000", "phone_number_id": "106540352242922"},
-            "contacts": [{"profile": {"name": f"Cliente {customer}"}, "wa_id": wa_id}],
-            "messages": [{
-                "from": wa_id, "id": f"wamid.{run}.{sequence}", "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": f"{TOPICS[customer % len(TOPICS)]}: mensagem {sequence}, ação urgente."},
-            }],
-        }}]}],
-    }  # fmt: skip
-    body = json.dumps(payload)  # ASCII only: one line, no tab
-    signature = "sha256=" + hmac.new(APP_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
-    return f"{signature}\t{body}\n"
+    """One signed delivery, as bench_whatsapp.py sends them: signature, tab, body (one line)."""
+    body = make_webhook(sequence, run)
+    signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return f"{signature}\t{body.decode()}\n"
 
 
 class Bodies:

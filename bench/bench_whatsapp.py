@@ -43,6 +43,7 @@ import django  # noqa: E402
 django.setup()
 
 from _report import Report, add_json_argument  # noqa: E402
+from _whatsapp_payload import make_webhook  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -54,27 +55,6 @@ from channels_app.models import InboundEvent  # noqa: E402
 from sla.defaults import sla_policies_seed_defaults  # noqa: E402
 from sla.models import TicketSLA  # noqa: E402
 from tickets.models import Customer, CustomerIdentity, Message, Ticket, TicketEvent  # noqa: E402
-
-TOPICS = ["Boleto vencido", "Pix não caiu", "Internet caiu", "Segunda via", "Cancelar plano"]
-
-
-def make_webhook(i: int, run: str) -> bytes:
-    customer = i % 2000  # 2,000 customers writing 5 messages each: new tickets, then threads
-    wa_id = f"55119{customer:08d}"
-    payload = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "5511955550000", "phone_number_id": "106540352242922"},
-            "contacts": [{"profile": {"name": f"Cliente {customer}"}, "wa_id": wa_id}],
-            "messages": [{
-                "from": wa_id, "id": f"wamid.{run}.{i}", "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": f"{TOPICS[customer % len(TOPICS)]}: mensagem {i}, ação urgente."},
-            }],
-        }}]}],
-    }  # fmt: skip
-    return json.dumps(payload).encode()
 
 
 def sign(body: bytes) -> str:

@@ -24,9 +24,7 @@ CLOCK_EVENTS = (
 
 def _moves_clocks(event: events.DomainEvent) -> bool:
     # Notes and system messages (acknowledgements) neither start nor stop a clock.
-    return not isinstance(event, events.MessageCreated) or (
-        event.kind == "message" and event.direction in ("inbound", "outbound")
-    )
+    return not isinstance(event, events.MessageCreated) or event.kind == "message"
 
 
 @events.subscribe_batch(*CLOCK_EVENTS)

@@ -5,7 +5,9 @@ Inside a test the work's transactions are savepoints of the test's own transacti
 "transaction" here is a savepoint opened at the outermost level. Work done by a Celery task
 (eager in tests) is counted apart, under the task's name, except for the tasks named `inline`:
 that is how work queued as its own task (delivering an acknowledgement, syncing SLA clocks) is
-reported separately from the path being measured."""
+reported separately from the path being measured. Statements run outside any atomic block
+(autocommit reads, such as the drain's look for waiting events) count as statements, not as
+transactions."""
 
 from collections import Counter
 from collections.abc import Iterator
