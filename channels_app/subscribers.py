@@ -12,15 +12,27 @@ DELIVERABLE_CHANNELS = frozenset({"email", "whatsapp", "sms"})
 ACKNOWLEDGED_CHANNELS = frozenset({"email", "web"})
 
 
-@events.subscribe(events.MessageCreated)
-def deliver_reply(event: events.MessageCreated) -> None:
-    if not event.outgoing or event.channel not in DELIVERABLE_CHANNELS:
-        return
-    try:
-        tasks.deliver_message.delay(event.message_id)
-    except Exception:
-        # Broker down: the reply stays queued and sweep_outbound_messages sends it later.
-        logger.warning("Could not queue delivery of message %s", event.message_id, exc_info=True)
+# Messages sent in one task at most: a batch of slow SMTP sends must not hold up the last one.
+DELIVERY_CHUNK = 20
+
+
+@events.subscribe_batch(events.MessageCreated)
+def deliver_replies(batch: list[events.MessageCreated]) -> None:
+    message_ids = [
+        event.message_id
+        for event in batch
+        if event.outgoing and event.channel in DELIVERABLE_CHANNELS
+    ]
+    for start in range(0, len(message_ids), DELIVERY_CHUNK):
+        chunk = message_ids[start : start + DELIVERY_CHUNK]
+        try:
+            if len(chunk) == 1:
+                tasks.deliver_message.delay(chunk[0])
+            else:
+                tasks.deliver_messages.delay(chunk)
+        except Exception:
+            # Broker down: the replies stay queued and sweep_outbound_messages sends them later.
+            logger.warning("Could not queue delivery of messages %s", chunk, exc_info=True)
 
 
 @events.subscribe_batch(events.MessageCreated)

@@ -21,6 +21,8 @@ from .models import Mailbox
 logger = logging.getLogger(__name__)
 RETRYING = "jornada:deliver-retrying:"
 RETRY_CAP_SECONDS = 600
+# A batch adds little delay, and a worker killed mid-batch loses little (the sweepers catch up).
+HOLD_SECONDS = 0.5
 
 
 @shared_task(
@@ -44,7 +46,7 @@ def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
     hand over to a fresh task, at the back of the queue, so that the work the processed messages
     queued (clock syncs, acknowledgements, deliveries) gets a worker process in between. Events
     another worker holds are skipped, not waited for. The domain events of the messages are held
-    and delivered together (_HeldEvents), so a ticket's clocks and live pushes are dealt with
+    and delivered together (events.HeldEvents), so a ticket's clocks and live pushes are dealt with
     once per batch, not once per message.
 
     The last look for waiting events is taken no earlier than the drain's start plus the accept
@@ -56,7 +58,7 @@ def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
     deadline = started + seconds
     done = 0
     tried: set[int] = set()  # once per run: held by another worker, or to retry later
-    held = _HeldEvents()
+    held = events.HeldEvents(seconds=HOLD_SECONDS)
     looked_at = time.monotonic()
     waiting = services.inbound_events_waiting(limit=batch + 1)
     if len(waiting) > batch:
@@ -98,77 +100,92 @@ def linger(seconds: float) -> None:
         time.sleep(seconds)
 
 
-class _HeldEvents:
-    """The domain events of the messages processed so far, delivered together (one SLA sync and
-    one push per ticket for all of them) at most HOLD_SECONDS after the first was held: a batch
-    adds little delay, and a worker killed mid-batch loses little (the sweepers catch up)."""
-
-    HOLD_SECONDS = 0.5
-
-    def __init__(self):
-        self.block, self.since = None, 0.0
-
-    def hold(self) -> None:
-        if self.block is None:
-            self.block, self.since = events.batch(), time.monotonic()
-            self.block.__enter__()
-
-    def deliver_if_due(self) -> None:
-        if time.monotonic() - self.since > self.HOLD_SECONDS:
-            self.deliver()
-
-    def deliver(self) -> None:
-        if self.block is not None:
-            block, self.block = self.block, None
-            block.__exit__(None, None, None)
-
-
 @shared_task(name="channels_app.sweep_inbound_events", acks_late=True)
 def sweep_inbound_events() -> int:
     """Queue again the events whose processing task was lost."""
     return services.inbound_events_requeue_stuck()
 
 
+DELIVER_MAX_RETRIES = 6
+
+
+class _RetryDelivery(Exception):
+    def __init__(self, error: ChannelError, countdown: int):
+        super().__init__(str(error))
+        self.error, self.countdown = error, countdown
+
+
 @shared_task(
     bind=True,
     name="channels_app.deliver_message",
     acks_late=True,
-    max_retries=6,
+    max_retries=DELIVER_MAX_RETRIES,
     ignore_result=True,
 )
 def deliver_message(self, message_id: int) -> str | None:
+    try:
+        return _deliver(message_id, owner=self.request.id or "eager", retries=self.request.retries)
+    except _RetryDelivery as retry:
+        raise self.retry(countdown=retry.countdown, exc=retry.error) from retry
+
+
+@shared_task(name="channels_app.deliver_messages", acks_late=True, ignore_result=True)
+def deliver_messages(message_ids: list[int]) -> int:
+    """Messages queued together (the acknowledgements of one batch), sent one after the other in
+    one task instead of a task each. One that must wait for a retry is handed to
+    deliver_message with its countdown, so the others do not wait; one that fails otherwise stays
+    queued for sweep_outbound_messages. Returns how many were sent."""
+    sent = 0
+    for message_id in message_ids:
+        try:
+            sent += _deliver(message_id, owner=f"batch:{message_ids[0]}", retries=0) == "sent"
+        except _RetryDelivery as retry:
+            try:
+                deliver_message.apply_async((message_id,), countdown=retry.countdown)
+            except Exception:  # broker down: the message stays queued for the sweeper
+                logger.warning("Could not queue a retry of message %s", message_id, exc_info=True)
+        except Exception:
+            logger.exception(
+                "Delivery of message %s failed; the sweeper queues it again", message_id
+            )
+    return sent
+
+
+def _deliver(message_id: int, *, owner: str, retries: int) -> str | None:
     lock = f"deliver-message:{message_id}"
-    if not cache.add(lock, self.request.id or "eager", timeout=300):
+    if not cache.add(lock, owner, timeout=300):
         return None  # another worker is sending it right now
     try:
         # Read the status under the lock: a copy of this task that waited must not send again.
         message = Message.objects.select_related("ticket").filter(pk=message_id).first()
         if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:
             return None
+        adapter = get_adapter(message.channel)
         try:
-            provider_id = get_adapter(message.channel).send(message)
+            provider_id = adapter.send(message)
         except Exception as exc:
             error = exc if isinstance(exc, ChannelError) else ChannelError(f"{exc!r}")
-            if error.permanent or self.request.retries >= self.max_retries:
+            if error.permanent or retries >= DELIVER_MAX_RETRIES:
                 ticket_services.message_update_delivery(
                     message=message, status=Message.DeliveryStatus.FAILED, error=str(error)
                 )
                 return Message.DeliveryStatus.FAILED
             cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
             # Below the broker's visibility timeout, or Redis would hand the retry out twice.
-            countdown = min(RETRY_CAP_SECONDS, 30 * 2**self.request.retries)
-            raise self.retry(countdown=countdown, exc=error) from exc
+            countdown = min(RETRY_CAP_SECONDS, 30 * 2**retries)
+            raise _RetryDelivery(error, countdown) from exc
         ticket_services.message_update_delivery(
             message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
         )
         cache.delete(f"{RETRYING}{message_id}")
-        try:
-            message.refresh_from_db(fields=["metadata"])
-            services.inbound_statuses_replay(
-                channel=message.channel, external_id=provider_id, message=message
-            )
-        except Exception:
-            logger.exception("Early delivery statuses of message %s not applied", message_id)
+        if adapter.status_provider_ids(provider_id):  # a channel that reports statuses
+            try:
+                message.refresh_from_db(fields=["metadata"])
+                services.inbound_statuses_replay(
+                    channel=message.channel, external_id=provider_id, message=message
+                )
+            except Exception:
+                logger.exception("Early delivery statuses of message %s not applied", message_id)
         return Message.DeliveryStatus.SENT
     finally:
         cache.delete(lock)
@@ -180,11 +197,12 @@ def acknowledge_tickets(message_ids: list[int]) -> int:
     at most once (ticket_acknowledge checks), so a task run twice sends nothing twice; one that
     fails does not stop the others."""
     sent = 0
-    for message_id in message_ids:
-        try:
-            sent += services.ticket_acknowledge(message_id=message_id) is not None
-        except Exception:
-            logger.exception("Acknowledgement of message %s failed", message_id)
+    with events.batch():  # their deliveries are queued together (deliver_messages)
+        for message_id in message_ids:
+            try:
+                sent += services.ticket_acknowledge(message_id=message_id) is not None
+            except Exception:
+                logger.exception("Acknowledgement of message %s failed", message_id)
     return sent
 
 

@@ -18,6 +18,7 @@ outbound webhooks deliver them, so a field is added, never renamed or removed, w
 
 import dataclasses
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -273,6 +274,31 @@ def batch() -> Iterator[None]:
         held = _batch.get() or []
         _batch.reset(token)
         dispatch(held)
+
+
+class HeldEvents:
+    """A batch() opened and closed by time, for a loop that handles one item at a time (a drain
+    of inbound events, an import): the events of the items handled so far are delivered together
+    (one SLA sync and one push per ticket for all of them) at most `seconds` after the first was
+    held. Call hold() before each item, deliver_if_due() after it, deliver() at the end."""
+
+    def __init__(self, *, seconds: float):
+        self.seconds = seconds
+        self.block, self.since = None, 0.0
+
+    def hold(self) -> None:
+        if self.block is None:
+            self.block, self.since = batch(), time.monotonic()
+            self.block.__enter__()
+
+    def deliver_if_due(self) -> None:
+        if time.monotonic() - self.since > self.seconds:
+            self.deliver()
+
+    def deliver(self) -> None:
+        if self.block is not None:
+            block, self.block = self.block, None
+            block.__exit__(None, None, None)
 
 
 def publish(event: DomainEvent) -> None:

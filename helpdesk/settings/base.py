@@ -188,6 +188,7 @@ CELERY_TASK_ROUTES = {
     "channels_app.process_inbound_events": {"queue": "inbound"},
     "channels_app.poll_mailbox": {"queue": "inbound"},
     "channels_app.deliver_message": {"queue": "outbound"},
+    "channels_app.deliver_messages": {"queue": "outbound"},
     "channels_app.acknowledge_tickets": {"queue": "outbound"},
     "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},

@@ -29,7 +29,7 @@ WHATSAPP_NEXT_STATEMENTS = 13 + ON_POSTGRES
 QUEUED_AFTER_NEW_EMAIL = {
     "channels_app.acknowledge_tickets": 6,
     "sla.sync_ticket_clocks": 6,
-    "channels_app.deliver_message": 10,
+    "channels_app.deliver_message": 9,
 }
 
 

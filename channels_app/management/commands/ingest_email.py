@@ -13,6 +13,8 @@ from tqdm import tqdm
 from channels_app import services
 from channels_app.adapters.email.adapter import email_provider_id
 from channels_app.models import InboundEvent, Mailbox
+from channels_app.tasks import HOLD_SECONDS
+from tickets import events
 
 
 def _is_maildir(path: Path) -> bool:
@@ -72,29 +74,40 @@ class Command(BaseCommand):
         messages = [item for path in paths for item in read_messages(path)]
         counts: Counter[str] = Counter(stored=0, duplicates=0, processed=0, ignored=0, failed=0)
         failures: list[tuple[str, str]] = []
+        # As the drain does: the messages' domain events are delivered together every half
+        # second (one SLA sync, one push per ticket, one acknowledgement task per batch).
+        held = events.HeldEvents(seconds=HOLD_SECONDS)
         for label, raw in tqdm(messages, unit="msg", disable=verbosity == 0 or not messages):
-            event, created = services.inbound_event_store(
-                channel="email",
-                source="file",
-                provider_id=email_provider_id(raw),
-                raw=raw,
-                mailbox=target,
-                headers={"file": label[:500]},
-            )
-            if not created:
-                counts["duplicates"] += 1
-                continue
-            counts["stored"] += 1
-            if queue:
-                continue
+            held.hold()
             try:
-                event = services.inbound_event_process(event_id=event.pk)
-            except services.RetryLater:
-                event.refresh_from_db()
-            counts[event.status] += 1
-            if event.status == InboundEvent.Status.FAILED:
-                failures.append((label, event.error))
+                self._ingest(raw, label, target, queue, counts, failures)
+            finally:
+                held.deliver_if_due()
+        held.deliver()
         self._summary(len(messages), counts, failures, queued=queue)
+
+    def _ingest(self, raw, label, target, queue, counts, failures) -> None:
+        event, created = services.inbound_event_store(
+            channel="email",
+            source="file",
+            provider_id=email_provider_id(raw),
+            raw=raw,
+            mailbox=target,
+            headers={"file": label[:500]},
+        )
+        if not created:
+            counts["duplicates"] += 1
+            return
+        counts["stored"] += 1
+        if queue:
+            return
+        try:
+            event = services.inbound_event_process(event_id=event.pk)
+        except services.RetryLater:
+            event.refresh_from_db()
+        counts[event.status] += 1
+        if event.status == InboundEvent.Status.FAILED:
+            failures.append((label, event.error))
 
     def _summary(self, total, counts, failures, *, queued):
         write = self.stdout.write

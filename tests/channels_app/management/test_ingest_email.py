@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels_app.models import InboundEvent, Mailbox
+from tickets import events
 from tickets.models import Message
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
@@ -73,3 +74,20 @@ def test_messages_can_be_attributed_to_a_mailbox(db):
 def test_a_missing_path_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="Not found"):
         ingest(tmp_path / "nowhere.eml")
+
+
+def test_the_imported_messages_events_are_delivered_together(transactional_db):
+    batches = []
+
+    @events.subscribe_batch(events.MessageCreated)
+    def collect(batch):
+        batches.append([event.message_id for event in batch])
+
+    try:
+        ingest(*(FIXTURES / name for name in SAMPLES))
+    finally:
+        events.unsubscribe(collect)
+
+    # One delivery for both (within the half-second hold): one SLA sync, one push, one
+    # acknowledgement task for the import, not one per message.
+    assert batches == [list(Message.objects.order_by("pk").values_list("pk", flat=True))]
