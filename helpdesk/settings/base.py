@@ -302,6 +302,10 @@ JORNADA = {
     # WhatsApp's customer-service window: free text only this long after the customer's last
     # message; after it, only approved message templates.
     "WHATSAPP_WINDOW_HOURS": int(os.environ.get("JORNADA_WHATSAPP_WINDOW_HOURS", "24")),
+    # An agent's open websocket re-checks their access (signed in, active, teams, watched
+    # tickets) this often, in seconds; at most 60 (a larger value counts as 60). Deactivating an
+    # agent or changing their teams through the services re-checks at once.
+    "LIVE_RECHECK_SECONDS": float(os.environ.get("JORNADA_LIVE_RECHECK_SECONDS", "60")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again

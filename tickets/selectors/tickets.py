@@ -2,7 +2,18 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from ..models import (
@@ -14,6 +25,7 @@ from ..models import (
     Customer,
     CustomerIdentity,
     Message,
+    Organization,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -93,6 +105,21 @@ def ticket_status_counts_for_agent(*, agent: AbstractBaseUser) -> dict[str, int]
     counts = dict.fromkeys(Ticket.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def customer_get_for_agent(*, agent: AbstractBaseUser, customer_id: int) -> Customer | None:
+    """The customer, if the agent may see at least one of their tickets: an id typed into a
+    filter must not give a stranger's name away."""
+    visible = ticket_scope_for_agent(agent=agent).filter(customer_id=OuterRef("pk"))
+    return Customer.objects.filter(Exists(visible), pk=customer_id).first()
+
+
+def organization_get_for_agent(
+    *, agent: AbstractBaseUser, organization_id: int
+) -> Organization | None:
+    """The organization, if the agent may see at least one ticket of its customers."""
+    visible = ticket_scope_for_agent(agent=agent).filter(customer__organization_id=OuterRef("pk"))
+    return Organization.objects.filter(Exists(visible), pk=organization_id).first()
 
 
 def customer_for_user(*, user: AbstractBaseUser) -> Customer | None:
