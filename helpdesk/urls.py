@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +22,8 @@ urlpatterns = [
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even with DEBUG: ticket attachments go through the
+# permission-checked download view (URL name "attachment") only.
 
 handler403 = "helpdesk.views.permission_denied"
 handler404 = "helpdesk.views.page_not_found"
