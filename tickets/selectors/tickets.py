@@ -150,11 +150,14 @@ def ticket_get_for_customer(*, user: AbstractBaseUser, number: int) -> Ticket:
 
 
 def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
-    """An attachment its reader may open: an agent who sees the ticket, or the ticket's own
-    customer (never on an internal note). Anyone else gets 404."""
+    """An attachment its reader may open: an agent who sees the ticket, the ticket's own
+    customer (never on an internal note), or staff who may view attachments in the admin (which
+    links here). Anyone else gets 404."""
     attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    if user.is_staff and user.has_perm("tickets.view_attachment"):
+        return attachment
     ticket = attachment.message.ticket
     if is_agent(user):
         if ticket_visible_to(agent=user, ticket_id=ticket.pk):
