@@ -6,7 +6,7 @@ import json
 
 from django.http import HttpRequest
 
-from tickets.inbound import InboundAttachment, NormalizedMessage
+from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED, InboundAttachment, NormalizedMessage
 
 from ..base import BaseChannelAdapter, ChannelError, ParsedItem
 
@@ -61,7 +61,13 @@ class WebFormAdapter(BaseChannelAdapter):
                     external_id=f"webform:{event.provider_id}",
                     attachments=attachments,
                     language=data.get("meta", {}).get("language", ""),
-                    metadata={"web_form": data.get("meta", {}), "inbound_event_id": event.pk},
+                    metadata={
+                        "web_form": data.get("meta", {}),
+                        "inbound_event_id": event.pk,
+                        # Anyone can type any address into a form.
+                        SENDER_AUTHENTICATED: False,
+                        SENDER_AUTH: {"reason": "an address typed into the web form"},
+                    },
                 )
             ]
         except (ValueError, KeyError, TypeError) as exc:
