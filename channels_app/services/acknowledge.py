@@ -50,9 +50,9 @@ def _within_budget() -> bool:
 
 def ticket_acknowledge(*, message_id: int) -> Message | None:
     """Tell a customer we received the message that opened their ticket. Never for automatic
-    mail (no auto-reply loops), never more than ACK_LIMIT_PER_HOUR per customer an hour, only when
-    the mailbox asks for it, and once per ticket (a task run twice sends one). Returns the
-    queued acknowledgement, or None."""
+    mail (no auto-reply loops), never more than ACK_LIMIT_PER_HOUR per customer an hour nor past
+    the desk's hourly budget, only when the mailbox asks for it, and once per ticket (a task run
+    twice sends one). Returns the queued acknowledgement, or None."""
     message = Message.objects.select_related("ticket__customer").filter(pk=message_id).first()
     if message is None or message.is_auto_reply or message.channel not in ("email", "web"):
         return None

@@ -1,7 +1,7 @@
 """Sender authentication of inbound email: Authentication-Results headers read only from the
 receiving hosts the operator names, DMARC pass in alignment with the single From address, the
 verdicts an ESP's signed webhook carries, and mailboxes whose mail server is trusted. The
-samples in tests/fixtures/email/auth_*.eml copy the headers real receiving hosts write."""
+samples in tests/fixtures/email/authentication/ copy the headers real receiving hosts write."""
 
 from pathlib import Path
 
@@ -18,11 +18,13 @@ from channels_app.models import InboundEvent, Mailbox
 from tickets.models import Message
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
+AUTH = FIXTURES / "authentication"
 S = InboundEvent.Status
 
 
 def verdict(sample: str, *trusted: str, **kwargs):
-    parsed = parse_email((FIXTURES / sample).read_bytes())
+    folder = FIXTURES if sample.startswith("flanker_") else AUTH
+    parsed = parse_email((folder / sample).read_bytes())
     return sender_authentication(
         from_address=parsed.from_address,
         from_count=parsed.from_count,
@@ -54,9 +56,7 @@ def test_gmails_header_is_read_with_its_comments_left_out():
 
 
 def test_amazon_ses_properties_without_a_type_are_kept():
-    [header] = parse_email(
-        (FIXTURES / "auth_amazon_ses_inbound.eml").read_bytes()
-    ).authentication_results
+    [header] = parse_email((AUTH / "amazon_ses_inbound.eml").read_bytes()).authentication_results
 
     assert header.authserv_id == "amazonses.com"
     assert header.first("spf").properties["client-ip"] == "209.85.221.44"
@@ -64,7 +64,7 @@ def test_amazon_ses_properties_without_a_type_are_kept():
 
 
 def test_a_header_without_an_authserv_id_names_no_host():
-    parsed = parse_email((FIXTURES / "auth_microsoft365_without_authserv_id.eml").read_bytes())
+    parsed = parse_email((AUTH / "microsoft365_without_authserv_id.eml").read_bytes())
 
     [header] = parsed.authentication_results
     assert header.authserv_id == ""
@@ -92,7 +92,7 @@ def test_unreadable_headers_give_no_result_and_no_error(value):
 
 
 def test_dmarc_pass_at_a_trusted_host_authenticates_the_sender():
-    found = verdict("auth_gmail_dmarc_pass.eml", "mx.google.com")
+    found = verdict("gmail_dmarc_pass.eml", "mx.google.com")
 
     assert found.authenticated
     assert found.reason == "dmarc=pass for cliente.com.br at mx.google.com"
@@ -101,14 +101,14 @@ def test_dmarc_pass_at_a_trusted_host_authenticates_the_sender():
 
 
 def test_the_same_headers_from_a_host_nobody_named_authenticate_nothing():
-    found = verdict("auth_gmail_dmarc_pass.eml", "mx.jornada.example")
+    found = verdict("gmail_dmarc_pass.eml", "mx.jornada.example")
 
     assert not found.authenticated
     assert "no Authentication-Results from a receiving host we trust" in found.reason
 
 
 def test_the_arc_copy_of_the_results_is_not_read():
-    raw = (FIXTURES / "auth_gmail_dmarc_pass.eml").read_bytes()
+    raw = (AUTH / "gmail_dmarc_pass.eml").read_bytes()
     without_own = b"\n".join(
         line for line in raw.split(b"\n") if not line.startswith(b"Authentication-Results:")
     )
@@ -121,26 +121,26 @@ def test_the_arc_copy_of_the_results_is_not_read():
 
 
 def test_a_spoofed_from_fails_dmarc():
-    found = verdict("auth_gmail_dmarc_fail_spoofed_from.eml", "mx.google.com")
+    found = verdict("gmail_dmarc_fail_spoofed_from.eml", "mx.google.com")
 
     assert not found.authenticated
     assert found.reason == "dmarc=fail for cliente.com.br at mx.google.com"
 
 
 def test_results_the_sender_wrote_below_our_hosts_own_are_not_read():
-    found = verdict("auth_forged_results_below_ours.eml", "mx.jornada.example")
+    found = verdict("forged_results_below_ours.eml", "mx.jornada.example")
 
     assert not found.authenticated
     assert found.reason.startswith("dmarc=fail for cliente.com.br")
 
 
 def test_amazon_ses_results_count_when_the_operator_names_amazonses():
-    assert verdict("auth_amazon_ses_inbound.eml", "amazonses.com").authenticated
-    assert not verdict("auth_amazon_ses_inbound.eml").authenticated
+    assert verdict("amazon_ses_inbound.eml", "amazonses.com").authenticated
+    assert not verdict("amazon_ses_inbound.eml").authenticated
 
 
 def test_a_header_without_an_authserv_id_is_never_trusted():
-    assert not verdict("auth_microsoft365_without_authserv_id.eml", "", "outlook.com").authenticated
+    assert not verdict("microsoft365_without_authserv_id.eml", "", "outlook.com").authenticated
 
 
 def test_spf_and_dkim_alone_do_not_authenticate():
@@ -165,7 +165,7 @@ def test_dmarc_pass_for_another_domain_than_the_from_is_no_alignment():
 
 def test_several_from_addresses_are_never_authenticated():
     raw = (
-        (FIXTURES / "auth_gmail_dmarc_pass.eml")
+        (AUTH / "gmail_dmarc_pass.eml")
         .read_bytes()
         .replace(
             b"From: =?UTF-8?Q?Jo=C3=A3o_Pereira?= <joao@cliente.com.br>",
@@ -224,7 +224,7 @@ def receive(raw: bytes, mailbox, capture) -> Message:
 
 def test_the_verdict_is_kept_on_the_message(settings, mailbox, django_capture_on_commit_callbacks):
     settings.JORNADA = {**settings.JORNADA, "TRUSTED_AUTHSERV_IDS": ["mx.google.com"]}
-    raw = (FIXTURES / "auth_gmail_dmarc_pass.eml").read_bytes()
+    raw = (AUTH / "gmail_dmarc_pass.eml").read_bytes()
 
     message = receive(raw, mailbox, django_capture_on_commit_callbacks)
 
@@ -238,7 +238,7 @@ def test_the_verdict_is_kept_on_the_message(settings, mailbox, django_capture_on
 def test_without_trusted_hosts_every_sender_is_unverified(
     mailbox, django_capture_on_commit_callbacks
 ):
-    raw = (FIXTURES / "auth_gmail_dmarc_pass.eml").read_bytes()
+    raw = (AUTH / "gmail_dmarc_pass.eml").read_bytes()
 
     message = receive(raw, mailbox, django_capture_on_commit_callbacks)
 
@@ -249,7 +249,7 @@ def test_a_mailbox_whose_server_is_trusted_authenticates_its_senders(
     mailbox, django_capture_on_commit_callbacks
 ):
     Mailbox.objects.filter(pk=mailbox.pk).update(trusts_mta=True)
-    raw = (FIXTURES / "auth_microsoft365_without_authserv_id.eml").read_bytes()
+    raw = (AUTH / "microsoft365_without_authserv_id.eml").read_bytes()
 
     message = receive(raw, mailbox, django_capture_on_commit_callbacks)
 
