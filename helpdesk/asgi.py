@@ -22,13 +22,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from .routing import websocket_urlpatterns  # noqa: E402
+from .routing import embedded_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
-)
+desk_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# The chat's own origin check (per chat channel) is in its consumer; the session still tells a
+# signed-in portal customer.
+chat_websockets = AuthMiddlewareStack(URLRouter(embedded_websocket_urlpatterns))
+
+
+async def websocket_router(scope, receive, send):
+    """/ws/chat/ to the chat, every other websocket to the desk's own routes."""
+    app = chat_websockets if scope["path"].startswith("/ws/chat/") else desk_websockets
+    return await app(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_router})

@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("channels/", include("channels_app.urls")),
+    path("chat/", include("channels_app.adapters.chat.urls")),
     path("", include("workspace.urls")),
     path("agent/", include("knowledge_base.agent_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),

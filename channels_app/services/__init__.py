@@ -3,6 +3,7 @@ media downloads, early delivery statuses, acknowledgements and WhatsApp template
 
 from ._common import RetryLater
 from .acknowledge import ACK_LIMIT_PER_HOUR, ticket_acknowledge
+from .chat import chat_contact_verify, chat_transcript_text
 from .delivery import inbound_statuses_replay
 from .ingest import (
     DRAIN_SCHEDULED,
@@ -40,6 +41,8 @@ __all__ = [
     "TargetNotYet",
     "TemplateParametersInvalid",
     "TemplateUnavailable",
+    "chat_contact_verify",
+    "chat_transcript_text",
     "drain_guard_seconds",
     "inbound_event_process",
     "inbound_event_store",

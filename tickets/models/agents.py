@@ -1,4 +1,4 @@
-"""Agents, their teams and tiers."""
+"""Agents, their teams and tiers, and whether they can take live chats now."""
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +29,11 @@ class AgentProfile(models.Model):
         SOLVER = "solver", _("Solver (fixes on first contact)")
         DISPATCHER = "dispatcher", _("Dispatcher (triages and routes)")
 
+    class Availability(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -53,6 +58,20 @@ class AgentProfile(models.Model):
     is_manager = models.BooleanField(
         _("manager"), default=False, help_text=_("Sees every team and the dashboards.")
     )
+    # Set by the agent (the top bar's switch) and by their workspace's live connection, which
+    # also stamps last_seen_at: "online" counts only while that stamp is recent.
+    availability = models.CharField(
+        _("availability"),
+        max_length=8,
+        choices=Availability.choices,
+        default=Availability.OFFLINE,
+    )
+    chat_capacity = models.PositiveSmallIntegerField(
+        _("live chats at once"),
+        default=3,
+        help_text=_("How many live chats the agent can hold at the same time (0: none)."),
+    )
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("agent profile")

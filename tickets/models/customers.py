@@ -89,6 +89,9 @@ class CustomerIdentity(models.Model):
         PHONE = "phone", _("Phone")
         CHAT_VISITOR = "chat_visitor", _("Chat visitor")
         PORTAL_USER = "portal_user", _("Portal user")
+        # A user of a site that embeds the chat, proven by that site's signature (HMAC with
+        # the chat channel's secret); value "<chat channel id>:<the site's user id>".
+        HOST_USER = "host_user", _("Signed-in user of a site with the chat")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), related_name="identities", on_delete=models.CASCADE

@@ -1,4 +1,4 @@
-"""Reads of the channels for the agent workspace: WhatsApp's 24-hour customer-service window of
+"""Reads for the agent workspace: WhatsApp's 24-hour customer-service window of
 a ticket, the message templates that may be sent outside it, and the support address that
 agents' note addresses are built on."""
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from tickets import services as ticket_services
 from tickets.models import Channel, Message, Ticket
 
-from .models import Mailbox, WhatsAppTemplate
+from ..models import Mailbox, WhatsAppTemplate
 
 NOTE_MAILBOX_KEY = "jornada:note-mailbox-address"
 

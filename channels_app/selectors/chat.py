@@ -1,0 +1,140 @@
+"""Reads of the live chat: a chat channel by its public key, a visitor's own conversation (and
+nothing else: every read for a visitor goes through their identity), the messages after an id,
+whether an agent can take a chat now, and the chat state of inbox rows."""
+
+import uuid
+from datetime import timedelta
+
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from tickets.models import AgentProfile, Attachment, Channel, CustomerIdentity, Message
+
+from ..adapters.chat.tokens import VISITOR_SALT, Visitor, visitor_from_token
+from ..models import ChatChannel, ChatSession
+
+# An agent marked online counts as there while their workspace beats this recently (the live
+# connection beats every 20 s).
+SEEN_WITHIN = timedelta(seconds=90)
+MODE_CACHE_SECONDS = 5
+MESSAGES_PAGE = 200
+
+
+def chat_channel_by_key(public_key: str) -> ChatChannel | None:
+    if not public_key or len(public_key) > 64:
+        return None
+    return ChatChannel.objects.filter(public_key=public_key, is_active=True).first()
+
+
+def chat_visitor_for_token(token: object) -> tuple[ChatChannel, Visitor] | None:
+    """The chat channel and visitor a token names (the token carries its channel)."""
+    if not isinstance(token, str):
+        return None
+    try:
+        channel_id = int(signing.loads(token, salt=VISITOR_SALT)["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    channel = ChatChannel.objects.filter(pk=channel_id, is_active=True).first()
+    visitor = visitor_from_token(token, channel_id=channel_id) if channel else None
+    return (channel, visitor) if visitor else None
+
+
+def _visitor_filter(visitor: uuid.UUID, prefix: str = "") -> Q:
+    """The rows of the customer this visitor is (an identity moves with a customer merge)."""
+    return Q(
+        **{
+            f"{prefix}identities__kind": CustomerIdentity.Kind.CHAT_VISITOR,
+            f"{prefix}identities__value": str(visitor),
+        }
+    )
+
+
+def chat_session_for_visitor(*, channel: ChatChannel, visitor: uuid.UUID) -> ChatSession | None:
+    """The visitor's conversation on this chat channel: the latest of their customer's (one
+    person on several devices, once proven, shares it). One query."""
+    return (
+        ChatSession.objects.select_related("ticket", "agent")
+        .filter(_visitor_filter(visitor, "ticket__customer__"), chat_channel=channel)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def chat_session_for_ticket(ticket_id: int) -> ChatSession | None:
+    return ChatSession.objects.select_related("chat_channel").filter(ticket_id=ticket_id).first()
+
+
+def chat_messages_after(*, ticket_id: int, after: int, limit: int = MESSAGES_PAGE) -> list[Message]:
+    """The chat messages of a ticket the visitor may see (no internal note), after an id."""
+    return list(
+        Message.objects.filter(ticket_id=ticket_id, channel=Channel.CHAT, pk__gt=after)
+        .exclude(kind=Message.Kind.INTERNAL_NOTE)
+        .select_related("author_user")
+        .prefetch_related("attachments")
+        .order_by("pk")[:limit]
+    )
+
+
+def chat_attachment_for_visitor(attachment_id: int, visitor: uuid.UUID) -> Attachment | None:
+    """A file of a conversation of this visitor's (never of an internal note)."""
+    return (
+        Attachment.objects.filter(
+            _visitor_filter(visitor, "message__ticket__customer__"),
+            pk=attachment_id,
+            message__channel=Channel.CHAT,
+        )
+        .exclude(message__kind=Message.Kind.INTERNAL_NOTE)
+        .first()
+    )
+
+
+def chat_available_agents(*, channel: ChatChannel):
+    """The agents who can take one more chat of this channel now: online, seen lately, active,
+    of the channel's team (any agent without one), below their capacity."""
+    open_chats = Count("user__chat_sessions", filter=~Q(user__chat_sessions__state="ended"))
+    agents = AgentProfile.objects.filter(
+        availability=AgentProfile.Availability.ONLINE,
+        last_seen_at__gte=timezone.now() - SEEN_WITHIN,
+        user__is_active=True,
+        chat_capacity__gt=0,
+    )
+    if channel.team_id:
+        agents = agents.filter(teams=channel.team_id)
+    return agents.annotate(open_chats=open_chats).filter(open_chats__lt=F("chat_capacity"))
+
+
+def chat_mode(*, channel: ChatChannel) -> str:
+    """ "chat" when a person can answer now (business hours, an available agent), else
+    "offline" (the widget's message form). Kept a few seconds: every visitor asks."""
+
+    def decide() -> str:
+        if not channel.is_open_at(timezone.now()):
+            return "offline"
+        return "chat" if chat_available_agents(channel=channel).exists() else "offline"
+
+    return cache.get_or_set(f"jornada:chat-mode:{channel.pk}", decide, MODE_CACHE_SECONDS)
+
+
+def chat_queue_position(session: ChatSession) -> int | None:
+    """1 for the next chat an agent will take, for a waiting session."""
+    if session.state != ChatSession.State.WAITING or session.waiting_since is None:
+        return None
+    ahead = ChatSession.objects.filter(
+        chat_channel_id=session.chat_channel_id,
+        state=ChatSession.State.WAITING,
+        waiting_since__lt=session.waiting_since,
+    ).count()
+    return ahead + 1
+
+
+def chat_sessions_by_ticket(ticket_ids: list[int]) -> dict[int, ChatSession]:
+    """The chat state of inbox rows: one query, none when no row is a chat."""
+    if not ticket_ids:
+        return {}
+    return {s.ticket_id: s for s in ChatSession.objects.filter(ticket_id__in=ticket_ids)}
+
+
+def agent_display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
