@@ -1,4 +1,5 @@
 import contextlib
+from contextvars import ContextVar
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
@@ -9,7 +10,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services, tasks
-from .models import InboundEvent, Mailbox, WhatsAppTemplate
+from .chat_embed import origin_of, widget_snippet
+from .models import ChatChannel, InboundEvent, Mailbox, WhatsAppTemplate
+
+# The desk's origin as the admin page was asked for: the snippet names it. A context variable,
+# since one ModelAdmin instance serves every request (and thread) at once.
+_request_origin: ContextVar[str] = ContextVar("chat_admin_origin", default="")
 
 
 @admin.register(Mailbox)
@@ -175,4 +181,52 @@ class InboundEventAdmin(admin.ModelAdmin):
             ngettext("%(n)d event processed again.", "%(n)d events processed again.", done)
             % {"n": done},
             messages.SUCCESS,
+        )
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "team", "bot_enabled", "color", "public_key"]
+    list_filter = ["is_active", "bot_enabled", "team"]
+    search_fields = ["name", "public_key", "allowed_origins"]
+    readonly_fields = ["public_key", "snippet", "secret"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "team", "bot_enabled"]}),
+        (
+            _("Embedding"),
+            {
+                "fields": ["snippet", "public_key", "allowed_origins", "secret"],
+                "description": _(
+                    "Copy the snippet into the pages of each allowed site, before </body>. "
+                    "The secret signs the site's signed-in users (docs/chat.md); keep it on "
+                    "that site's server."
+                ),
+            },
+        ),
+        (
+            _("Look and hours"),
+            {"fields": ["greeting_pt_br", "greeting_en", "color", "business_hours", "time_zone"]},
+        ),
+    ]
+
+    def changeform_view(self, request, *args, **kwargs):
+        reset = _request_origin.set(origin_of(request))
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # now, while the origin is known
+            return response
+        finally:
+            _request_origin.reset(reset)
+
+    @admin.display(description=_("snippet"))
+    def snippet(self, channel):
+        if not channel.pk:
+            return gettext("Save the channel to get its snippet.")
+        code = widget_snippet(channel, origin=_request_origin.get())
+        return format_html(
+            '<textarea readonly rows="2" cols="90" class="vLargeTextField" '
+            'aria-label="{}">{}</textarea>',
+            gettext("Snippet to copy"),
+            code,
         )

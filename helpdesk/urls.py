@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from channels_app import views as contact_views
+from demo import views as demo_views
 
 from . import accounts, healthz, views
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("channels/", include("channels_app.urls")),
+    path("chat/demo/", demo_views.chat_demo, name="chat-demo"),
     path("chat/", include("channels_app.adapters.chat.urls")),
     path("", include("workspace.urls")),
     path("agent/", include("knowledge_base.agent_urls")),

@@ -79,7 +79,7 @@ FRAME_STRINGS = {
     "message": _("Message"),
     "offline_send": _("Send message"),
     "offline_sent": _("Thanks! We received your message and will answer by email."),
-    "new_message": _("{name}: {text}"),
+    "new_message": _("New message from {name}: {text}"),
     "attachment": _("Attachment"),
     "error": _("Something went wrong. Please try again."),
     "file_too_large": _("This file is too large."),
@@ -134,4 +134,4 @@ def chat_frame_config(context):
 @register.simple_tag(takes_context=True)
 def chat_widget_script(context, channel):
     """The tag a host page adds to embed `channel` (the demo page, the customer portal)."""
-    return mark_safe(widget_snippet(channel, origin=origin_of(context["request"])))  # noqa: S308
+    return mark_safe(widget_snippet(channel, origin=origin_of(context["request"])))

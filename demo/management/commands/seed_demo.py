@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from demo.chat import seed_chat_channel
 from demo.content import DEMO_CUSTOMER_EMAIL, STAFF, STATUS_ORDER
 from demo.planning import CONVERSATIONAL, DEFAULT_SEED, DEMO_PASSWORD, TIERS
 from demo.seeder import Seeder
@@ -107,6 +108,7 @@ class Command(BaseCommand):
             created = seeder.setup_staff()
             created["organizations"] = seeder.setup_organizations()
             created["workspace"] = seed_workspace()
+            created["chat"] = seed_chat_channel()
             sla_policies_seed_defaults()
         self.say(
             _("Staff, teams and organizations: %(users)s users, %(teams)s teams and "
