@@ -6,17 +6,18 @@ from tickets.models import Team
 
 from .content.staff import ATENDIMENTO
 
-DEMO_CHAT_NAME = "Jornada: chat de demonstração"
+# The made-up company whose site /chat/demo/ plays; the demo tickets and articles are its support.
+DEMO_CHAT_NAME = "Ágil ERP"
 # `make run` serves http://127.0.0.1:8000; the same page through localhost is another origin.
 DEMO_CHAT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 WEEKDAY_HOURS = [["08:00", "20:00"]]
 DEMO_CHAT = {
     "greeting_pt_br": (
-        "Olá! Sou o assistente da Jornada. Conte o que aconteceu: eu procuro artigos que "
+        "Olá! Sou o assistente da Ágil ERP. Conte o que aconteceu: eu procuro artigos que "
         "possam ajudar e, se preferir, chamo uma pessoa da equipe."
     ),
     "greeting_en": (
-        "Hi! I am Jornada's assistant. Tell us what happened: I will look for articles that "
+        "Hi! I am Ágil ERP's assistant. Tell us what happened: I will look for articles that "
         "may help and, if you prefer, call someone from the team."
     ),
     "color": "#0f766e",

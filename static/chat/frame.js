@@ -151,10 +151,20 @@
     renderStatus();
   }
 
-  function showNotice(text) {
+  var NOTICE_MS = 10000;
+  var noticeTimer = null;
+
+  // A passing word (saved, sent) goes after a while; a state (reconnecting) stays until replaced.
+  function showNotice(text, sticky) {
     var notice = $("notice");
+    clearTimeout(noticeTimer);
     notice.textContent = text || "";
     notice.hidden = !text;
+    if (text && !sticky) {
+      noticeTimer = setTimeout(function () {
+        notice.hidden = true;
+      }, NOTICE_MS);
+    }
   }
 
   function announce(text) {
@@ -298,6 +308,7 @@
     }
     addActions(li, frame.actions);
     if (own) appendToLog(li);
+    else li.scrollIntoView({ block: "end" });
     if (frame.articles && frame.articles.length) announce(t("articles"));
   }
 
@@ -618,11 +629,11 @@
   }
 
   function onStatus(value) {
-    if (value === "reconnecting") showNotice(t("reconnecting"));
+    if (value === "reconnecting") showNotice(t("reconnecting"), true);
     else if (value === "unavailable") {
-      showNotice(t("unavailable"));
+      showNotice(t("unavailable"), true);
       $("composer").hidden = true;
-    } else if (value === "connecting" && !state.welcomed) showNotice(t("connecting"));
+    } else if (value === "connecting" && !state.welcomed) showNotice(t("connecting"), true);
   }
 
   // --- starting ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Jornada live chat: the loader a customer's site adds with one tag (see docs/chat.md):
 //   <script src="https://desk.example/static/chat/widget.js" data-key="PUBLIC_KEY" async></script>
 // It adds a launcher button and an iframe to the desk's /chat/widget/<key>/, both inside a
-// closed shadow root: the host's CSS cannot reach them and theirs cannot leak out. The chat
+// shadow root: the host's CSS cannot reach them and theirs cannot leak out. The chat
 // itself (connection, messages, forms) lives in the iframe (static/chat/frame.js), on the
 // desk's origin; this file only opens, closes and places it. No framework, no CDN.
 //
@@ -113,7 +113,7 @@
 
   var host = document.createElement("div");
   host.setAttribute("data-jornada-chat", key);
-  var root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var style = document.createElement("style");
   style.textContent = CSS;
 
