@@ -50,6 +50,9 @@
   var transport = null;
   var typingOut = { on: false, sentAt: 0, idle: null };
   var typingIn = null;
+  var view = window.JornadaChatView(t, function () {
+    return state.lang;
+  });
 
   function pickLanguage(code) {
     code = String(code || "").toLowerCase();
@@ -136,115 +139,34 @@
   function setLanguage(lang) {
     state.lang = lang;
     strings = config.strings[lang] || strings;
-    document.documentElement.lang = lang === "pt-br" ? "pt-BR" : lang;
-    document.title = t("title");
-    document.querySelectorAll("[data-t]").forEach(function (el) {
-      el.textContent = t(el.getAttribute("data-t"));
-    });
-    [["label", "aria-label"], ["title", "title"], ["placeholder", "placeholder"]].forEach(
-      function (pair) {
-        document.querySelectorAll("[data-t-" + pair[0] + "]").forEach(function (el) {
-          el.setAttribute(pair[1], t(el.getAttribute("data-t-" + pair[0])));
-        });
-      }
-    );
+    view.applyStrings();
     renderStatus();
+    if (readySent) tellHost({ type: "labels", labels: hostLabels() });
   }
 
-  var NOTICE_MS = 10000;
-  var noticeTimer = null;
-
-  // A passing word (saved, sent) goes after a while; a state (reconnecting) stays until replaced.
-  function showNotice(text, sticky) {
-    var notice = $("notice");
-    clearTimeout(noticeTimer);
-    notice.textContent = text || "";
-    notice.hidden = !text;
-    if (text && !sticky) {
-      noticeTimer = setTimeout(function () {
-        notice.hidden = true;
-      }, NOTICE_MS);
-    }
-  }
-
-  function announce(text) {
-    // Re-set so that the same words twice are read twice.
-    var live = $("announcer");
-    live.textContent = "";
-    setTimeout(function () {
-      live.textContent = text;
-    }, 50);
+  function hostLabels() {
+    return { open: t("open"), close: t("close"), title: t("title") };
   }
 
   // --- messages ----------------------------------------------------------------------------
 
-  function safeUrl(value) {
-    try {
-      var url = new URL(value, location.href);
-      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-    } catch (e) {
-      return null;
-    }
+  // The bot's answer comes as a message (from "bot"), then a "bot" frame with its articles and
+  // buttons, which go under that message.
+  function showBot(frame) {
+    var bots = $("log").querySelectorAll(".from-bot");
+    var li = bots.length ? bots[bots.length - 1] : null;
+    var text = li && li.querySelector(".text");
+    var own = !li || (frame.text && text && text.textContent !== frame.text);
+    if (own) li = view.bubble("bot", t("state_bot"), frame.text, null);
+    view.addArticles(li, frame.articles);
+    view.addActions(li, frame.actions, sendAction);
+    if (own) view.appendToLog(li);
+    else li.scrollIntoView({ block: "end" });
+    if (frame.articles && frame.articles.length) view.announce(t("articles"));
   }
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function timeOf(iso) {
-    var date = iso ? new Date(iso) : new Date();
-    if (isNaN(date)) return "";
-    return date.toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" });
-  }
-
-  function appendToLog(li) {
-    var log = $("log");
-    var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    log.appendChild(li);
-    if (atBottom || li.classList.contains("from-visitor")) li.scrollIntoView({ block: "end" });
-  }
-
-  function bubble(from, author, text, at) {
-    var li = el("li", "msg from-" + from);
-    var meta = el("p", "meta");
-    meta.appendChild(el("span", "author", from === "visitor" ? t("you") : author || ""));
-    var time = el("time", "at", timeOf(at));
-    if (at) time.dateTime = at;
-    meta.appendChild(time);
-    li.appendChild(meta);
-    if (text) li.appendChild(el("p", "text", text));
-    return li;
-  }
-
-  function setDelivery(li, key) {
-    var status = li.querySelector(".delivery");
-    if (!status) {
-      status = el("span", "delivery");
-      li.querySelector(".meta").appendChild(status);
-    }
-    li.dataset.delivery = key;
-    status.textContent = t(key);
-  }
-
-  function addAttachments(li, attachments) {
-    if (!attachments || !attachments.length) return;
-    var list = el("ul", "files");
-    attachments.forEach(function (file) {
-      var item = el("li");
-      var href = safeUrl(file.url);
-      var link = el(href ? "a" : "span", "file", file.name || t("attachment"));
-      if (href) {
-        link.href = href;
-        link.target = "_blank";
-        link.rel = "noopener";
-      }
-      item.appendChild(link);
-      list.appendChild(item);
-    });
-    li.appendChild(list);
+  function sendAction(action) {
+    return !!transport && transport.send({ type: action });
   }
 
   function showMessage(message, live) {
@@ -254,12 +176,12 @@
     if (mine) {
       li = mine.li;
       forget(message.client_id);
-      setDelivery(li, "sent");
+      view.setDelivery(li, "sent");
     } else {
-      li = bubble(message.from, message.author, message.text, message.at);
-      addAttachments(li, message.attachments);
-      if (message.from === "visitor") setDelivery(li, "sent");
-      appendToLog(li);
+      li = view.bubble(message.from, message.author, message.text, message.at);
+      view.addAttachments(li, message.attachments);
+      if (message.from === "visitor") view.setDelivery(li, "sent");
+      view.appendToLog(li);
     }
     if (message.id) {
       rendered[message.id] = li;
@@ -270,7 +192,7 @@
       state.lastIncoming = Math.max(state.lastIncoming, message.id || 0);
       if (message.from === "agent") showTyping(false);
       if (live) {
-        announce(t("new_message", { name: message.author || "", text: message.text || "" }));
+        view.announce(t("new_message", { name: message.author || "", text: message.text || "" }));
         if (!state.visible || document.hidden) {
           state.unread += 1;
           tellHost({ type: "unread", count: state.unread });
@@ -280,67 +202,14 @@
     }
   }
 
-  // The bot's answer comes as a message (from "bot"), then this frame with its articles and
-  // buttons, which go under that message.
-  function showBot(frame) {
-    var bots = $("log").querySelectorAll(".from-bot");
-    var li = bots.length ? bots[bots.length - 1] : null;
-    var own = !li || (frame.text && li.querySelector(".text") &&
-      li.querySelector(".text").textContent !== frame.text);
-    if (own) li = bubble("bot", t("state_bot"), frame.text, null);
-    if (frame.articles && frame.articles.length) {
-      var list = el("ul", "articles");
-      list.setAttribute("aria-label", t("articles"));
-      frame.articles.forEach(function (article) {
-        var item = el("li");
-        var href = safeUrl(article.url);
-        var link = el(href ? "a" : "span", "article", article.title);
-        if (href) {
-          link.href = href;
-          link.target = "_blank";
-          link.rel = "noopener";
-        }
-        item.appendChild(link);
-        if (article.snippet) item.appendChild(el("p", "snippet", article.snippet));
-        list.appendChild(item);
-      });
-      li.appendChild(list);
-    }
-    addActions(li, frame.actions);
-    if (own) appendToLog(li);
-    else li.scrollIntoView({ block: "end" });
-    if (frame.articles && frame.articles.length) announce(t("articles"));
-  }
-
-  function addActions(li, actions) {
-    actions = (actions || []).filter(function (a) {
-      return a === "resolved" || a === "handover";
-    });
-    if (actions.length && !li.querySelector(".actions")) {
-      var row = el("div", "row wrap actions");
-      actions.forEach(function (action) {
-        var button = el("button", action === "handover" ? "primary" : "secondary", t(action));
-        button.type = "button";
-        button.dataset.action = action;
-        button.addEventListener("click", function () {
-          if (!transport || !transport.send({ type: action })) return;
-          row.querySelectorAll("button").forEach(function (b) {
-            b.disabled = true;
-          });
-          button.setAttribute("aria-pressed", "true");
-        });
-        row.appendChild(button);
-      });
-      li.appendChild(row);
-    }
-  }
-
   // After a reload the bot's buttons are gone with the frame that brought them: while the bot
   // still answers, its last message offers them again.
   function offerBotActions() {
     if (state.session !== "bot") return;
     var last = $("log").lastElementChild;
-    if (last && last.classList.contains("from-bot")) addActions(last, ["resolved", "handover"]);
+    if (last && last.classList.contains("from-bot")) {
+      view.addActions(last, ["resolved", "handover"], sendAction);
+    }
   }
 
   // --- sending -----------------------------------------------------------------------------
@@ -354,10 +223,10 @@
 
   function sendText(text) {
     var clientId = newClientId();
-    var li = bubble("visitor", null, text, null);
+    var li = view.bubble("visitor", null, text, null);
     li.dataset.clientId = clientId;
-    setDelivery(li, "sending");
-    appendToLog(li);
+    view.setDelivery(li, "sending");
+    view.appendToLog(li);
     pending[clientId] = { text: text, li: li };
     order.push(clientId);
     if (transport) transport.send({ type: "message", client_id: clientId, text: text });
@@ -374,12 +243,12 @@
   }
 
   function uploadFile(file) {
-    if (config.upload_types.indexOf(file.type) < 0) return showNotice(t("file_type"));
-    if (file.size > config.max_upload_bytes) return showNotice(t("file_too_large"));
+    if (config.upload_types.indexOf(file.type) < 0) return view.showNotice(t("file_type"));
+    if (file.size > config.max_upload_bytes) return view.showNotice(t("file_too_large"));
     var clientId = newClientId();
-    var li = bubble("visitor", null, t("uploading", { name: file.name }), null);
-    setDelivery(li, "sending");
-    appendToLog(li);
+    var li = view.bubble("visitor", null, t("uploading", { name: file.name }), null);
+    view.setDelivery(li, "sending");
+    view.appendToLog(li);
     pending[clientId] = { text: null, li: li };
     var form = new FormData();
     form.append("token", state.token || "");
@@ -390,13 +259,13 @@
         return response.json().then(function (data) {
           if (!response.ok || data.type === "error") throw data;
           li.querySelector(".text").textContent = file.name;
-          if (pending[clientId]) setDelivery(li, "sent");
+          if (pending[clientId]) view.setDelivery(li, "sent");
         });
       })
       .catch(function (error) {
         forget(clientId);
-        setDelivery(li, "not_sent");
-        showNotice(errorText(error));
+        view.setDelivery(li, "not_sent");
+        view.showNotice(view.errorText(error));
       });
   }
 
@@ -426,13 +295,8 @@
 
   function showTyping(on) {
     clearTimeout(typingIn);
-    var line = $("typing");
-    line.hidden = !on;
-    line.textContent = on
-      ? state.agent
-        ? t("typing", { name: state.agent })
-        : t("typing_someone")
-      : "";
+    var who = state.agent ? t("typing", { name: state.agent }) : t("typing_someone");
+    view.showTyping(on ? who : "");
     if (on) {
       typingIn = setTimeout(function () {
         showTyping(false);
@@ -443,7 +307,7 @@
   function markRead(upTo) {
     Object.keys(rendered).forEach(function (id) {
       var li = rendered[id];
-      if (+id <= upTo && li.classList.contains("from-visitor")) setDelivery(li, "read");
+      if (+id <= upTo && li.classList.contains("from-visitor")) view.setDelivery(li, "read");
     });
   }
 
@@ -473,7 +337,7 @@
     $("composer").hidden = offline || sent || ended;
     $("ended").hidden = !ended;
     $("details-toggle").hidden = offline || !state.welcomed;
-    $("end-toggle").hidden = offline || ended || !state.lastId;
+    $("end-toggle").hidden = fresh || ended || !state.welcomed;
     if (state.session !== "bot") {
       $("chat").querySelectorAll(".actions button").forEach(function (b) {
         b.disabled = true;
@@ -493,14 +357,14 @@
     state.agent = agent || (state.session === "active" ? state.agent : null);
     state.position = position || null;
     if (before !== "waiting" && state.session === "waiting" && state.welcomed && !state.contactGiven) {
-      toggleDetails(true); // queued for a person: a good moment to leave an email
+      forms.toggleDetails(true); // queued for a person: a good moment to leave an email
     }
     renderMode();
   }
 
   function showGreeting(text) {
     if (!text || $("log").querySelector(".greeting")) return;
-    var li = bubble("system", config.name, text, null);
+    var li = view.bubble("system", config.name, text, null);
     li.classList.add("greeting");
     li.querySelector(".at").textContent = "";
     $("log").insertBefore(li, $("log").firstChild);
@@ -515,7 +379,7 @@
         if (frame.token) saveToken(frame.token);
         state.mode = frame.mode || "chat";
         state.welcomed = true;
-        showNotice("");
+        view.showNotice("");
         if (frame.greeting) showGreeting(frame.greeting);
         (frame.messages || []).forEach(function (m) {
           showMessage(m, !first);
@@ -534,7 +398,7 @@
         var item = pending[frame.client_id];
         if (item) {
           forget(frame.client_id);
-          setDelivery(item.li, "sent");
+          view.setDelivery(item.li, "sent");
           if (frame.id) {
             rendered[frame.id] = item.li;
             item.li.dataset.id = frame.id;
@@ -556,10 +420,10 @@
         setSession(frame.state, frame.agent, frame.position);
         break;
       case "contact":
-        showNotice(t(frame.email_verification === "sent" ? "details_saved" : "details_thanks"));
+        view.showNotice(t(frame.email_verification === "sent" ? "details_saved" : "details_thanks"));
         break;
       case "transcript":
-        showNotice(t(frame.status === "sent" ? "transcript_sent" : "transcript_unverified"));
+        view.showNotice(t(frame.status === "sent" ? "transcript_sent" : "transcript_unverified"));
         break;
       case "survey":
         if (typeof JornadaChat.onSurvey === "function") {
@@ -581,21 +445,6 @@
     }
   }
 
-  var ERROR_STRINGS = {
-    too_long: "too_long",
-    empty: "empty",
-    ended: "ended",
-    unverified: "transcript_unverified",
-    invalid_email: "invalid_email",
-    file_type: "file_type",
-    file_too_large: "file_too_large",
-  };
-
-  function errorText(error) {
-    var key = error && ERROR_STRINGS[error.code];
-    return key ? t(key) : (error && error.message) || t("error");
-  }
-
   function onError(frame) {
     var clientId = frame.client_id;
     var item = clientId && pending[clientId];
@@ -610,16 +459,16 @@
     }
     if (item) {
       forget(clientId);
-      setDelivery(item.li, "not_sent");
+      view.setDelivery(item.li, "not_sent");
       if (frame.code !== "ended" && frame.code !== "too_long") retryButton(item.li, item.text);
     }
     if (frame.code === "ended") setSession("ended");
-    showNotice(errorText(frame));
+    view.showNotice(view.errorText(frame));
   }
 
   function retryButton(li, text) {
     if (!text || li.querySelector(".retry")) return;
-    var button = el("button", "retry link", t("retry"));
+    var button = view.el("button", "retry link", t("retry"));
     button.type = "button";
     button.addEventListener("click", function () {
       li.remove();
@@ -629,11 +478,11 @@
   }
 
   function onStatus(value) {
-    if (value === "reconnecting") showNotice(t("reconnecting"), true);
+    if (value === "reconnecting") view.showNotice(t("reconnecting"), true);
     else if (value === "unavailable") {
-      showNotice(t("unavailable"), true);
+      view.showNotice(t("unavailable"), true);
       $("composer").hidden = true;
-    } else if (value === "connecting" && !state.welcomed) showNotice(t("connecting"), true);
+    } else if (value === "connecting" && !state.welcomed) view.showNotice(t("connecting"), true);
   }
 
   // --- starting ----------------------------------------------------------------------------
@@ -666,6 +515,7 @@
   }
 
   var booted = false;
+  var readySent = false;
 
   function boot() {
     if (booted) return;
@@ -680,20 +530,33 @@
     if (target) target.focus();
   }
 
-  function toggleDetails(open) {
-    $("details").hidden = !open;
-    $("details-toggle").setAttribute("aria-expanded", open ? "true" : "false");
-    if (open) $("details-name").focus();
-  }
-
-  function toggleEnd(open) {
-    $("end-confirm").hidden = !open;
-    $("end-toggle").setAttribute("aria-expanded", open ? "true" : "false");
-    if (open) $("end-yes").focus();
-  }
+  var forms = null;
 
   function wire() {
     var text = $("text");
+    forms = window.JornadaChatForms({
+      config: config,
+      t: t,
+      view: view,
+      errorText: view.errorText,
+      lang: function () {
+        return state.lang;
+      },
+      send: function (frame) {
+        return !!transport && transport.send(frame);
+      },
+      onContactGiven: function () {
+        state.contactGiven = true;
+      },
+      onOfflineSent: function () {
+        state.mode = "sent";
+        renderMode();
+        view.showNotice(t("offline_sent"));
+      },
+      focusComposer: function () {
+        text.focus();
+      },
+    });
     $("composer").addEventListener("submit", function (event) {
       event.preventDefault();
       var value = text.value.trim();
@@ -725,43 +588,8 @@
       $("file").value = "";
       if (file) uploadFile(file);
     });
-    $("details-toggle").addEventListener("click", function () {
-      toggleDetails($("details").hidden);
-    });
-    $("details-cancel").addEventListener("click", function () {
-      toggleDetails(false);
-      $("details-toggle").focus();
-    });
-    $("details").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var email = $("details-email");
-      var error = $("details-error");
-      error.hidden = email.checkValidity();
-      error.textContent = email.validationMessage;
-      if (!error.hidden) return email.focus();
-      var sent = transport && transport.send({
-        type: "contact",
-        name: $("details-name").value.trim(),
-        email: email.value.trim(),
-      });
-      if (!sent) return showNotice(t("error"));
-      state.contactGiven = true;
-      toggleDetails(false);
-      text.focus();
-    });
-    $("end-toggle").addEventListener("click", function () {
-      toggleEnd($("end-confirm").hidden);
-    });
-    $("end-no").addEventListener("click", function () {
-      toggleEnd(false);
-      $("end-toggle").focus();
-    });
-    $("end-yes").addEventListener("click", function () {
-      if (transport) transport.send({ type: "end" });
-      toggleEnd(false);
-    });
     $("transcript-email").addEventListener("click", function () {
-      if (!transport || !transport.send({ type: "email_transcript" })) showNotice(t("error"));
+      if (!transport || !transport.send({ type: "email_transcript" })) view.showNotice(t("error"));
     });
     $("new-chat").addEventListener("click", function () {
       $("log").textContent = "";
@@ -772,55 +600,13 @@
       renderMode();
       text.focus();
     });
-    $("offline").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var form = $("offline");
-      var error = $("offline-error");
-      var invalid = form.querySelector(":invalid");
-      error.hidden = !invalid;
-      if (invalid) {
-        error.textContent = invalid.validationMessage;
-        return invalid.focus();
-      }
-      var button = form.querySelector("[type=submit]");
-      button.disabled = true;
-      fetch(config.api.offline, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({
-          name: $("offline-name").value.trim(),
-          email: $("offline-email").value.trim(),
-          message: $("offline-text").value.trim(),
-          lang: state.lang,
-        }),
-      })
-        .then(function (response) {
-          return response.json().then(function (data) {
-            if (!response.ok || !data.ok) throw data;
-            form.reset();
-            state.mode = "sent";
-            renderMode();
-            showNotice(t("offline_sent"));
-          });
-        })
-        .catch(function (data) {
-          error.hidden = false;
-          error.textContent = errorText(data);
-        })
-        .then(function () {
-          button.disabled = false;
-        });
-    });
     $("minimize").hidden = !embedded;
     $("minimize").addEventListener("click", function () {
       tellHost({ type: "close" });
     });
     document.addEventListener("keydown", function (event) {
       if (event.key !== "Escape") return;
-      if (!$("end-confirm").hidden) return toggleEnd(false), $("end-toggle").focus();
-      if (!$("details").hidden) return toggleDetails(false), $("details-toggle").focus();
-      tellHost({ type: "close" });
+      if (!forms.closePanel()) tellHost({ type: "close" });
     });
     document.addEventListener("visibilitychange", sendRead);
   }
@@ -836,8 +622,9 @@
       type: "ready",
       color: config.color,
       ink: config.ink,
-      labels: { open: t("open"), close: t("close"), title: t("title") },
+      labels: hostLabels(),
     });
+    readySent = true;
     setTimeout(boot, INIT_WAIT_MS); // a host page without widget.js never sends init
   } else {
     boot();

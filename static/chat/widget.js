@@ -149,13 +149,21 @@
   var labels = { open: "Chat", close: "Close chat" };
   var unread = 0;
 
+  function setLabels(given) {
+    if (!given) return;
+    labels.open = given.open || labels.open;
+    labels.close = given.close || labels.close;
+    frame.title = given.title || frame.title;
+  }
+
   function post(message) {
     if (frame.contentWindow) frame.contentWindow.postMessage(message, origin);
   }
 
   function render() {
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
-    launcher.setAttribute("aria-label", open ? labels.close : labels.open);
+    var label = open ? labels.close : labels.open;
+    launcher.setAttribute("aria-label", !open && unread ? label + " (" + unread + ")" : label);
     frame.hidden = !(open && ready);
     badge.hidden = open || !unread;
     badge.textContent = unread > 9 ? "9+" : String(unread);
@@ -189,11 +197,7 @@
         ready = true;
         if (data.color) host.style.setProperty("--jc-color", data.color);
         if (data.ink) host.style.setProperty("--jc-ink", data.ink);
-        if (data.labels) {
-          labels.open = data.labels.open || labels.open;
-          labels.close = data.labels.close || labels.close;
-          frame.title = data.labels.title || frame.title;
-        }
+        setLabels(data.labels);
         launcher.hidden = false;
         open = storedOpen();
         post({
@@ -202,6 +206,10 @@
           lang: lang,
           open: open,
         });
+        render();
+        break;
+      case "labels": // the frame switched to the language the host asked for
+        setLabels(data.labels);
         render();
         break;
       case "close":

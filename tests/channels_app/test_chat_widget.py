@@ -77,9 +77,11 @@ def test_the_frame_loads_its_own_script_and_style_only(channel):
 
     sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert sorted(sources) == [
+        "/static/chat/forms.js",
         "/static/chat/frame.css",
         "/static/chat/frame.js",
         "/static/chat/transport.js",
+        "/static/chat/view.js",
     ]
 
 
@@ -125,7 +127,7 @@ def test_the_loader_opens_the_frame_at_the_frame_view_path():
 
 
 def test_the_widget_scripts_never_write_html():
-    for name in ("widget.js", "frame.js", "transport.js"):
+    for name in ("widget.js", "frame.js", "transport.js", "view.js", "forms.js"):
         source = (STATIC / name).read_text()
         assert "innerHTML" not in source, name
         assert "insertAdjacentHTML" not in source, name
