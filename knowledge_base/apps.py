@@ -7,6 +7,7 @@ class KnowledgeBaseConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from . import reply_tools
+        from . import answer_suggestions, reply_tools
 
         reply_tools.register()
+        answer_suggestions.register()

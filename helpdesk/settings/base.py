@@ -196,6 +196,9 @@ CELERY_TASK_ROUTES = {
     "channels_app.acknowledge_tickets": {"queue": "outbound"},
     "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},
+    "channels_app.follow_chat_tickets": {"queue": "outbound"},
+    "channels_app.send_chat_verification": {"queue": "outbound"},
+    "channels_app.send_chat_transcript": {"queue": "outbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
@@ -346,6 +349,11 @@ JORNADA = {
     # Acknowledgements sent by the whole desk in one hour, at most: anyone can make us write to
     # any address (a web form, a forged From), so their number is bounded as well as their text.
     "ACKNOWLEDGEMENTS_PER_HOUR": int(os.environ.get("JORNADA_ACKNOWLEDGEMENTS_PER_HOUR", "200")),
+    # Verification links mailed by the whole desk in one hour to emails typed into the chat, at
+    # most (anyone can type any address; each visitor may ask for 3 an hour).
+    "CHAT_VERIFICATIONS_PER_HOUR": int(
+        os.environ.get("JORNADA_CHAT_VERIFICATIONS_PER_HOUR", "200")
+    ),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again

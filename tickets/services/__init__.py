@@ -6,7 +6,9 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .agents import agent_activate, agent_deactivate, agent_team_add, agent_team_remove
+from .availability import agent_seen, agent_set_availability
 from .bulk import tickets_bulk_apply
+from .chat import ticket_record_chat_state
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
 from .macros import (
     canned_response_create,
@@ -47,6 +49,8 @@ __all__ = [
     "ReceiveResult",
     "agent_activate",
     "agent_deactivate",
+    "agent_seen",
+    "agent_set_availability",
     "agent_team_add",
     "agent_team_remove",
     "canned_response_create",
@@ -78,6 +82,7 @@ __all__ = [
     "ticket_escalate",
     "ticket_link",
     "ticket_merge",
+    "ticket_record_chat_state",
     "ticket_record_sla_event",
     "ticket_tag",
     "ticket_unlink",
