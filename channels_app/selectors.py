@@ -1,5 +1,6 @@
-"""Reads of the channels for the agent workspace: WhatsApp's 24-hour customer-service window of
-a ticket, and the message templates that may be sent outside it."""
+"""Reads of the channels for the agent workspace (WhatsApp's 24-hour customer-service window of
+a ticket, and the message templates that may be sent outside it) and for the portal (what
+became of a request a customer sent)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,7 +11,8 @@ from django.utils import timezone
 from tickets import services as ticket_services
 from tickets.models import Channel, Message, Ticket
 
-from .models import WhatsAppTemplate
+from .models import InboundEvent, WhatsAppTemplate
+from .services.portal import portal_provider_id
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,16 @@ def whatsapp_window_for_ticket(ticket: Ticket) -> WindowState | None:
 def whatsapp_templates() -> QuerySet[WhatsAppTemplate]:
     """The templates agents may send (every agent: they are the business's approved texts)."""
     return WhatsAppTemplate.objects.filter(is_active=True).order_by("name", "language")
+
+
+def portal_submission(*, user, submission_id: str) -> InboundEvent | None:
+    """The request this portal login sent with this one-time id, with its message and ticket
+    once processed; None for an id that is not this login's."""
+    event = (
+        InboundEvent.objects.select_related("message__ticket")
+        .filter(channel="web", provider_id=portal_provider_id(submission_id))
+        .first()
+    )
+    if event is None or event.headers.get("portal_user") != user.pk:
+        return None
+    return event

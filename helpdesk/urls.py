@@ -15,6 +15,7 @@ admin.site.index_title = _("Help desk administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz.healthz, name="healthz"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("agent/", include("knowledge_base.agent_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
+    path("portal/", include("portal.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -24,6 +24,7 @@ from .media import (
     message_media_fetch,
     schedule_media_fetch,
 )
+from .portal import portal_provider_id, portal_request_submit
 from .whatsapp_templates import (
     TemplateParametersInvalid,
     TemplateUnavailable,
@@ -49,6 +50,8 @@ __all__ = [
     "inbound_statuses_replay",
     "media_requeue_pending",
     "message_media_fetch",
+    "portal_provider_id",
+    "portal_request_submit",
     "schedule_media_fetch",
     "schedule_processing",
     "schedule_processing_after_accept",

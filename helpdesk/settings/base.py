@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "knowledge_base",
     "surveys",
     "workspace",
+    "portal",
     "demo",
 ]
 
@@ -192,6 +193,7 @@ CELERY_TASK_ROUTES = {
     "channels_app.acknowledge_tickets": {"queue": "outbound"},
     "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},
+    "portal.send_signin_link": {"queue": "outbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
