@@ -376,3 +376,23 @@ def test_an_agent_reply_on_a_web_ticket_goes_out_by_email(
     assert "vamos enviar o carregador" in sent.body
     assert sent.extra_headers["Message-ID"] == reply.external_id
     assert "Auto-Submitted" not in sent.extra_headers
+
+
+def test_only_the_portals_own_events_name_a_portal_login(db):
+    """The sender of a contact form is the address typed in it; a portal login is named only by
+    requests the portal stored itself (a signed-in customer's)."""
+    import json
+
+    from channels_app.adapters import get_adapter
+
+    raw = json.dumps(
+        {"portal_user": 1, "email": "alguem@example.com", "subject": "Oi", "body": "Oi"}
+    ).encode()
+    form = InboundEvent(channel="web", source="webform", provider_id="t1", raw=raw)
+    portal = InboundEvent(channel="web", source="portal", provider_id="portal:t2", raw=raw)
+
+    (from_form,) = get_adapter("web").parse(form)
+    (from_portal,) = get_adapter("web").parse(portal)
+
+    assert (from_form.sender_kind, from_form.sender_value) == ("email", "alguem@example.com")
+    assert (from_portal.sender_kind, from_portal.sender_value) == ("portal_user", "1")

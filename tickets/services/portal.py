@@ -113,6 +113,7 @@ def message_receive_from_portal(
 
 def _receive_from_portal(incoming: NormalizedMessage, *, ticket: Ticket, user) -> Message:
     customer = _check_reach(ticket, user)
+    ticket = lock_ticket(ticket)
     if ticket.status == S.CLOSED:
         raise TicketClosed(number=ticket.number)
     message, _ = _continue(incoming, ticket, customer, "portal reply", timezone.now())
