@@ -13,7 +13,7 @@ RUN pip install --no-cache-dir . \
     && SECRET_KEY=build-only-secret-key-build-only-secret-key-build-only \
        DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
        python manage.py collectstatic --no-input -v 0 \
-    && mkdir -p /app/var && chown -R jornada /app/var
+    && mkdir -p /app/var /app/media /app/private && chown -R jornada /app/var /app/media /app/private
 USER jornada
 EXPOSE 8000
 # As docker-compose.yml's web service (tests/bench/test_http_server_config.py keeps them equal).

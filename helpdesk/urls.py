@@ -1,21 +1,28 @@
-from django.conf import settings
-from django.conf.urls.static import static
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from channels_app import views as contact_views
 
-from . import healthz, views
+from . import accounts, healthz, views
 
 admin.site.site_header = _("Jornada administration")
 admin.site.site_title = _("Jornada")
 admin.site.index_title = _("Help desk administration")
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, accounts.LoginLockoutAdmin)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        accounts.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -26,8 +33,8 @@ urlpatterns = [
     path("portal/kb/", include("knowledge_base.urls")),
     path("portal/", include("portal.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even with DEBUG: ticket attachments go through the
+# permission-checked download view (URL name "attachment") only.
 
 handler403 = "helpdesk.views.permission_denied"
 handler404 = "helpdesk.views.page_not_found"

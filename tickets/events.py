@@ -184,6 +184,31 @@ class AgentNotified(DomainEvent):
     kind: str
 
 
+@_event("agent.deactivated")
+class AgentDeactivated(DomainEvent):
+    """The agent's account can no longer sign in; their sessions were ended."""
+
+    agent_id: int  # the agent's user id
+    sessions_ended: int
+
+
+@_event("agent.activated")
+class AgentActivated(DomainEvent):
+    agent_id: int
+
+
+@_event("agent.team_added")
+class AgentTeamAdded(DomainEvent):
+    agent_id: int
+    team_id: int
+
+
+@_event("agent.team_removed")
+class AgentTeamRemoved(DomainEvent):
+    agent_id: int
+    team_id: int
+
+
 @_event("sla.warning")
 class SLAWarned(DomainEvent):
     target: str

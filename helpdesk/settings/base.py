@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL switches database, broker, cache and channel layer to
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "anymail",
     "channels",
+    "axes",
     "tickets",
     "channels_app",
     "sla",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -218,6 +222,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password guessing (django-axes, on /accounts/login/ and /admin/login/ alike): after
+# JORNADA_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
+# refused (even the right password) for JORNADA_LOGIN_COOLOFF_MINUTES, or until an admin deletes
+# the access attempt ("Unlock" in the admin). Keyed on username and address together, so an
+# attacker can lock no one out from behind a shared proxy or office network. The address is
+# REMOTE_ADDR, which only trusted proxies rewrite (FORWARDED_ALLOW_IPS: helpdesk/wsgi.py,
+# uvicorn --proxy-headers); a client's own X-Forwarded-For is never read here.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("JORNADA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JORNADA_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "helpdesk.accounts.client_ip"
+AXES_LOCKOUT_CALLABLE = "helpdesk.accounts.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept; a row per successful login is not
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "pt-br"
@@ -231,10 +254,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# MEDIA_ROOT (the default storage) is for files anyone may fetch; nothing serves it yet. Ticket
+# attachments are private: stored under PRIVATE_MEDIA_ROOT, which no URL serves, and read only
+# through the permission-checked download view (tickets/storage.py; `check` refuses a private
+# folder inside MEDIA_ROOT or STATIC_ROOT).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {
+        "BACKEND": "tickets.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
@@ -304,6 +336,10 @@ JORNADA = {
     # WhatsApp's customer-service window: free text only this long after the customer's last
     # message; after it, only approved message templates.
     "WHATSAPP_WINDOW_HOURS": int(os.environ.get("JORNADA_WHATSAPP_WINDOW_HOURS", "24")),
+    # An agent's open websocket re-checks their access (signed in, active, teams, watched
+    # tickets) this often, in seconds; at most 60 (a larger value counts as 60). Deactivating an
+    # agent or changing their teams through the services re-checks at once.
+    "LIVE_RECHECK_SECONDS": float(os.environ.get("JORNADA_LIVE_RECHECK_SECONDS", "60")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again
@@ -341,5 +377,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its version banner, at every start of every command
+    },
 }

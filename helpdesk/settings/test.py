@@ -19,8 +19,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Eager drains run inside the request that schedules them: no guard, no drain lingering after it.
 JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-private-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": {
+        "BACKEND": "tickets.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"

@@ -106,6 +106,16 @@
     presence: function (message) {
       if (message.ticket === watched) showPresence(message);
     },
+    unwatched: function (message) {
+      // The ticket left my reach (escalated, moved to another team): no more presence or typing.
+      if (message.ticket !== watched) return;
+      watched = null;
+      typing.active = false;
+      clearTimeout(typing.idleTimer);
+      presenceBox.querySelector(".rt-presence-line").textContent = "";
+      presenceBox.classList.remove("has-others", "is-collision");
+      showChanged("unwatched");
+    },
     notification: function (message) {
       showToast(message);
       bumpBell();

@@ -3,6 +3,7 @@ change to a ticket made from the admin goes through the services (and leaves its
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -189,10 +190,35 @@ def test_user_admin_shows_the_agent_profile_inline(agent_client, populated, n1_a
     assert agent_client.get(reverse("admin:auth_user_add")).status_code == 200
 
 
-def test_attachment_page_links_to_the_file(agent_client, populated):
+def test_attachment_pages_link_to_the_download_view_not_to_the_stored_file(agent_client, populated):
     attachment = populated["attachment"]
-    response = agent_client.get(url(Attachment, "change", attachment.pk))
-    assert f'href="{attachment.file.url}"' in response.content.decode()
+    download = reverse("attachment", args=[attachment.pk, attachment.filename])
+
+    for page in (
+        url(Attachment, "change", attachment.pk),
+        url(Attachment),
+        url(Message, "change", attachment.message_id),
+    ):
+        html = agent_client.get(page).content.decode()
+        assert f'href="{download}"' in html
+        assert attachment.file.name not in html
+        assert "/media/" not in html
+
+    response = agent_client.get(download)
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_staff_who_may_view_attachments_in_the_admin_may_download_them(client, populated):
+    attachment = populated["attachment"]
+    download = reverse("attachment", args=[attachment.pk, attachment.filename])
+    clerk = get_user_model().objects.create_user("clerk", password="x", is_staff=True)
+    client.force_login(clerk)
+    assert client.get(download).status_code == 404
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_attachment"))
+    client.force_login(get_user_model().objects.get(pk=clerk.pk))
+    assert client.get(download).status_code == 200
 
 
 def test_ticket_page_shows_conversation_with_attachment_count_and_audit_trail(

@@ -30,15 +30,6 @@ def kinds(ticket):
     return list(ticket.events.order_by("id").values_list("kind", flat=True))
 
 
-@pytest.fixture
-def received():
-    """Every domain event delivered during the test, in order."""
-    delivered = []
-    events.subscribe(events.DomainEvent)(delivered.append)
-    yield delivered
-    events.unsubscribe(delivered.append)
-
-
 def of_kind(received, event_type):
     return [event for event in received if isinstance(event, event_type)]
 

@@ -66,8 +66,40 @@ def test_html_attachments_are_downloaded_never_rendered(client, received, n1_age
 
     response = client.get(attachment_url(attachment(received, "pagina.html")))
 
+    assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type"),
+    [
+        ("desenho.svg", "image/svg+xml"),
+        ("dados.xml", "application/xml"),
+        ("dados.xml", "text/xml"),
+        ("script.js", "text/javascript"),
+        ("pagina.xhtml", "application/xhtml+xml"),
+        ("sem-tipo.bin", ""),
+    ],
+)
+def test_active_content_types_are_downloaded(client, teams, n1_agent, filename, content_type):
+    result = services.message_receive(
+        incoming=make_inbound(
+            sender_value="maria@example.com",
+            attachments=(InboundAttachment(filename, content_type, b"<svg onload=alert(1)>"),),
+        )
+    )
+    client.force_login(n1_agent)
+
+    response = client.get(attachment_url(attachment(result, filename)))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
 
 def test_an_agent_of_another_team_gets_404(client, received):

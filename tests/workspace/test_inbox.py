@@ -6,7 +6,14 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from tests.tickets.factories import AgentFactory, CustomerFactory, UserFactory, make_ticket
+from tests.tickets.factories import (
+    AgentFactory,
+    CustomerFactory,
+    OrganizationFactory,
+    TeamFactory,
+    UserFactory,
+    make_ticket,
+)
 from tickets.models import Tag, Tier
 from tickets.selectors.inbox import inbox_page
 
@@ -131,3 +138,36 @@ def test_a_manager_sees_every_team(client, queue):
     body = client.get("/agent/?view=open").content.decode()
 
     assert queue["other_team"].subject in body
+
+
+def test_customer_filter_names_only_a_customer_with_a_ticket_the_agent_may_see(
+    client, teams, n1_agent
+):
+    stranger = CustomerFactory(name="Joana Sigilosa")
+    make_ticket(customer=stranger, team=TeamFactory(name="Financeiro"))
+    known = CustomerFactory(name="Maria Visível")
+    make_ticket(customer=known, team=teams[Tier.N1])
+    client.force_login(n1_agent)
+
+    hidden = client.get("/agent/", {"customer": stranger.pk}).content.decode()
+    shown = client.get("/agent/", {"customer": known.pk}).content.decode()
+
+    assert "Joana Sigilosa" not in hidden
+    assert f'name="customer" value="{stranger.pk}"' in hidden  # the id typed stays in its field
+    assert "Customer: Maria Visível" in shown
+
+
+def test_organization_filter_names_only_an_organization_the_agent_may_see_a_ticket_of(
+    client, teams, n1_agent
+):
+    secret = OrganizationFactory(name="Indústria Reservada")
+    make_ticket(customer=CustomerFactory(organization=secret), team=TeamFactory(name="Financeiro"))
+    known = OrganizationFactory(name="Padaria Aberta")
+    make_ticket(customer=CustomerFactory(organization=known), team=teams[Tier.N1])
+    client.force_login(n1_agent)
+
+    hidden = client.get("/agent/", {"organization": secret.pk}).content.decode()
+    shown = client.get("/agent/", {"organization": known.pk}).content.decode()
+
+    assert "Indústria Reservada" not in hidden
+    assert "Organization: Padaria Aberta" in shown

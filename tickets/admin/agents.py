@@ -1,5 +1,7 @@
 """Teams, agent profiles, and Django's user admin registered again with the agent profile on the
-same page."""
+same page. An agent's teams and their being active are changed through the services
+(`agent_team_add`, `agent_team_remove`, `agent_deactivate`, `agent_activate`), which end the
+sessions of a deactivated agent and tell their live connections."""
 
 from django import forms
 from django.contrib import admin
@@ -9,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tickets import services
 from tickets.admin._common import S, User
 from tickets.models import AgentProfile, Team, Ticket, Tier, tier_rank
 
@@ -78,6 +81,25 @@ class AgentProfileForm(forms.ModelForm):
         return cleaned
 
 
+def _hold_teams(form: forms.ModelForm) -> list[Team] | None:
+    """Take the teams out of what the form saves by itself (`save_m2m`), to be applied through
+    the services by `_apply_teams` once the profile is saved."""
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    teams = cleaned.pop("teams", None)
+    return None if teams is None else list(teams)
+
+
+def _apply_teams(profile: AgentProfile, teams: list[Team] | None, *, by) -> None:
+    if teams is None or profile.pk is None:
+        return
+    current = set(profile.teams.values_list("pk", flat=True))
+    for team in teams:
+        if team.pk not in current:
+            services.agent_team_add(agent=profile.user, team=team, by=by)
+    for team in Team.objects.filter(pk__in=current - {team.pk for team in teams}):
+        services.agent_team_remove(agent=profile.user, team=team, by=by)
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     form = AgentProfileForm
@@ -90,6 +112,11 @@ class AgentProfileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")
+
+    def save_related(self, request, form, formsets, change):
+        teams = _hold_teams(form)
+        super().save_related(request, form, formsets, change)
+        _apply_teams(form.instance, teams, by=request.user)
 
     @admin.display(description=_("name"), ordering="user__first_name")
     def full_name(self, obj):
@@ -128,6 +155,26 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         # The add page is Django's two-step user creation; the profile comes on the next page.
         return self.inlines if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data and hasattr(obj, "agent_profile"):
+            active = obj.is_active
+            obj.is_active = not active  # the rest of the form first, then the service
+            super().save_model(request, obj, form, change)
+            change_access = services.agent_activate if active else services.agent_deactivate
+            change_access(agent=obj, by=request.user)
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AgentProfile:
+            super().save_formset(request, form, formset, change)
+            return
+        held = [(profile_form, _hold_teams(profile_form)) for profile_form in formset.forms]
+        super().save_formset(request, form, formset, change)
+        for profile_form, teams in held:
+            if profile_form not in formset.deleted_forms:
+                _apply_teams(profile_form.instance, teams, by=request.user)
 
     @admin.display(description=_("tier"), ordering="agent_profile__tier")
     def agent_tier(self, obj):

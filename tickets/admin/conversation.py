@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
@@ -119,11 +120,12 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 def _file_link(attachment: Attachment):
+    """A link to the permission-checked download view: the stored file has no URL of its own."""
     if not attachment.file:
         return attachment.filename
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>',
-        attachment.file.url,
+        reverse("attachment", args=[attachment.pk, attachment.filename]),
         attachment.filename,
     )
 

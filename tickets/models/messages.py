@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import attachment_storage
 from .choices import Channel
 from .customers import Customer
 from .tickets import Ticket
@@ -93,7 +94,10 @@ class Attachment(models.Model):
     message = models.ForeignKey(
         Message, verbose_name=_("message"), related_name="attachments", on_delete=models.CASCADE
     )
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=500)
+    # Private: read through the download view only (tickets/storage.py).
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, storage=attachment_storage, max_length=500
+    )
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size in bytes"))

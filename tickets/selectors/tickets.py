@@ -2,7 +2,18 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from ..models import (
@@ -11,8 +22,10 @@ from ..models import (
     AgentProfile,
     Attachment,
     Channel,
+    Customer,
     CustomerIdentity,
     Message,
+    Organization,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -95,14 +108,31 @@ def ticket_status_counts_for_agent(*, agent: AbstractBaseUser) -> dict[str, int]
     return counts
 
 
+def customer_get_for_agent(*, agent: AbstractBaseUser, customer_id: int) -> Customer | None:
+    """The customer, if the agent may see at least one of their tickets: an id typed into a
+    filter must not give a stranger's name away."""
+    visible = ticket_scope_for_agent(agent=agent).filter(customer_id=OuterRef("pk"))
+    return Customer.objects.filter(Exists(visible), pk=customer_id).first()
+
+
+def organization_get_for_agent(
+    *, agent: AbstractBaseUser, organization_id: int
+) -> Organization | None:
+    """The organization, if the agent may see at least one ticket of its customers."""
+    visible = ticket_scope_for_agent(agent=agent).filter(customer__organization_id=OuterRef("pk"))
+    return Organization.objects.filter(Exists(visible), pk=organization_id).first()
+
+
 def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
-    """An attachment its reader may open: an agent who sees the ticket, or a customer who may
+    """An attachment its reader may open: an agent who sees the ticket, a customer who may
     read its message in the portal (their own or, for an organization manager, their
-    organization's tickets; never an internal note or a system message). Anyone else gets
-    404."""
+    organization's tickets; never an internal note or a system message), or staff who may view
+    attachments in the admin (which links here). Anyone else gets 404."""
     attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    if user.is_staff and user.has_perm("tickets.view_attachment"):
+        return attachment
     ticket = attachment.message.ticket
     if is_agent(user):
         if ticket_visible_to(agent=user, ticket_id=ticket.pk):

@@ -1,9 +1,11 @@
-"""Every change to tickets, customers and conversations goes through these functions.
+"""Every change to tickets, customers, conversations and agents' access goes through these
+functions.
 
 One function per business verb, named <entity>_<verb>, keyword-only arguments, one transaction,
 an audit row (TicketEvent) in that transaction and a domain event after it commits.
 """
 
+from .agents import agent_activate, agent_deactivate, agent_team_add, agent_team_remove
 from .bulk import tickets_bulk_apply
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
 from .macros import (
@@ -49,6 +51,10 @@ from .views import saved_view_create, saved_view_delete, saved_view_rename
 
 __all__ = [
     "ReceiveResult",
+    "agent_activate",
+    "agent_deactivate",
+    "agent_team_add",
+    "agent_team_remove",
     "canned_response_create",
     "canned_response_delete",
     "canned_response_render",

@@ -8,13 +8,23 @@ Client -> server (JSON):
   {"type": "heartbeat"}               every ~20 s: keeps this tab among the viewers
 Server -> client:
   hello, ticket, ticket_changed, presence, notification, error (see pushes.py)
+  {"type": "unwatched", "ticket": N}  ticket N left the agent's reach: no longer watched
 
 Only agents connect: anyone else is accepted and closed at once with 4401 (not signed in) or 4403
 (not an agent), codes the client reads as "do not retry".
+
+A connection keeps no more access than its agent has. The server re-checks it on a timer of its
+own (recheck_seconds(), at most a minute: a client cannot put it off by keeping quiet) and at once
+when the agent's access changes through the services (pushes.announce_access_change): a session
+that ended, an inactive user or a lost agent profile closes the connection (4401); the groups
+follow the agent's teams; a watched ticket out of reach is dropped, and so is one whose change
+(pushes.announce) shows the agent is no longer among those who may see it.
 """
 
+import asyncio
 import json
 import logging
+import random
 import time
 from collections import deque
 from importlib import import_module
@@ -41,11 +51,20 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_AN_AGENT = 4403
+CLOSE_RECHECK_FAILED = 1011  # access could not be re-checked: the client retries, connecting anew
 HEARTBEAT_SECONDS = 20
-RESYNC_SECONDS = 60  # how often a connection re-reads its agent's teams and session
+MAX_RECHECK_SECONDS = 60
+MIN_RECHECK_SECONDS = 0.1
 TYPING_REFRESH_SECONDS = 2  # repeated "typing" messages closer than this are not re-stored
 MAX_WATCHED = 10  # tickets one connection may watch at once
 RECENT_PUSHES = 64
+
+
+def recheck_seconds() -> float:
+    """How often a connection re-checks its agent's access: JORNADA["LIVE_RECHECK_SECONDS"],
+    never more than MAX_RECHECK_SECONDS (nor so little that it would spin)."""
+    configured = float(settings.JORNADA.get("LIVE_RECHECK_SECONDS", MAX_RECHECK_SECONDS))
+    return max(MIN_RECHECK_SECONDS, min(configured, MAX_RECHECK_SECONDS))
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -56,8 +75,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.watching: dict[int, int] = {}  # ticket number -> ticket id
         self.typing_stored: dict[int, float] = {}  # ticket id -> when "typing" was last stored
         self.recent_pushes: deque[str] = deque(maxlen=RECENT_PUSHES)
-        self.synced_at = 0.0
         self.language = settings.LANGUAGE_CODE
+        self.recheck_task: asyncio.Task | None = None
+        # Messages are handled one at a time; the periodic re-check takes its turn among them.
+        self.turn = asyncio.Lock()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        async with self.turn:
+            if self.agent is None and not message["type"].startswith("websocket."):
+                return  # closed by the server: what the layer still brings is not for them
+            await super().dispatch(message)
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -74,7 +101,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.agent = agent
         self.language = _language(self.scope)
         await self._set_groups(agent["groups"])
-        self.synced_at = time.monotonic()
+        self.recheck_task = asyncio.create_task(self._recheck_periodically(recheck_seconds()))
         with translation.override(self.language):
             strings = {"open": gettext("Open ticket"), "dismiss": gettext("Dismiss")}
         await self.send_json(
@@ -87,6 +114,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if self.recheck_task is not None:
+            self.recheck_task.cancel()
         if self.agent is None:
             return
         for number in list(self.watching):
@@ -183,8 +212,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self._broadcast_presence(ticket_id, number, current)
 
     async def _heartbeat(self) -> None:
-        if time.monotonic() - self.synced_at >= RESYNC_SECONDS and not await self._resync():
-            return
         for number, ticket_id in list(self.watching.items()):
             current, changed = await _off_thread(presence.heartbeat)(
                 ticket_id=ticket_id, connection=self.channel_name, **self._person()
@@ -192,22 +219,52 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             if changed:  # someone else's tab stopped beating and was dropped
                 await self._broadcast_presence(ticket_id, number, current)
 
-    async def _resync(self) -> bool:
+    # --- re-checking access ----------------------------------------------------------------------
+
+    async def _recheck_periodically(self, interval: float) -> None:
+        while self.agent is not None:
+            # A little early, by chance: connections opened together (a server restart) spread
+            # their re-checks out instead of reading the database all in the same second.
+            await asyncio.sleep(interval * random.uniform(0.75, 1))  # noqa: S311
+            async with self.turn:
+                if self.agent is None:
+                    return
+                try:
+                    await self._recheck()
+                except Exception:
+                    logger.exception("Re-checking the access of a live connection failed")
+                    await self._end(CLOSE_RECHECK_FAILED)
+
+    async def _recheck(self) -> None:
         """Re-read who this agent is now: a logout, a deactivation or a lost agent profile ends
-        the connection; a change of teams changes what it hears. False when it was closed."""
+        the connection; a change of teams changes what it hears; a watched ticket out of reach
+        is dropped."""
         session_key = getattr(self.scope.get("session"), "session_key", None)
-        agent = await database_sync_to_async(_load_agent)(self.agent["id"], session_key)
-        self.synced_at = time.monotonic()
+        agent = await database_sync_to_async(_load_agent)(
+            self.agent["id"], session_key, watched=set(self.watching.values())
+        )
         if agent is None:
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
-            self.agent = None
-            for number in list(self.watching):
-                await self._unwatch(number)
-            await self._set_groups(set())
-            return False
+            await self._end(CLOSE_NOT_SIGNED_IN)
+            return
         self.agent = agent
         await self._set_groups(agent["groups"])
-        return True
+        for number, ticket_id in list(self.watching.items()):
+            if ticket_id not in agent["visible"]:
+                await self._drop(number)
+
+    async def _drop(self, number: int) -> None:
+        """Stop watching a ticket that left the agent's reach, and say so."""
+        if number in self.watching:
+            await self._unwatch(number)
+            await self.send_json({"type": "unwatched", "ticket": number})
+
+    async def _end(self, code: int) -> None:
+        """Close the connection and leave everything it joined."""
+        await self.close(code=code)
+        self.agent = None
+        for number in list(self.watching):
+            await self._unwatch(number)
+        await self._set_groups(set())
 
     # --- what the channel layer brings (see pushes.py) --------------------------------------------
 
@@ -219,6 +276,12 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def ticket_changed(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])
+        audience = message.get("audience")
+        if audience is not None and not self.joined & set(audience):
+            await self._drop(message["payload"]["ticket"])
+
+    async def agent_access_changed(self, message: dict[str, Any]) -> None:
+        await self._recheck()
 
     async def presence_update(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])
@@ -264,9 +327,12 @@ def _off_thread(func):
     return sync_to_async(func, thread_sensitive=False)
 
 
-def _load_agent(user_id: int, session_key: str | None = None) -> dict[str, Any] | None:
-    """The agent behind a connection and the groups they hear, or None when they are no agent
-    (or, given the session, no longer signed in with it)."""
+def _load_agent(
+    user_id: int, session_key: str | None = None, watched: set[int] = frozenset()
+) -> dict[str, Any] | None:
+    """The agent behind a connection, the groups they hear and which of the `watched` tickets
+    they may still see; None when they are no agent (or, given the session, no longer signed
+    in with it)."""
     if session_key is not None:
         user = _signed_in_user(session_key)
         if user is None or user.pk != user_id:
@@ -278,10 +344,16 @@ def _load_agent(user_id: int, session_key: str | None = None) -> dict[str, Any] 
     profile = AgentProfile.objects.filter(user=user).first()
     if profile is None:
         return None
+    user.agent_profile = profile  # the scope below reads it (and its teams, read once)
+    visible = set()
+    if watched:
+        scope = selectors.ticket_scope_for_agent(agent=user)
+        visible = set(scope.filter(pk__in=watched).values_list("pk", flat=True))
     return {
         "id": user.pk,
         "name": user.get_full_name() or user.get_username(),
         "groups": pushes.groups_for_agent(user, profile),
+        "visible": visible,
     }
 
 

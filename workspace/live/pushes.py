@@ -5,7 +5,8 @@ Who hears what mirrors selectors.ticket_scope_for_agent through channel-layer gr
 superusers join MANAGERS; everyone else joins the group of each of their teams and UNROUTED (tickets
 without a team are everyone's), and every agent joins their own group, which also carries the
 tickets assigned to them. A ticket's announcement goes to exactly the groups whose members may see
-it. Payloads name the ticket, never a message's text.
+it. Payloads name the ticket, never a message's text. When an agent's access changes (deactivated,
+added to or removed from a team), their own group is told, and their connections re-read it.
 
 A push is a courtesy, never a reason to fail: a channel layer that is down or slow is logged and
 skipped, and the page still shows the truth on its next load.
@@ -155,7 +156,11 @@ def announce(batch: list[events.DomainEvent]) -> None:
                 "event": event.name,
                 "by": by("change", pk),
             }
-            messages.append((ticket_group(pk), {"type": "ticket.changed", "payload": payload}))
+            # Who may see the ticket now: a page whose agent is no longer among them stops
+            # watching it (an escalation or a new team took it out of their reach).
+            groups = sorted(audience(ticket))
+            change = {"type": "ticket.changed", "payload": payload, "audience": groups}
+            messages.append((ticket_group(pk), change))
     send_many(messages)
 
 
@@ -188,6 +193,17 @@ def announce_notification(event: events.AgentNotified) -> None:
         "url": reverse("ticket-detail", args=[ticket.number]) if visible else "",
     }
     send([agent_group(recipient.pk)], message)
+
+
+# Changes to what an agent may see that are not changes to a ticket.
+ACCESS_EVENTS = (events.AgentDeactivated, events.AgentTeamAdded, events.AgentTeamRemoved)
+
+
+@events.subscribe(*ACCESS_EVENTS)
+def announce_access_change(event: events.DomainEvent) -> None:
+    """The agent's own connections re-read their access at once (a deactivated agent's close):
+    one push, the reading is theirs. Should it be lost, their periodic re-check catches up."""
+    send([agent_group(event.agent_id)], {"type": "agent.access_changed", "event": event.name})
 
 
 def send(groups: Iterable[str], message: dict[str, Any]) -> bool:

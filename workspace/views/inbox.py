@@ -12,13 +12,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from tickets import services
+from tickets import selectors, services
 from tickets.errors import TicketError
 from tickets.models import (
     AgentProfile,
     Channel,
-    Customer,
-    Organization,
     SavedView,
     Team,
     Ticket,
@@ -121,11 +119,16 @@ def _form_choices(request, filters: dict[str, str]) -> dict:
         .filter(user__is_active=True)
         .order_by("user__first_name", "user__username")
     )
+    # Named only when the agent may see one of their tickets: the id alone stays in the field.
     customer = organization = None
     if filters["customer"].isdigit() and len(filters["customer"]) <= 18:
-        customer = Customer.objects.filter(pk=int(filters["customer"])).first()
+        customer = selectors.customer_get_for_agent(
+            agent=request.user, customer_id=int(filters["customer"])
+        )
     if filters["organization"].isdigit() and len(filters["organization"]) <= 18:
-        organization = Organization.objects.filter(pk=int(filters["organization"])).first()
+        organization = selectors.organization_get_for_agent(
+            agent=request.user, organization_id=int(filters["organization"])
+        )
     return {
         "statuses": Ticket.Status.choices,
         "priorities": Ticket.Priority.choices,

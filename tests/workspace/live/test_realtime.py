@@ -11,17 +11,13 @@ import json
 import logging
 import socket
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, transaction
-from django.test import Client
 from django.utils import timezone
 
 from helpdesk.asgi import application
@@ -37,83 +33,21 @@ from tickets import events, selectors, services
 from tickets.models import AgentNotification, Ticket, Tier
 from workspace.live import consumers, presence, pushes
 
+from .sockets import (
+    agent_socket,
+    cookie_of,
+    db_call,
+    drain,
+    names,
+    next_of,
+    open_socket,
+    run,
+    watch,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = Ticket.Status
-IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-db_call = database_sync_to_async
-
-
-@pytest.fixture
-def in_memory_stack(settings):
-    """A fresh in-memory channel layer and cache for each test, whatever the environment."""
-    settings.CHANNEL_LAYERS = IN_MEMORY
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"realtime-{uuid.uuid4()}",
-        }
-    }
-
-
-@pytest.fixture
-def other_n1_agent(transactional_db):
-    """An N1 agent of another N1 team: sees neither the first team's tickets nor their pushes."""
-    sales = TeamFactory(name="Vendas N1", tier=Tier.N1)
-    return AgentFactory(user__username="vendas", tier=Tier.N1, teams=[sales]).user
-
-
-def cookie_of(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def run(coroutine_function):
-    """Run one test scenario on one event loop (the communicators live on it)."""
-    async_to_sync(coroutine_function)()
-
-
-async def open_socket(cookie=None, origin=b"http://localhost"):
-    headers = [(b"origin", origin)]
-    if cookie:
-        headers.append((b"cookie", cookie.encode()))
-    socket_ = WebsocketCommunicator(application, "/ws/agent/?lang=en", headers=headers)
-    connected, _ = await socket_.connect()
-    assert connected
-    return socket_
-
-
-async def agent_socket(cookie):
-    socket_ = await open_socket(cookie)
-    hello = await socket_.receive_json_from()
-    assert hello["type"] == "hello"
-    return socket_
-
-
-async def next_of(socket_, kind, timeout=2):
-    """The next message of that type (presence updates may come between others)."""
-    while True:
-        message = await socket_.receive_json_from(timeout=timeout)
-        if message["type"] == kind:
-            return message
-
-
-async def drain(socket_):
-    """Everything the socket receives until it falls quiet."""
-    received = []
-    while not await socket_.receive_nothing(timeout=0.2):
-        received.append(await socket_.receive_json_from())
-    return received
-
-
-async def watch(socket_, number):
-    await socket_.send_json_to({"type": "watch", "ticket": number})
-    return await next_of(socket_, "presence")
-
-
-def names(people):
-    return [person["name"] for person in people]
 
 
 # --- who may connect --------------------------------------------------------------------------
@@ -406,48 +340,6 @@ def test_malformed_messages_are_answered_not_fatal(ticket, n1_agent):
             await agent.send_to(text_data=frame)
             assert await agent.receive_json_from() == {"type": "error", "code": "bad_message"}
         assert names((await watch(agent, ticket.number))["viewers"]) == ["n1"]
-        await agent.disconnect()
-
-    run(scenario)
-
-
-# --- the connection follows the agent ---------------------------------------------------------
-
-
-@pytest.mark.usefixtures("in_memory_stack")
-def test_logged_out_session_ends_the_connection_at_the_next_resync(monkeypatch, n1_agent):
-    monkeypatch.setattr(consumers, "RESYNC_SECONDS", 0)
-    client = Client()
-    client.force_login(n1_agent)
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-    async def scenario():
-        agent = await agent_socket(cookie)
-        await db_call(client.logout)()
-        await agent.send_json_to({"type": "heartbeat"})
-        closed = await agent.receive_output(timeout=1)
-        assert closed == {"type": "websocket.close", "code": consumers.CLOSE_NOT_SIGNED_IN}
-
-    run(scenario)
-
-
-@pytest.mark.usefixtures("in_memory_stack")
-def test_agent_removed_from_a_team_stops_hearing_it_after_resync(
-    monkeypatch, teams, n1_agent, customer
-):
-    monkeypatch.setattr(consumers, "RESYNC_SECONDS", 0)
-    cookie = cookie_of(n1_agent)
-    profile = n1_agent.agent_profile
-
-    async def scenario():
-        agent = await agent_socket(cookie)
-        await db_call(profile.teams.clear)()
-        await agent.send_json_to({"type": "heartbeat"})
-        await agent.receive_nothing(timeout=0.2)  # time for the resync to leave the team's group
-        await db_call(services.ticket_create)(
-            customer=customer, subject="Outra fila", channel="email", team=teams[Tier.N1]
-        )
-        assert await agent.receive_nothing(timeout=0.2)
         await agent.disconnect()
 
     run(scenario)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0006_ticket_open_scope_index'),
+        ('tickets', '0007_attachment_private_storage'),
     ]
 
     operations = [
