@@ -19,6 +19,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Eager drains run inside the request that schedules them: no guard, no drain lingering after it.
 JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
+KB_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-kb-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
