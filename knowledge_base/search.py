@@ -26,6 +26,7 @@ from .text import (
     STOP_WORDS,
     crude_stem,
     fold,
+    folded_words,
     markdown_plain,
     marked_html,
     query_words,
@@ -145,10 +146,10 @@ def _fallback(articles: QuerySet[Article], words: list[str], limit: int) -> list
     candidates = articles.defer("search_document").order_by("-updated_at", "-id")
     scored = []
     for article in candidates[:FALLBACK_CANDIDATES]:
-        texts = {name: fold(getattr(article, name)) for name, _weight in FIELD_WEIGHTS}
+        texts = {name: folded_words(getattr(article, name)) for name, _weight in FIELD_WEIGHTS}
         score, matched = 0.0, 0
         for stem in stems:
-            weights = [weight for name, weight in FIELD_WEIGHTS if stem in texts[name]]
+            weights = [weight for name, weight in FIELD_WEIGHTS if f" {stem}" in texts[name]]
             if weights:
                 matched += 1
                 score += max(weights)

@@ -30,6 +30,7 @@ endo indo ados adas idos idas ado ada ido ida aram eram iram ar er ir ou ei am e
 ed s a o e"""
 _SUFFIXES = sorted(_ENDINGS.split(), key=len, reverse=True)
 STEM_MIN = 4
+STEM_MAX = 6
 
 
 def fold(text: str) -> str:
@@ -39,12 +40,19 @@ def fold(text: str) -> str:
 
 
 def crude_stem(word: str) -> str:
-    """A folded word without its commonest Portuguese/English ending: "cancelamento",
-    "cancelar" and "cancelado" all give "cancel"."""
+    """A folded word without its commonest Portuguese/English ending, cut at STEM_MAX letters,
+    to match as the start of words: "cancelamento", "cancelar", "cancellation" all give
+    "cancel"."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= STEM_MIN:
-            return word[: -len(suffix)]
-    return word
+            return word[: -len(suffix)][:STEM_MAX]
+    return word[:STEM_MAX]
+
+
+def folded_words(text: str) -> str:
+    """The folded words of `text`, each after a space: `" " + stem in folded_words(text)`
+    tells whether a word of the text starts with the stem."""
+    return " " + " ".join(_WORD.findall(fold(text)))
 
 
 def query_words(query: str) -> list[str]:
@@ -85,7 +93,9 @@ def snippet_around(text: str, stems: list[str], words: int = 24) -> str:
     tokens = list(_WORD.finditer(text))
     if not tokens:
         return ""
-    hits = [i for i, token in enumerate(tokens) if any(s in fold(token.group()) for s in stems)]
+    hits = [
+        i for i, token in enumerate(tokens) if any(fold(token.group()).startswith(s) for s in stems)
+    ]
     first = hits[0] if hits else 0
     start = max(0, first - words // 3)
     end = min(len(tokens), start + words)
