@@ -7,6 +7,6 @@ class KnowledgeBaseConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from . import reply_tools
+        from . import ticket_page
 
-        reply_tools.register()
+        ticket_page.register()

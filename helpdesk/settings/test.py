@@ -20,6 +20,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-private-"))
+KB_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-kb-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "attachments": {
