@@ -49,3 +49,5 @@ class NewRequestForm(_Submission):
         max_length=20000,
     )
     attachments = AttachmentsField(label=_("Attachments"))
+    # The knowledge base's record of the articles suggested while this request was written.
+    deflection_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

@@ -1,34 +1,35 @@
 """What the portal shows of the knowledge base, in the reader's language: categories, the most
-read articles, search, and the suggestions the new-request form asks for as the customer types.
-The knowledge base owns these reads; the portal only places them on its pages."""
+read articles, the suggestions the new-request form asks for as the customer types, and the
+deflection record those suggestions feed. The knowledge base owns these reads and records;
+the portal only places them on its pages."""
+
+from django.urls import reverse
 
 from knowledge_base import selectors as kb_selectors
-
-# The suggestions API (DESIGN.md, "Interfaces"): GET ?q=...&lang=... -> {"results": [...]}.
-SUGGEST_PATH = "/api/v1/kb/suggest"
-
-
-def _read(name: str, **kwargs) -> list:
-    read = getattr(kb_selectors, name, None)
-    return list(read(**kwargs)) if read is not None else []
+from knowledge_base import services as kb_services
 
 
 def categories(*, language: str) -> list:
-    return _read("categories_for_portal", language=language)
+    return kb_selectors.categories_for_portal(language=language)
 
 
 def top_articles(*, language: str, limit: int = 6) -> list:
-    return _read("articles_top", language=language, limit=limit)
+    return kb_selectors.articles_top(language=language, limit=limit)
 
 
-def search(*, query: str, language: str, limit: int = 10) -> list:
-    return _read("articles_search", query=query, language=language, limit=limit)
+def urls() -> dict:
+    """The knowledge base's addresses the portal's pages and script use."""
+    return {
+        "suggest_url": reverse("api-kb-suggest"),
+        "shown_url": reverse("api-kb-suggestions-shown"),
+        "search_url": reverse("kb-search"),
+    }
 
 
-def suggest_url() -> str:
-    return SUGGEST_PATH
-
-
-def deflection_submitted(request, event) -> None:
-    """Tell the knowledge base that suggestions shown during this request's writing did not
-    keep the customer from sending it (filled in with the knowledge base's service)."""
+def deflection_submitted(request, token: str) -> None:
+    """The customer sent their request although articles were suggested while they wrote it: the
+    knowledge base's record of those suggestions is no deflection. The browser session's record
+    ends here; the next request starts a new one."""
+    token = token or request.session.get(kb_services.DEFLECTION_SESSION_KEY, "")
+    kb_services.deflection_record_submitted(token=token)
+    request.session.pop(kb_services.DEFLECTION_SESSION_KEY, None)

@@ -6,7 +6,6 @@ app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("search/", home.search, name="search"),
     path("login/", auth.signin, name="signin"),
     path("login/link/", auth.signin_link_request, name="signin-link-request"),
     path("login/link/sent/", auth.signin_link_sent, name="signin-link-sent"),

@@ -1,4 +1,4 @@
-"""The portal's front page and its knowledge-base search."""
+"""The portal's front page."""
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -9,7 +9,6 @@ from .. import kb
 from ..display import with_customer_status
 
 OPEN_REQUESTS_SHOWN = 5
-MAX_QUERY_LENGTH = 200
 
 
 @require_GET
@@ -32,17 +31,6 @@ def home(request):
         "open_requests": open_requests,
         "categories": kb.categories(language=language),
         "top_articles": kb.top_articles(language=language),
-        "suggest_url": kb.suggest_url(),
+        **kb.urls(),
     }
     return render(request, "portal/home.html", context)
-
-
-@require_GET
-def search(request):
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    hits = kb.search(query=query, language=request.LANGUAGE_CODE) if query else []
-    return render(
-        request,
-        "portal/search.html",
-        {"query": query, "hits": hits, "suggest_url": kb.suggest_url()},
-    )

@@ -140,14 +140,14 @@ def request_new(request, customer):
     """A new request, through the web channel's pipeline. The subject field asks the knowledge
     base for articles as the customer types (static/js/portal.js)."""
     form = NewRequestForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "suggest_url": kb.suggest_url(), **_limits()}
+    context = {"form": form, **kb.urls(), **_limits()}
     if request.method == "GET" or not form.is_valid():
         return render(
             request, "portal/request_new.html", context, status=200 if not form.errors else 400
         )
     data = form.cleaned_data
     submission_id = str(data["submission_id"])
-    event = channel_services.portal_request_submit(
+    channel_services.portal_request_submit(
         user=request.user,
         customer=customer,
         subject=data["subject"],
@@ -163,7 +163,7 @@ def request_new(request, customer):
             "language": request.LANGUAGE_CODE,
         },
     )
-    kb.deflection_submitted(request, event)
+    kb.deflection_submitted(request, data["deflection_token"])
     return redirect("portal:request-sent", submission_id=submission_id)
 
 

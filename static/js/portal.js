@@ -8,8 +8,10 @@
  *   data-suggest-mode="panel": a list of links under the field (new request's subject), in a
  *     section named by data-suggest-target.
  * Either way a polite live region ([data-suggest-status]) says how many articles were found.
- * In a form with data-deflection-form, the first suggestions shown are reported to
- * data-shown-url (JSON POST); the token it answers goes with the form ([data-deflection-token]).
+ * In a form with data-deflection-form, the suggestions shown are reported to data-shown-url
+ * (JSON POST, one at a time, only when they changed); the token it answers goes with the form
+ * ([data-deflection-token]), so that sending the request tells the knowledge base that the
+ * suggestions did not answer it.
  */
 (function () {
   "use strict";
@@ -22,22 +24,19 @@
     return field ? field.value : "";
   }
 
-  /* A snippet may mark the words found (<mark>); nothing else in it is taken as HTML. */
+  /* A snippet is HTML: escaped text with <mark> around the words found. Only its text and its
+   * marks are kept (parsed inertly: nothing in it runs or loads). */
   function snippetNode(snippet) {
     var parent = document.createElement("span");
     parent.className = "snippet";
-    var marked = false;
-    String(snippet || "").split(/(<\/?mark>)/).forEach(function (part) {
-      if (part === "<mark>") { marked = true; return; }
-      if (part === "</mark>") { marked = false; return; }
-      if (!part) return;
-      var text = document.createTextNode(part.replace(/<[^>]*>/g, ""));
-      if (marked) {
+    var parsed = new DOMParser().parseFromString(String(snippet || ""), "text/html");
+    parsed.body.childNodes.forEach(function (node) {
+      if (node.nodeName === "MARK") {
         var mark = document.createElement("mark");
-        mark.appendChild(text);
+        mark.textContent = node.textContent;
         parent.appendChild(mark);
       } else {
-        parent.appendChild(text);
+        parent.appendChild(document.createTextNode(node.textContent));
       }
     });
     return parent;
@@ -55,7 +54,8 @@
     this.lastQuery = null;
     this.request = null;
     this.timer = null;
-    this.reported = false;
+    this.reported = "";  // the article ids last reported as shown
+    this.reporting = false;
     if (this.mode === "listbox") {
       this.listbox = document.getElementById(input.getAttribute("aria-controls"));
     } else {
@@ -104,7 +104,7 @@
     this.active = -1;
     this.say(results.length);
     if (this.mode === "listbox") this.renderListbox(); else this.renderPanel();
-    if (results.length && !this.reported) this.report(results, query);
+    if (results.length) this.report(results, query);
   };
 
   Suggest.prototype.renderPanel = function () {
@@ -176,22 +176,25 @@
     }
   };
 
-  /* Deflection: tell the knowledge base once that articles were offered during this request. */
+  /* Deflection: tell the knowledge base which articles were offered during this request. */
   Suggest.prototype.report = function (results, query) {
     var form = this.input.closest("[data-deflection-form]");
     var shownUrl = this.input.dataset.shownUrl;
-    if (!form || !shownUrl) return;
-    this.reported = true;
+    var ids = results.map(function (r) { return r.id; }).filter(Boolean);
+    if (!form || !shownUrl || !ids.length || this.reporting || ids.join() === this.reported) return;
+    this.reporting = true;
+    this.reported = ids.join();
     var tokenField = form.querySelector("[data-deflection-token]");
     fetch(shownUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ query: query, lang: this.lang, urls: results.map(function (r) { return r.url; }) }),
+      body: JSON.stringify({ token: tokenField ? tokenField.value : "", query: query, lang: this.lang, article_ids: ids }),
     })
       .then(function (response) { return response.ok ? response.json() : {}; })
       .then(function (data) { if (tokenField && data.token) tokenField.value = data.token; })
-      .catch(function () { /* measuring must never stand in the customer's way */ });
+      .catch(function () { /* measuring must never stand in the customer's way */ })
+      .finally(function () { this.reporting = false; }.bind(this));
   };
 
   document.querySelectorAll("[data-suggest-url]").forEach(function (input) { new Suggest(input); });
