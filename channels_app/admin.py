@@ -24,12 +24,12 @@ class MailboxAdmin(admin.ModelAdmin):
         "last_polled_at",
         "short_error",
     ]
-    list_filter = ["is_active", "imap_security", "after_fetch", "auto_ack_enabled"]
+    list_filter = ["is_active", "imap_security", "after_fetch", "auto_ack_enabled", "trusts_mta"]
     search_fields = ["name", "address", "imap_host", "imap_username"]
     readonly_fields = ["uidvalidity", "last_uid", "last_polled_at", "last_error"]
     actions = ["poll_now"]
     fieldsets = [
-        (None, {"fields": ["name", "address", "is_active"]}),
+        (None, {"fields": ["name", "address", "is_active", "trusts_mta"]}),
         (
             _("Acknowledgement of new tickets"),
             {"fields": ["auto_ack_enabled", "auto_ack_subject", "auto_ack_body"]},

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets.models import Channel, Message
 
 TEMPLATE_PARAMETER = re.compile(r"\{\{\s*(\d{1,2})\s*\}\}")
+SENDER_PLACEHOLDERS = ("{subject}", "{name}")
 
 
 class Mailbox(models.Model):
@@ -71,14 +72,23 @@ class Mailbox(models.Model):
         max_length=255,
         blank=True,
         help_text=_("Empty: the standard text, in the customer's language. "
-                    "Placeholders: {number}, {subject}, {name}."),
+                    "Placeholder: {number}, the ticket number."),
     )  # fmt: skip
     auto_ack_body = models.TextField(
         _("acknowledgement text"),
         blank=True,
         help_text=_("Empty: the standard text, in the customer's language. "
-                    "Placeholders: {number}, {subject}, {name}."),
+                    "Placeholder: {number}, the ticket number."),
     )  # fmt: skip
+    trusts_mta = models.BooleanField(
+        _("trust this mailbox's mail server"),
+        default=False,
+        help_text=_(
+            "Only when the server that delivers to this mailbox accepts nothing but authenticated "
+            "mail (it rejects what fails DMARC) and writes its own delivery reports: then every "
+            "sender here counts as verified, and its bounces mark replies as failed."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -88,16 +98,27 @@ class Mailbox(models.Model):
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
 
-    def render_acknowledgement(self, *, number: int, subject: str, name: str) -> tuple[str, str]:
-        """This mailbox's own acknowledgement (subject, text), or ("", "") for the standard one."""
-        values = {"{number}": str(number), "{subject}": subject, "{name}": name}
+    def render_acknowledgement(self, *, number: int) -> tuple[str, str]:
+        """This mailbox's own acknowledgement (subject, text), or ("", "") for the standard one.
+        Only the ticket number is filled in: whoever writes to us chooses their name and subject,
+        and may give anyone's address (a forged From, a web form), so those never go out in an
+        acknowledgement. Placeholders for them, written before they were dropped, stay empty."""
 
         def fill(text: str) -> str:
-            for placeholder, value in values.items():
-                text = text.replace(placeholder, value)
-            return text
+            for placeholder in SENDER_PLACEHOLDERS:
+                text = text.replace(placeholder, "")
+            return text.replace("{number}", str(number))
 
         return fill(self.auto_ack_subject), fill(self.auto_ack_body)
+
+    def clean(self) -> None:
+        errors = {
+            name: _("Only {number} may be filled in: {subject} and {name} are the sender's words.")
+            for name in ("auto_ack_subject", "auto_ack_body")
+            if any(placeholder in getattr(self, name) for placeholder in SENDER_PLACEHOLDERS)
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def polls(self) -> bool:

@@ -1,18 +1,22 @@
 """Reads of the channels for the agent workspace (WhatsApp's 24-hour customer-service window of
-a ticket, and the message templates that may be sent outside it) and for the portal (what
-became of a request a customer sent)."""
+a ticket, the message templates that may be sent outside it, and the support address that
+agents' note addresses are built on) and for the portal (what became of a request a customer
+sent)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from tickets import services as ticket_services
 from tickets.models import Channel, Message, Ticket
 
-from .models import InboundEvent, WhatsAppTemplate
+from .models import InboundEvent, Mailbox, WhatsAppTemplate
 from .services.portal import portal_provider_id
+
+NOTE_MAILBOX_KEY = "jornada:note-mailbox-address"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,17 @@ def whatsapp_window_for_ticket(ticket: Ticket) -> WindowState | None:
 def whatsapp_templates() -> QuerySet[WhatsAppTemplate]:
     """The templates agents may send (every agent: they are the business's approved texts)."""
     return WhatsAppTemplate.objects.filter(is_active=True).order_by("name", "language")
+
+
+def note_mailbox_address() -> str:
+    """The support address that agents' note addresses are built on: the first active mailbox
+    (any of ours receives them). Cached for a minute, so the ticket page pays no query."""
+
+    def first_active() -> str:
+        mailbox = Mailbox.objects.filter(is_active=True).order_by("pk").first()
+        return mailbox.address if mailbox else ""
+
+    return cache.get_or_set(NOTE_MAILBOX_KEY, first_active, timeout=60)
 
 
 def portal_submission(*, user, submission_id: str) -> InboundEvent | None:

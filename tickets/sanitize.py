@@ -1,4 +1,7 @@
-"""Untrusted HTML (emails, chat, web forms) becomes safe HTML before it is stored."""
+"""Untrusted input (emails, chat, web forms) made safe before it is stored: HTML through nh3, and
+one-line text (subjects, names) without control characters."""
+
+import re
 
 import nh3
 
@@ -30,3 +33,16 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidi overrides
+# that make a subject read differently from what it says.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def single_line(text: str) -> str:
+    """A subject or a name as one line: control characters (CR and LF included, which would
+    break every email header the text goes into) become spaces, runs of spaces one."""
+    if not text:
+        return ""
+    return " ".join(_CONTROL.sub(" ", text).split())

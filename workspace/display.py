@@ -57,6 +57,8 @@ _REASONS = [
     (re.compile(r"^reply to (?P<id>.+)$"), _("a reply to %(id)s")),
     (re.compile(r"^subject tag \[#(?P<n>\d+)\] from agent (?P<who>.+)$"),
      _("the subject carries [#%(n)s] and the sender is the agent %(who)s")),
+    (re.compile(r"^note address of agent (?P<who>.+)$"),
+     _("sent by the agent %(who)s to their note address for this ticket")),
     (re.compile(r"^subject tag \[#(?P<n>\d+)\]$"),
      _("the subject carries [#%(n)s] and the sender is this ticket's customer")),
     (re.compile(r"^open (?P<channel>\w+) conversation$"),

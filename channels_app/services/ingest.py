@@ -260,10 +260,14 @@ class _Outcome:
     status: str
     message: Message | None
     notes: list[str]
+    error: str = ""  # why an item was refused (the event is ignored, not failed)
 
 
 def _receive(item: NormalizedMessage, outcome: _Outcome) -> None:
     result = ticket_services.message_receive(incoming=item)
+    if result.refused:
+        outcome.error = result.refused
+        return
     if not result.duplicate and (item.metadata.get("media") or {}).get("status") == "pending":
         transaction.on_commit(lambda: schedule_media_fetch(result.message.pk))
     outcome.status = S.PROCESSED
@@ -376,7 +380,7 @@ def inbound_event_process(
             attempts = event.attempts
             outcome = _apply(get_adapter(event.channel).parse(event), event)
             event.attempts += 1
-            event.status, event.error = outcome.status, ""
+            event.status, event.error = outcome.status, outcome.error
             event.message = outcome.message
             event.notes = outcome.notes
             event.processed_at = timezone.now()

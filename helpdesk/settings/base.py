@@ -355,6 +355,14 @@ JORNADA = {
     # tickets) this often, in seconds; at most 60 (a larger value counts as 60). Deactivating an
     # agent or changing their teams through the services re-checks at once.
     "LIVE_RECHECK_SECONDS": float(os.environ.get("JORNADA_LIVE_RECHECK_SECONDS", "60")),
+    # The receiving mail hosts whose Authentication-Results headers count (their authserv-id,
+    # e.g. "mx.google.com" for a Gmail/Workspace mailbox, "amazonses.com" for SES inbound, your
+    # own MTA's name): an email's sender is authenticated when DMARC passed there for its From.
+    # Only name hosts that remove such headers arriving from outside (RFC 8601 section 5).
+    "TRUSTED_AUTHSERV_IDS": [name.lower() for name in env_list("JORNADA_TRUSTED_AUTHSERV_IDS")],
+    # Acknowledgements sent by the whole desk in one hour, at most: anyone can make us write to
+    # any address (a web form, a forged From), so their number is bounded as well as their text.
+    "ACKNOWLEDGEMENTS_PER_HOUR": int(os.environ.get("JORNADA_ACKNOWLEDGEMENTS_PER_HOUR", "200")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again

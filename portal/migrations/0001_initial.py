@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tickets', '0008_customer_is_org_manager'),
+        ('tickets', '0009_customer_is_org_manager'),
     ]
 
     operations = [

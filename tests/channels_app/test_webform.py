@@ -378,6 +378,50 @@ def test_an_agent_reply_on_a_web_ticket_goes_out_by_email(
     assert "Auto-Submitted" not in sent.extra_headers
 
 
+# --- what an attacker types ------------------------------------------------------------------
+
+
+def test_the_acknowledgement_repeats_neither_the_typed_name_nor_the_subject(
+    db, mailbox, browser, submit
+):
+    # Anyone may type anyone's address: the acknowledgement must not carry their words to it.
+    lure = "Sua conta foi bloqueada: acesse http://evil.example/login"
+    submit(form_data(fresh_token(browser), name="Banco Seguro", subject=lure))
+
+    ticket = Ticket.objects.get()
+    [ack] = mail.outbox
+    assert ack.subject == f"We received your message [#{ticket.number}]"
+    assert "evil.example" not in ack.body
+    assert "bloqueada" not in ack.body
+    assert "Banco Seguro" not in ack.body
+    assert f"#{ticket.number}" in ack.body
+
+
+def test_line_breaks_typed_in_the_subject_and_name_are_not_stored(db, mailbox, browser, submit):
+    submit(
+        form_data(
+            fresh_token(browser),
+            name="Carla\r\nMendes\x07",
+            subject="Pedido 4471\r\nBcc: vitima@example.org\x07",
+        )
+    )
+
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Pedido 4471 Bcc: vitima@example.org"
+    assert ticket.customer.name == "Carla Mendes"
+    message = ticket.messages.get(direction=Message.Direction.INBOUND)
+    assert message.subject == ticket.subject
+    [ack] = mail.outbox  # and the email on it goes out
+    assert ack.to == ["carla.mendes@exemplo.com.br"]
+
+
+def test_a_web_form_sender_is_marked_as_not_verified(db, mailbox, browser, submit):
+    submit(form_data(fresh_token(browser)))
+
+    message = Message.objects.get(direction=Message.Direction.INBOUND)
+    assert message.metadata["sender_authenticated"] is False
+
+
 def test_only_the_portals_own_events_name_a_portal_login(db):
     """The sender of a contact form is the address typed in it; a portal login is named only by
     requests the portal stored itself (a signed-in customer's)."""
@@ -395,4 +439,6 @@ def test_only_the_portals_own_events_name_a_portal_login(db):
     (from_portal,) = get_adapter("web").parse(portal)
 
     assert (from_form.sender_kind, from_form.sender_value) == ("email", "alguem@example.com")
+    assert from_form.metadata["sender_authenticated"] is False
     assert (from_portal.sender_kind, from_portal.sender_value) == ("portal_user", "1")
+    assert from_portal.metadata["sender_authenticated"] is True

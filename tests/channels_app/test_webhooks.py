@@ -11,7 +11,10 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+from anymail.inbound import AnymailInboundMessage
+from anymail.signals import AnymailInboundEvent, EventType
 
+from channels_app.adapters.email.webhooks import store_anymail_inbound
 from channels_app.models import InboundEvent
 from tickets.models import Message, Ticket
 
@@ -298,3 +301,78 @@ def test_postmark_without_a_webhook_secret_is_not_an_open_door(db, settings, pos
 
     assert response.status_code == 404
     assert not InboundEvent.objects.exists()
+
+
+# --- what the ESP verified -----------------------------------------------------------------------
+# Amazon SES's webhook view needs boto3, which this deployment does not install: its inbound
+# event is handed to our signal receiver as anymail builds it (the SES notification itself).
+
+
+def ses_event(raw: str, **verdicts: str) -> AnymailInboundEvent:
+    """anymail's event for an SES receipt rule with an SNS action: its esp_event is SES's
+    notification, whose receipt carries SES's own SPF, DKIM, DMARC and spam verdicts."""
+    receipt = {
+        "recipients": ["suporte@jornada.example"],
+        "spfVerdict": {"status": verdicts.get("spf", "PASS")},
+        "dkimVerdict": {"status": verdicts.get("dkim", "PASS")},
+        "dmarcVerdict": {"status": verdicts.get("dmarc", "PASS")},
+        "spamVerdict": {"status": verdicts.get("spam", "PASS")},
+        "virusVerdict": {"status": "PASS"},
+        "action": {"type": "SNS", "encoding": "BASE64", "topicArn": "arn:aws:sns:x:1:in"},
+    }
+    message = AnymailInboundMessage.parse_raw_mime(raw)
+    message.envelope_recipient = "suporte@jornada.example"
+    message.spam_detected = {"PASS": False, "FAIL": True}.get(verdicts.get("spam", "PASS"))
+    return AnymailInboundEvent(
+        event_type=EventType.INBOUND,
+        event_id="ses-inbound-1",
+        message=message,
+        esp_event={"notificationType": "Received", "receipt": receipt, "mail": {}},
+    )
+
+
+def deliver_ses(capture, raw: str = RAW, **verdicts: str) -> Message:
+    with capture(execute=True):
+        store_anymail_inbound(None, event=ses_event(raw, **verdicts), esp_name="Amazon SES")
+    return Message.objects.get()
+
+
+def test_an_ses_dmarc_pass_verdict_authenticates_the_sender(db, django_capture_on_commit_callbacks):
+    message = deliver_ses(django_capture_on_commit_callbacks)
+
+    event = InboundEvent.objects.get()
+    assert event.headers["esp_verdict"] == {
+        "spam_detected": False,
+        "spf": "pass",
+        "dkim": "pass",
+        "dmarc": "pass",
+    }
+    assert event.headers["envelope_recipient"] == "suporte@jornada.example"
+    assert message.metadata["sender_authenticated"] is True
+    assert message.metadata["sender_auth"]["by"] == "esp"
+
+
+def test_an_ses_dmarc_failure_leaves_the_sender_unverified(db, django_capture_on_commit_callbacks):
+    message = deliver_ses(django_capture_on_commit_callbacks, dmarc="FAIL")
+
+    assert message.metadata["sender_authenticated"] is False
+    assert message.metadata["sender_auth"]["dmarc"] == "dmarc=fail (ESP)"
+
+
+def test_mail_the_esp_flags_as_spam_is_never_authenticated(db, django_capture_on_commit_callbacks):
+    message = deliver_ses(django_capture_on_commit_callbacks, spam="FAIL")
+
+    assert message.metadata["spam_detected"] is True
+    assert message.metadata["sender_authenticated"] is False
+
+
+def test_an_authentication_results_header_in_a_mailgun_post_counts_only_if_trusted(
+    db, anymail_settings, post
+):
+    forged = "Authentication-Results: mx.jornada.example; dmarc=pass header.from=cliente.com.br\r\n"
+
+    post(MAILGUN_URL, mailgun_form(forged + RAW), **basic_auth())
+
+    message = Message.objects.get()
+    assert message.metadata["sender_authenticated"] is False
+    assert message.metadata["spam_detected"] is False  # Mailgun's X-Mailgun-Sflag, absent

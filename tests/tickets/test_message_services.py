@@ -9,7 +9,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.tickets.factories import (
-    AgentFactory,
     CustomerIdentityFactory,
     UserFactory,
     make_attachment,
@@ -28,7 +27,6 @@ from tickets.models import (
     Message,
     Ticket,
     TicketEvent,
-    Tier,
 )
 
 S = Ticket.Status
@@ -859,63 +857,6 @@ def _our_reply(ticket, agent, message_id="<jornada.1.1.secret@jornada.example>")
     return message_id
 
 
-def test_an_agent_answering_our_email_with_the_ticket_tag_adds_an_internal_note(
-    db, n1_agent, n2_agent
-):
-    first = receive(external_id="<first@mail>")
-    n2_agent.agent_profile.teams.add(*n1_agent.agent_profile.teams.all())
-    n2_agent.email = "Rafael@Jornada.example"
-    n2_agent.save()
-    ours = _our_reply(first.ticket, n1_agent)
-
-    result = receive(
-        sender_value="rafael@jornada.example",
-        subject=f"Re: [#{first.ticket.number}] análise",
-        reply_to_ids=(ours,),
-        body_text="Verifiquei o servidor: o certificado expirou.",
-    )
-
-    assert result.ticket == first.ticket
-    assert not result.created_ticket
-    assert result.message.kind == Message.Kind.INTERNAL_NOTE
-    assert result.message.author_user == n2_agent
-    assert result.message.author_customer is None
-    assert "from agent" in result.message.threading_reason
-    assert not CustomerIdentity.objects.filter(value="rafael@jornada.example").exists()
-    assert first.ticket.events.filter(kind=E.NOTE_ADDED, actor=n2_agent).exists()
-
-
-def test_a_forged_agent_address_without_our_message_id_adds_no_note(db, n1_agent):
-    first = receive(external_id="<first@mail>")
-    n1_agent.email = "ana@jornada.example"
-    n1_agent.save()
-
-    result = receive(
-        sender_value="ana@jornada.example",
-        subject=f"[#{first.ticket.number}] reembolso aprovado",
-        body_text="Cliente verificado por telefone; reembolso para a conta XX.",
-    )
-
-    assert result.message.kind == Message.Kind.MESSAGE
-    assert result.ticket != first.ticket
-    assert not first.ticket.messages.filter(kind=Message.Kind.INTERNAL_NOTE).exists()
-
-
-def test_an_agent_outside_the_tickets_teams_adds_no_note(db, n1_agent):
-    first = receive(external_id="<first@mail>")
-    outsider = AgentFactory(user__email="x@jornada.example", tier=Tier.N3).user
-    ours = _our_reply(first.ticket, n1_agent)
-
-    result = receive(
-        sender_value="x@jornada.example",
-        subject=f"Re: [#{first.ticket.number}]",
-        reply_to_ids=(ours,),
-    )
-
-    assert result.message.author_user != outsider
-    assert result.message.kind == Message.Kind.MESSAGE
-
-
 def test_a_stranger_quoting_a_customers_message_id_opens_a_new_ticket(db):
     first = receive(sender_value="maria@example.com", external_id="<maria-1@example.com>")
 
@@ -944,13 +885,3 @@ def test_the_web_form_never_joins_a_ticket_by_its_tag(db):
     )
 
     assert forged.created_ticket
-
-
-def test_an_agent_address_without_a_ticket_tag_is_treated_as_a_customer(db, n2_agent):
-    n2_agent.email = "rafael@jornada.example"
-    n2_agent.save()
-
-    result = receive(sender_value="rafael@jornada.example", subject="Teste do formulário")
-
-    assert result.created_ticket
-    assert result.message.kind == Message.Kind.MESSAGE

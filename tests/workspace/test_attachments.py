@@ -152,9 +152,7 @@ def test_attachments_of_system_messages_stay_internal(client, received):
     assert client.get(attachment_url(notice.attachments.get())).status_code == 404
 
 
-def test_an_organizations_manager_opens_its_customers_files_a_colleague_does_not(
-    client, received
-):
+def test_an_organizations_manager_opens_its_customers_files_a_colleague_does_not(client, received):
     organization = Organization.objects.create(name="Loja Exemplo")
     Customer.objects.filter(pk=received.ticket.customer_id).update(organization=organization)
     manager = UserFactory(username="chefe")

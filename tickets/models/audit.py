@@ -37,6 +37,7 @@ class TicketEvent(models.Model):
         UNLINKED = "unlinked", _("Related ticket unlinked")
         SPLIT = "split", _("Message split into a new ticket")
         SPLIT_FROM = "split_from", _("Split from another ticket")
+        NOTE_BY_EMAIL_REFUSED = "note_by_email_refused", _("Internal note by email refused")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), related_name="events", on_delete=models.CASCADE

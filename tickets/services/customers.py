@@ -10,6 +10,7 @@ from .. import events
 from ..errors import InvalidCustomerMerge
 from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
+from ..sanitize import single_line
 from ._common import agent_profile
 
 Kind = CustomerIdentity.Kind
@@ -39,6 +40,7 @@ def customer_get_or_create_for_identity(
     """The customer behind an identity (following merges), creating both when new.
     Raises InvalidIdentity for values that cannot be normalized."""
     value = normalize_identity_value(kind, value)  # before the transaction: callers catch it
+    name = single_line(name)
     # No savepoint of its own inside a caller's transaction (one per message received adds up).
     with transaction.atomic(savepoint=False):
         return _get_or_create(kind, value, name, language)

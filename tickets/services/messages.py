@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from html import unescape
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -29,9 +28,10 @@ from ..models import (
     Ticket,
     TicketEvent,
 )
-from ..sanitize import sanitize_html
+from ..sanitize import sanitize_html, single_line
 from ._common import agent_profile, audit_row, lock_ticket, record_event
 from .customers import customer_get_or_create_for_identity
+from .email_notes import note_by_email_check, note_by_email_refuse
 from .macros import macro_apply
 from .notifications import mentioned_agents, notify_agents
 from .tickets import apply_status, ticket_open
@@ -52,11 +52,12 @@ def html_to_text(html: str) -> str:
 
 @dataclass
 class ReceiveResult:
-    message: Message
-    ticket: Ticket
+    message: Message | None  # None only when refused
+    ticket: Ticket | None
     created_ticket: bool
     duplicate: bool = False
     warnings: list[str] = field(default_factory=list)
+    refused: str = ""  # why the message was not taken (an internal note by email refused)
 
 
 def _store_attachments(
@@ -178,7 +179,7 @@ def _store_inbound(
         direction=Message.Direction.INBOUND,
         kind=kind,
         channel=incoming.channel,
-        subject=(incoming.subject or "")[:255],
+        subject=single_line(incoming.subject)[:255],
         body_text=incoming.body_text or html_to_text(body_html),
         body_html=body_html,
         external_id=incoming.external_id[:255],
@@ -195,39 +196,17 @@ def _store_inbound(
     return message, warnings
 
 
-def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
-    """An agent writing into a ticket by email (e.g. a specialist answering from their mail
-    client, keeping [#number] in the subject) adds an internal note: it is never mistaken for the
-    customer, and nothing goes to the customer without the agent choosing to reply."""
-    if incoming.channel != Channel.EMAIL or incoming.is_auto_reply or not incoming.reply_to_ids:
-        return None
-    match = SUBJECT_TAG.search(incoming.subject or "")
-    if not match:
-        return None
-    agent = (
-        get_user_model()
-        .objects.filter(email__iexact=incoming.sender_value, agent_profile__isnull=False)
-        .first()
-    )
-    ticket = Ticket.objects.filter(number=int(match.group(1))).first() if agent else None
-    if ticket is None:
-        return None
-    ticket = _follow_merges(ticket)
-    # A From address is easy to forge; the id of one of our messages on this very ticket is not.
-    answers_us = Message.objects.filter(
-        ticket=ticket,
-        direction=Message.Direction.OUTBOUND,
-        external_id__in=incoming.reply_to_ids,
-    ).exists()
-    if not answers_us or not selectors.ticket_visible_to(agent=agent, ticket_id=ticket.pk):
-        return None
+def _note_by_email(incoming: NormalizedMessage, *, agent, ticket: Ticket) -> ReceiveResult:
+    """An agent writing into a ticket by email (a specialist answering from their mail client,
+    a forward from their mailbox), checked by email_notes: an internal note, never mistaken for
+    the customer, and nothing goes to the customer without the agent choosing to reply."""
     ticket = lock_ticket(ticket)
     message, warnings = _store_inbound(
         incoming,
         ticket=ticket,
         kind=Message.Kind.INTERNAL_NOTE,
         author_user=agent,
-        reason=f"subject tag [#{ticket.number}] from agent {agent.get_username()}",
+        reason=f"note address of agent {agent.get_username()}",
     )
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
@@ -237,9 +216,13 @@ def _agent_note_by_email(incoming: NormalizedMessage) -> ReceiveResult | None:
 
 
 def _receive(incoming: NormalizedMessage) -> ReceiveResult:
-    from_agent = _agent_note_by_email(incoming)
-    if from_agent is not None:
-        return from_agent
+    tag = SUBJECT_TAG.search(incoming.subject or "")
+    note = note_by_email_check(incoming, subject_tag=int(tag.group(1)) if tag else None)
+    if note is not None and note.refusal:
+        note_by_email_refuse(note=note, incoming=incoming)
+        return ReceiveResult(None, note.ticket, created_ticket=False, refused=note.refusal_text)
+    if note is not None:
+        return _note_by_email(incoming, agent=note.agent, ticket=note.ticket)
     language = incoming.language if incoming.language in dict(settings.LANGUAGES) else None
     customer, new_customer = customer_get_or_create_for_identity(
         kind=incoming.sender_kind,
@@ -501,7 +484,7 @@ def message_notify(
         direction=Message.Direction.OUTBOUND,
         kind=Message.Kind.SYSTEM,
         channel=channel or ticket.channel,
-        subject=(subject or ticket.subject)[:255],
+        subject=single_line(subject or ticket.subject)[:255],
         body_text=body_text,
         body_html=sanitize_html(body_html),
         delivery_status=Message.DeliveryStatus.QUEUED,

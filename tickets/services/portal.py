@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from .. import selectors
 from ..errors import EmptyMessage, NotCustomersTicket, TicketClosed
-from ..inbound import InboundAttachment, NormalizedMessage
+from ..inbound import SENDER_AUTH, SENDER_AUTHENTICATED, InboundAttachment, NormalizedMessage
 from ..models import Channel, Customer, CustomerIdentity, Message, Ticket, TicketEvent
 from ._common import audit_row, lock_ticket
 from .messages import _already_received, _continue, _publish_message
@@ -99,7 +99,11 @@ def message_receive_from_portal(
         body_text=body_text.strip(),
         external_id=f"portal:{submission_id}" if submission_id else "",
         attachments=attachments,
-        metadata={"portal": {"user_id": user.pk}},
+        metadata={
+            "portal": {"user_id": user.pk},
+            SENDER_AUTHENTICATED: True,
+            SENDER_AUTH: {"reason": "a signed-in portal login"},
+        },
     )
     try:
         with transaction.atomic():

@@ -33,6 +33,7 @@ from ..models import (
     Tier,
     tier_rank,
 )
+from ..sanitize import single_line
 from ._common import (
     agent_profile,
     audit_row,
@@ -109,7 +110,7 @@ def ticket_open(
     now = timezone.now()
     ticket = Ticket.objects.create(
         number=number,
-        subject=(subject or "").strip()[:255] or _no_subject(language or customer.language),
+        subject=single_line(subject)[:255] or _no_subject(language or customer.language),
         channel=channel,
         priority=priority,
         customer=customer,

@@ -5,19 +5,67 @@ from dataclasses import replace
 from email import policy
 from email.parser import BytesHeaderParser
 
+from django.conf import settings
 from django.http import HttpRequest
 
+from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED
 from tickets.models import Message
 
 from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem
-from .parse import parse_email
+from .authentication import SenderAuthentication, sender_authentication
+from .parse import ParsedEmail, parse_email
 
 _header_parser = BytesHeaderParser(policy=policy.default)
 OUR_MESSAGE_ID_PREFIX = "<jornada."  # see outbound.message_id_for
 
 
-def _own_addresses(mailbox_model) -> frozenset[str]:
-    return frozenset(a.lower() for a in mailbox_model.objects.values_list("address", flat=True))
+def _mailboxes(mailbox_model) -> dict[str, tuple[int, bool]]:
+    """Our addresses (lower-case) -> (mailbox id, whether its mail server is trusted)."""
+    rows = mailbox_model.objects.values_list("address", "pk", "trusts_mta")
+    return {address.lower(): (pk, trusts) for address, pk, trusts in rows}
+
+
+def _authenticate(parsed: ParsedEmail, event, mailboxes: dict) -> SenderAuthentication:
+    trusted_mailbox = next(
+        (
+            address
+            for address, (pk, trusts) in mailboxes.items()
+            if trusts and pk == event.mailbox_id
+        ),
+        "",
+    )
+    return sender_authentication(
+        from_address=parsed.from_address,
+        from_count=parsed.from_count,
+        results=parsed.authentication_results,
+        trusted_authserv_ids=frozenset(
+            name.strip().lower() for name in settings.JORNADA["TRUSTED_AUTHSERV_IDS"]
+        ),
+        esp_verdict=(event.headers or {}).get("esp_verdict"),
+        trusted_mailbox=trusted_mailbox,
+    )
+
+
+def _delivery_report(parsed: ParsedEmail, auth: SenderAuthentication) -> list[ParsedItem]:
+    """A bounce changes our message's status only when our own mail system sent it (a mailbox
+    whose server is trusted), or when it is a standard DSN from a mail system whose sender is
+    authenticated: anyone can write "undeliverable" in an email."""
+    bounce = parsed.bounce
+    if not bounce.permanent:
+        return [Ignored(f"delivery delayed ({bounce.status or bounce.action}); not a failure yet")]
+    if not bounce.original_message_ids:
+        return [Ignored("bounce without the id of the message that bounced")]
+    if not (auth.by == "mailbox" or (auth.authenticated and parsed.standard_dsn)):
+        return [
+            Ignored(
+                "delivery report not linked: its sender is not authenticated as a mail system "
+                f"({auth.reason})"
+            )
+        ]
+    reason = " ".join(
+        part for part in (bounce.status, bounce.diagnostic, ", ".join(bounce.recipients)) if part
+    )
+    return [DeliveryUpdate(bounce.original_message_ids, Message.DeliveryStatus.FAILED, reason)]
 
 
 def email_provider_id(raw: bytes) -> str:
@@ -42,25 +90,11 @@ class EmailAdapter(BaseChannelAdapter):
         from channels_app.models import Mailbox
 
         parsed = parse_email(bytes(event.raw))
+        mailboxes = _mailboxes(Mailbox)
+        auth = _authenticate(parsed, event, mailboxes)
         if parsed.bounce is not None:
-            bounce = parsed.bounce
-            if not bounce.permanent:
-                return [
-                    Ignored(
-                        f"delivery delayed ({bounce.status or bounce.action}); not a failure yet"
-                    )
-                ]
-            if not bounce.original_message_ids:
-                return [Ignored("bounce without the id of the message that bounced")]
-            reason = " ".join(
-                part
-                for part in (bounce.status, bounce.diagnostic, ", ".join(bounce.recipients))
-                if part
-            )
-            return [
-                DeliveryUpdate(bounce.original_message_ids, Message.DeliveryStatus.FAILED, reason)
-            ]
-        if parsed.from_address in _own_addresses(Mailbox):
+            return _delivery_report(parsed, auth)
+        if parsed.from_address in mailboxes:
             return [
                 Ignored(f"sent from our own address {parsed.from_address}: not a customer message")
             ]
@@ -79,7 +113,16 @@ class EmailAdapter(BaseChannelAdapter):
         metadata["references"] = list(reversed(parsed.message.reply_to_ids))
         if event.mailbox_id:
             metadata["mailbox_id"] = event.mailbox_id
-        return [replace(parsed.message, metadata=metadata)]
+        metadata[SENDER_AUTHENTICATED] = auth.authenticated
+        metadata[SENDER_AUTH] = auth.metadata()
+        esp_verdict = (event.headers or {}).get("esp_verdict") or {}
+        if esp_verdict.get("spam_detected") is not None:
+            metadata["spam_detected"] = esp_verdict["spam_detected"]
+        envelope_recipient = (event.headers or {}).get("envelope_recipient")
+        recipients = parsed.message.recipients
+        if envelope_recipient:  # an ESP's: a Bcc to a note address is in no header
+            recipients = (*recipients, str(envelope_recipient).lower())
+        return [replace(parsed.message, metadata=metadata, recipients=recipients)]
 
     def send(self, message: Message) -> str:
         from .outbound import send_email_message

@@ -3,14 +3,16 @@ attachments, sent through Django's email backend (SMTP or an anymail ESP)."""
 
 import secrets
 import smtplib
-from email.utils import formataddr
+from email.utils import formataddr, getaddresses, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import escape, linebreaks
 
 from tickets import services as ticket_services
+from tickets.inbound import SENDER_AUTHENTICATED
 from tickets.models import CustomerIdentity, Message
+from tickets.sanitize import single_line
 
 from ..base import ChannelError
 
@@ -38,18 +40,40 @@ def _last_inbound_email(message: Message) -> Message | None:
     )
 
 
+def _address(value: str) -> str:
+    return parseaddr(value or "")[1].strip().lower()
+
+
 def _recipient(message: Message, last_inbound: Message | None) -> str:
-    # Headers of a message from someone else on the thread (a colleague who answered our email)
-    # never decide where the customer's answers go.
-    if last_inbound and last_inbound.author_customer_id == message.ticket.customer_id:
-        if last_inbound.metadata.get("reply_to"):
-            return last_inbound.metadata["reply_to"]
-        if last_inbound.metadata.get("from"):
-            return last_inbound.metadata["from"]
+    """The customer's own address, never one an email merely named. Replies go where the
+    customer's last email came from: the identity their customer record was found by (a forged
+    From with a Reply-To reaches the real owner of that From, not the forger). A Reply-To counts
+    only from an authenticated sender, and only to choose another verified address of theirs.
+    A message from someone else on the thread (a colleague who answered our email) decides
+    nothing; without a usable email of the customer's, their verified address, then their
+    oldest."""
+    customer_id = message.ticket.customer_id
+    if last_inbound and last_inbound.author_customer_id == customer_id:
+        metadata = last_inbound.metadata
+        reply_to = [address.lower() for _, address in getaddresses([metadata.get("reply_to", "")])]
+        sender = _address(metadata.get("from", ""))
+        if metadata.get(SENDER_AUTHENTICATED) is True and any(a != sender for a in reply_to):
+            chosen = (
+                CustomerIdentity.objects.filter(
+                    customer_id=customer_id,
+                    kind=CustomerIdentity.Kind.EMAIL,
+                    verified=True,
+                    value__in=reply_to,
+                )
+                .values_list("value", flat=True)
+                .first()
+            )
+            if chosen:
+                return chosen
+        if sender:
+            return sender
     address = (
-        CustomerIdentity.objects.filter(
-            customer_id=message.ticket.customer_id, kind=CustomerIdentity.Kind.EMAIL
-        )
+        CustomerIdentity.objects.filter(customer_id=customer_id, kind=CustomerIdentity.Kind.EMAIL)
         .order_by("-verified", "pk")
         .values_list("value", flat=True)
         .first()
@@ -75,7 +99,9 @@ def message_id_for(message: Message, domain: str) -> str:
 
 def _subject(message: Message) -> str:
     ticket = message.ticket
-    subject = message.subject or ticket.subject
+    # Stripped again here: a subject stored before control characters were stripped on input
+    # would otherwise break every email of its ticket (a line break in a header is refused).
+    subject = single_line(message.subject or ticket.subject)
     tag = f"[#{ticket.number}]"
     if tag not in subject:
         subject = f"{subject} {tag}"
@@ -108,10 +134,10 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         headers["Auto-Submitted"] = "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
         headers["Precedence"] = "auto_reply"
-    sender_name = mailbox.name if mailbox else "Jornada"
+    sender_name = single_line(mailbox.name) if mailbox else "Jornada"
     if message.author_user is not None:
         agent = message.author_user.get_full_name() or message.author_user.get_username()
-        sender_name = f"{agent} ({sender_name})"
+        sender_name = f"{single_line(agent)} ({sender_name})"
     email = EmailMultiAlternatives(
         subject=_subject(message),
         body=message.body_text,

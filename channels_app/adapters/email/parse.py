@@ -13,8 +13,13 @@ from dataclasses import asdict, dataclass
 from tickets.inbound import NormalizedMessage
 
 from . import headers
+from .authentication import (
+    AUTHENTICATION_RESULTS,
+    AuthenticationResults,
+    parse_authentication_results,
+)
 from .body import BodyCollector, join_segments, parse_mime
-from .bounce import BounceReport, parse_bounce
+from .bounce import DAEMON_LOCAL_PARTS, BounceReport, parse_bounce
 from .charset import decode_bytes, decode_text
 from .quotes import html_to_text, split_reply
 from .references import message_id as read_message_id
@@ -41,6 +46,27 @@ class ParsedEmail:
     auto_reason: str  # "" when a human wrote it; else why it is automatic
     bounce: BounceReport | None
     warnings: tuple[str, ...]
+    from_count: int = 1  # addresses in its From header(s): DMARC vouches for one only
+    authentication_results: tuple[AuthenticationResults, ...] = ()  # top (latest) first
+    # A bounce in the standard form (RFC 3464: multipart/report with a delivery-status part)
+    # from a mail system (MAILER-DAEMON, postmaster, or the empty return path of bounces).
+    standard_dsn: bool = False
+
+
+def _standard_dsn(msg, sender: str, bounce: BounceReport | None) -> bool:
+    if bounce is None or msg.get_content_type() != "multipart/report":
+        return False
+    if headers.param(msg, "report-type").lower() != "delivery-status":
+        return False
+    null_path = any(v.replace(" ", "") == "<>" for v in headers.raw_values(msg, "Return-Path"))
+    return null_path or sender.partition("@")[0] in DAEMON_LOCAL_PARTS
+
+
+def _authentication_results(msg) -> tuple[AuthenticationResults, ...]:
+    return tuple(
+        parse_authentication_results(value)
+        for value in headers.raw_values(msg, AUTHENTICATION_RESULTS)[:50]
+    )
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -112,6 +138,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         body_html=body_html,
         external_id=message_id,
         reply_to_ids=tuple(reply_to_ids(msg)),
+        recipients=tuple(dict.fromkeys(recipients)),
         sent_at=None,
         is_auto_reply=bool(auto_reason),
         attachments=tuple(attachments),
@@ -125,4 +152,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         auto_reason=auto_reason,
         bounce=bounce,
         warnings=tuple(warnings),
+        from_count=len(headers.addresses(msg, "From")),
+        authentication_results=_authentication_results(msg),
+        standard_dsn=_standard_dsn(msg, sender, bounce),
     )

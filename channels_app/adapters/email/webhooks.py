@@ -58,16 +58,52 @@ def _raw_mime_as_posted(esp_event) -> bytes | None:
     return None
 
 
+# Amazon SES's receipt verdicts (its SNS notification's "receipt" object).
+SES_VERDICTS = {"spf": "spfVerdict", "dkim": "dkimVerdict", "dmarc": "dmarcVerdict"}
+
+
+def esp_verdict(event: AnymailInboundEvent) -> dict:
+    """What the ESP checked, as its signed webhook says (never a header of the message, which
+    the sender writes): anymail's spam flag, and the ESP's own SPF/DKIM/DMARC fields where it
+    sends them (Amazon SES: all three; SendGrid: SPF and DKIM). Lower-case results."""
+    verdict: dict = {}
+    if event.message is not None and event.message.spam_detected is not None:
+        verdict["spam_detected"] = bool(event.message.spam_detected)
+    esp_event = event.esp_event
+    if isinstance(esp_event, dict) and isinstance(esp_event.get("receipt"), dict):
+        receipt = esp_event["receipt"]
+        for method, key in SES_VERDICTS.items():
+            found = receipt.get(key)
+            status = found.get("status") if isinstance(found, dict) else None
+            if isinstance(status, str) and status:
+                verdict[method] = status.lower()[:40]
+    fields = getattr(esp_event, "POST", None)
+    if fields is not None:  # SendGrid's inbound parse: "SPF" ("pass"), "dkim" ("{@d.com : pass}")
+        for method, name in (("spf", "SPF"), ("dkim", "dkim")):
+            value = fields.get(name)
+            if isinstance(value, str) and value.strip():
+                verdict[method] = value.strip().lower()[:200]
+    return verdict
+
+
 def store_anymail_inbound(sender, event: AnymailInboundEvent, esp_name: str, **kwargs) -> None:
     """anymail's `inbound` signal: called inside the webhook request, once per message."""
     from channels_app.services import inbound_events_store
 
     raw = _raw_mime_as_posted(event.esp_event) or event.message.as_bytes()
+    headers = {
+        "esp": esp_name,
+        "esp_event_id": event.event_id or "",
+        "esp_verdict": esp_verdict(event),
+    }
+    envelope_recipient = getattr(event.message, "envelope_recipient", None)
+    if envelope_recipient:
+        headers["envelope_recipient"] = str(envelope_recipient)[:254]
     inbound_events_store(
         channel="email",
         source=f"anymail:{esp_name.lower()}",
         items=[(email_provider_id(raw), raw)],
-        headers={"esp": esp_name, "esp_event_id": event.event_id or ""},
+        headers=headers,
     )
 
 

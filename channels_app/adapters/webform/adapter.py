@@ -6,7 +6,7 @@ import json
 
 from django.http import HttpRequest
 
-from tickets.inbound import InboundAttachment, NormalizedMessage
+from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED, InboundAttachment, NormalizedMessage
 
 from ..base import BaseChannelAdapter, ChannelError, ParsedItem
 
@@ -45,11 +45,17 @@ def _encode(sender: dict, subject, body, attachments, meta) -> bytes:
     ).encode("utf-8")
 
 
-def _sender(event, data: dict) -> tuple[str, str]:
-    # Only the portal's own events name a portal login; a form's JSON names an address.
+def _sender(event, data: dict) -> tuple[str, str, dict]:
+    """Who sent it, and what we know of it. Only the portal's own events name a portal login (a
+    signed-in customer); a form's JSON names an address anyone may have typed."""
     if event.source == PORTAL_SOURCE:
-        return "portal_user", str(int(data["portal_user"]))
-    return "email", data["email"]
+        proof = {SENDER_AUTHENTICATED: True, SENDER_AUTH: {"reason": "a signed-in portal login"}}
+        return "portal_user", str(int(data["portal_user"])), proof
+    proof = {
+        SENDER_AUTHENTICATED: False,
+        SENDER_AUTH: {"reason": "an address typed into the web form"},
+    }
+    return "email", data["email"], proof
 
 
 class WebFormAdapter(BaseChannelAdapter):
@@ -69,7 +75,7 @@ class WebFormAdapter(BaseChannelAdapter):
                 )
                 for item in data.get("attachments", [])
             )
-            sender_kind, sender_value = _sender(event, data)
+            sender_kind, sender_value, proof = _sender(event, data)
             return [
                 NormalizedMessage(
                     channel="web",
@@ -81,7 +87,11 @@ class WebFormAdapter(BaseChannelAdapter):
                     external_id=f"webform:{event.provider_id}",
                     attachments=attachments,
                     language=data.get("meta", {}).get("language", ""),
-                    metadata={"web_form": data.get("meta", {}), "inbound_event_id": event.pk},
+                    metadata={
+                        "web_form": data.get("meta", {}),
+                        "inbound_event_id": event.pk,
+                        **proof,
+                    },
                 )
             ]
         except (ValueError, KeyError, TypeError) as exc:

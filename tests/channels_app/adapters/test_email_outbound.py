@@ -183,17 +183,6 @@ def test_a_reply_shows_the_agent_and_the_mailbox_name_as_sender(ticket, reply, s
     assert sent["From"].addresses[0].display_name == "Ana Souza (Suporte Jornada)"
 
 
-def test_a_reply_goes_to_the_reply_to_address_of_the_customers_message(
-    smtp_settings, receive, reply, smtp_server
-):
-    event = receive(email(headers={"Reply-To": "Financeiro <financeiro@cliente.com.br>"}))
-
-    message = reply(event.message.ticket)
-
-    [envelope] = smtp_server.by_message_id(message.external_id)
-    assert envelope.rcpt_tos == ["financeiro@cliente.com.br"]
-
-
 def test_a_reply_carries_text_and_html_alternatives(ticket, reply, smtp_server):
     message = reply(
         ticket,
@@ -426,7 +415,7 @@ def test_the_acknowledgement_is_in_portuguese_for_a_portuguese_speaking_customer
     assert not subject_of(ack).startswith("We received your message")
     assert "We received your message" not in body
     assert "This is an automatic message" not in body
-    assert SUBJECT in subject_of(ack)
+    assert subject_of(ack) == f"Recebemos sua mensagem [#{ticket.number}]"
 
 
 def test_the_acknowledgement_is_in_english_for_an_english_speaking_customer(
@@ -439,7 +428,7 @@ def test_the_acknowledgement_is_in_english_for_an_english_speaking_customer(
 
     assert event.message.ticket.language == "en"
     [ack] = acknowledgements(smtp_server)
-    assert subject_of(ack).startswith("We received your message: Invoice error")
+    assert subject_of(ack) == f"We received your message [#{event.message.ticket.number}]"
     assert "This is an automatic message." in ack.get_body(preferencelist=("plain",)).get_content()
 
 
@@ -505,22 +494,9 @@ def test_a_mailbox_that_does_not_acknowledge_sends_nothing(
     assert smtp_server.envelopes == []
 
 
-def test_a_mailbox_can_word_its_own_acknowledgement(smtp_settings, mailbox, receive, smtp_server):
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        auto_ack_subject="Chamado {number} aberto",
-        auto_ack_body="Oi, {name}! Seu chamado {number} ({subject}) está na fila.",
-    )
-
-    event = receive(email(sender="Ana Lima <ana@cliente.example>", subject="Pix"))
-
-    number = event.message.ticket.number
-    [ack] = acknowledgements(smtp_server)
-    assert subject_of(ack).startswith(f"Chamado {number} aberto")
-    text = ack.get_body(preferencelist=("plain",)).get_content()
-    assert f"Oi, Ana Lima! Seu chamado {number} (Pix) está na fila." in text
-
-
 # --- bounces ---------------------------------------------------------------------------------
+# Through a mailbox whose mail server is trusted (our own MTA): see test_email_forgery.py for
+# the reports nobody vouches for.
 
 BOUNCES = [
     # (sample, Message-ID of the bounced message inside it, what the failure must mention)
@@ -538,6 +514,11 @@ BOUNCES = [
 ]
 
 
+@pytest.fixture
+def our_mail_server(mailbox):
+    Mailbox.objects.filter(pk=mailbox.pk).update(trusts_mta=True)
+
+
 def bounce_of(sample: str, original_id: str, our_id: str) -> bytes:
     raw = (FIXTURES / sample).read_bytes()
     assert original_id.encode() in raw
@@ -546,7 +527,7 @@ def bounce_of(sample: str, original_id: str, our_id: str) -> bytes:
 
 @pytest.mark.parametrize(("sample", "original_id", "status"), BOUNCES)
 def test_a_bounce_marks_our_reply_failed_with_the_reason(
-    ticket, reply, receive, sample, original_id, status
+    ticket, reply, receive, our_mail_server, sample, original_id, status
 ):
     message = reply(ticket)
     assert message.delivery_status == D.SENT
@@ -563,7 +544,7 @@ def test_a_bounce_marks_our_reply_failed_with_the_reason(
     assert Ticket.objects.count() == 1
 
 
-def test_the_aol_bounce_keeps_the_servers_diagnostic(ticket, reply, receive):
+def test_the_aol_bounce_keeps_the_servers_diagnostic(ticket, reply, receive, our_mail_server):
     message = reply(ticket)
 
     receive(bounce_of(*BOUNCES[0][:2], message.external_id))
@@ -572,7 +553,7 @@ def test_the_aol_bounce_keeps_the_servers_diagnostic(ticket, reply, receive):
     assert "MAILBOX FULL" in message.delivery_error
 
 
-def test_a_delay_warning_does_not_mark_our_reply_failed(ticket, reply, receive):
+def test_a_delay_warning_does_not_mark_our_reply_failed(ticket, reply, receive, our_mail_server):
     message = reply(ticket)
     original_id = "<15655788.13.1200472642578.JavaMail.Administrator@mail.ttttt.com.au>"
     raw = bounce_of(
@@ -587,7 +568,9 @@ def test_a_delay_warning_does_not_mark_our_reply_failed(ticket, reply, receive):
     assert Ticket.objects.count() == 1
 
 
-def test_a_bounce_of_a_message_we_never_sent_changes_nothing(ticket, reply, receive):
+def test_a_bounce_of_a_message_we_never_sent_changes_nothing(
+    ticket, reply, receive, our_mail_server
+):
     message = reply(ticket)
 
     event = receive((FIXTURES / BOUNCES[0][0]).read_bytes())

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0007_attachment_private_storage'),
+        ('tickets', '0008_note_by_email_refused'),
     ]
 
     operations = [
