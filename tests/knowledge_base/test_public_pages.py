@@ -182,7 +182,7 @@ def test_an_article_is_found_only_in_its_own_language(client):
     assert get(client, "/portal/kb/xx/senha/").status_code == 404
 
 
-# --- Internal articles: outsiders -----------------------------------------------------------------
+# --- Internal articles: outsiders ------------------------------------------------------------
 
 
 def test_an_internal_article_is_not_found_for_anonymous_readers(client):
@@ -219,7 +219,7 @@ def test_agents_read_an_internal_article_marked_as_such(client, n1_agent):
     assert 'name="robots" content="noindex"' in body
 
 
-# --- Feedback ---------------------------------------------------------------------------------------
+# --- Feedback ---------------------------------------------------------------------------------
 
 
 def test_a_reader_says_an_article_helped_with_a_comment(client):
@@ -264,7 +264,7 @@ def test_the_article_page_costs_a_fixed_number_of_queries(client, django_assert_
         page(client, "/portal/kb/pt-br/pix/")
 
 
-# --- Sitemap ----------------------------------------------------------------------------------------
+# --- Sitemap ----------------------------------------------------------------------------------
 
 
 def test_the_sitemap_lists_public_published_articles_only(client, shop):
