@@ -37,7 +37,7 @@ def customer_portal_login_get_or_create(
     sign in by email links until they set one), and the portal identity that ties the login's
     requests to this customer. `proven_identity`, one of the customer's identities its owner
     just proved (by clicking a link sent to it), becomes verified. Returns (user, created)."""
-    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if proven_identity is not None:
         CustomerIdentity.objects.filter(pk=proven_identity.pk, customer=customer).update(
             verified=True
