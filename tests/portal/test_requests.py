@@ -238,3 +238,20 @@ def test_marking_solved_from_the_page(maria_client, ticket):
 
 def test_solving_is_a_post(maria_client, ticket):
     assert maria_client.get(f"/portal/requests/{ticket.number}/solve/").status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/portal/requests/", "/portal/"])
+def test_the_lists_cost_the_same_however_many_requests(client, chefe, joao, teams, url):
+    client.force_login(chefe.user)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    email_from(joao)
+    few = queries()
+    for n in range(5):
+        email_from(joao, subject=f"Pedido {n}")
+
+    assert queries() == few
