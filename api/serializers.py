@@ -24,7 +24,8 @@ def request_language() -> str:
 
 
 class SuggestQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=True)
+    # Not trimmed: a space after the last word says it is complete (see knowledge_base.search).
+    q = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
     lang = LanguageField()
     limit = serializers.IntegerField(required=False, min_value=1, max_value=10, default=5)
 

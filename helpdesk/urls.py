@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels_app import views as contact_views
 from knowledge_base import views as kb_views
-from knowledge_base.sitemaps import ArticleSitemap
+from knowledge_base.sitemaps import ArticleSitemap, CategorySitemap
 
 from . import accounts, healthz, views
 
@@ -39,7 +39,7 @@ urlpatterns = [
     path(
         "sitemap.xml",
         sitemap,
-        {"sitemaps": {"articles": ArticleSitemap}},
+        {"sitemaps": {"articles": ArticleSitemap, "categories": CategorySitemap}},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path(settings.KB_MEDIA_URL.lstrip("/") + "<path:name>", kb_views.media, name="kb-media"),

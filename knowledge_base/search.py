@@ -2,8 +2,10 @@
 
 PostgreSQL: the stored, GIN-indexed `search_document` (search_document.py) against a tsquery in
 the language's accent-insensitive configuration. Every word also matches as the start of a word
-(results follow as one types); articles with every word rank first, then by ts_rank (title A >
-summary B > body C); ts_headline marks the matches in the snippet. One query.
+(results follow as one types, and a last word still being typed also by its first letters);
+articles with every word come first, then those with all but one, each group by ts_rank (title
+A > summary B > body C); ts_headline marks the matches in the snippet. One query, two when the
+first finds fewer articles than asked for.
 
 Elsewhere (SQLite): accent-folded substring matching of crudely stemmed words in Python over the
 language's articles, ranked by the field that matched. Good enough for a laptop's demo data.
@@ -14,7 +16,7 @@ public ones, "agents" internal ones too."""
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, QuerySet, Value, When
+from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.safestring import SafeString
 
@@ -23,6 +25,7 @@ from .search_document import config_for
 from .text import (
     MARK_START,
     MARK_STOP,
+    STEM_MAX,
     STOP_WORDS,
     crude_stem,
     fold,
@@ -37,6 +40,8 @@ AUDIENCES = ("public", "agents")
 # The fallback reads at most this many of the language's articles (newest first).
 FALLBACK_CANDIDATES = 2000
 FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.4), ("body", 0.1))
+# A last word this long or longer is also matched by its start while it is being typed.
+PARTIAL_MIN = 4
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,8 @@ def search(*, query: str, language: str, audience: str, limit: int) -> list[Sear
     if not words or limit <= 0:
         return []
     if connection.vendor == "postgresql":
-        return _full_text(articles, words, config_for(language), limit)
+        partial = not query[-1:].isspace()
+        return _full_text(articles, words, config_for(language), limit, partial)
     return _fallback(articles, words, limit)
 
 
@@ -100,27 +106,50 @@ class _PlainText(Func):
 
 
 def _full_text(
-    articles: QuerySet[Article], words: list[str], config: str, limit: int
+    articles: QuerySet[Article], words: list[str], config: str, limit: int, partial: bool
+) -> list[SearchHit]:
+    """Articles with every word first (one query); when they are fewer than `limit`, those with
+    all the words but one (with one or two words: any of them), in a second query. Never
+    ranking articles by one word alone when there are more keeps a common word ("não",
+    "pedido": most articles have them) from making PostgreSQL rank nearly the whole table."""
+    terms = [_term(word) for word in words]
+    if partial and len(words[-1]) >= PARTIAL_MIN:
+        # A word still being typed ("cancelamen") may not stem like the whole word would
+        # ("cancel"): its start also counts.
+        start = words[-1][: max(PARTIAL_MIN - 1, min(STEM_MAX, len(words[-1]) - 2))]
+        terms[-1] = f"({terms[-1]} | {_term(start)})"
+    hits = _ranked(articles, " & ".join(terms), config, limit, bonus=1.0)
+    if len(hits) < limit and len(terms) > 1:
+        found = articles.exclude(pk__in=[hit.article.pk for hit in hits])
+        if len(terms) <= 2:
+            some = " | ".join(terms)
+        else:
+            some = " | ".join(
+                "(" + " & ".join(terms[:i] + terms[i + 1 :]) + ")" for i in range(len(terms))
+            )
+        hits += _ranked(found, some, config, limit - len(hits), bonus=0.0)
+    return hits
+
+
+def _term(word: str) -> str:
+    # Words are \w+ only, so nothing in them is tsquery syntax; `:*` also matches word starts.
+    return f"{word}:*"
+
+
+def _ranked(
+    articles: QuerySet[Article], tsquery: str, config: str, limit: int, *, bonus: float
 ) -> list[SearchHit]:
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
-    # Words are \w+ only, so nothing in them is tsquery syntax; `:*` also matches word starts.
-    terms = [f"{word}:*" for word in words]
-    any_word = SearchQuery(" | ".join(terms), search_type="raw", config=config)
-    every_word = SearchQuery(" & ".join(terms), search_type="raw", config=config)
+    query = SearchQuery(tsquery, search_type="raw", config=config)
     found = (
-        articles.filter(search_document=any_word)
+        articles.filter(search_document=query)
         .annotate(
-            score=Case(
-                When(search_document=every_word, then=Value(1.0)),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            + SearchRank(F("search_document"), any_word),
+            score=SearchRank(F("search_document"), query),
             # ts_headline is costly: PostgreSQL computes it after the LIMIT, on the hits only.
             headline=SearchHeadline(
                 _PlainText(),
-                any_word,
+                query,
                 config=config,
                 start_sel=MARK_START,
                 stop_sel=MARK_STOP,
@@ -132,7 +161,7 @@ def _full_text(
         .defer("body", "search_document")
         .order_by("-score", "-views", "-id")[:limit]
     )
-    return [_hit(a, a.headline.replace(" ... ", " … "), a.score) for a in found]
+    return [_hit(a, a.headline.replace(" ... ", " … "), bonus + a.score) for a in found]
 
 
 # --- The fallback --------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""/sitemap.xml: every public published article (never internal ones or drafts)."""
+"""/sitemap.xml: every public published article (never internal ones or drafts) and every
+category page."""
 
 from django.contrib.sitemaps import Sitemap
 
-from .models import Article
+from .models import Article, Category
 from .search import visible_articles
 
 
@@ -19,3 +20,10 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, article: Article):
         return article.updated_at
+
+
+class CategorySitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Category.objects.only("slug", "language").order_by("language", "position", "id")

@@ -13,7 +13,7 @@ from .. import selectors, services
 from ..forms import FeedbackForm, SearchForm
 from ..rendering import render_markdown
 
-SEARCH_LIMIT = 20
+SEARCH_LIMIT = 10
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 

@@ -101,6 +101,15 @@ EXPECTED = {
     "endereco": "Alterar o endereço de entrega",
     "frete gratis": "Frete grátis",
 }
+# What a customer has typed so far (the last word unfinished): the suggestions as they type.
+EXPECTED_TYPING = {
+    "cancelamen": "Como cancelar um pedido",
+    "nota fisc": "Como obter a nota fiscal",
+    "esqueci minha sen": "Esqueci minha senha",
+    "pedido atrasad": "Pedido atrasado",
+    "segunda via do bolet": "Segunda via do boleto",
+    "reembolso sem xyz": "Devolução e reembolso",
+}
 EXPECTED_EN = {"cancellation": "How to cancel an order", "refunded": "Refunds"}
 
 

@@ -277,3 +277,4 @@ def test_the_sitemap_lists_public_published_articles_only(client, shop):
     assert "/estorno/" not in body
     assert "/troca/" not in body
     assert "<lastmod>" in body
+    assert "http://testserver/portal/kb/pt-br/c/pedidos/" in body

@@ -6,7 +6,13 @@ import pytest
 from django.db import connection
 
 from knowledge_base.selectors import articles_search
-from tests.knowledge_base.faq_fixture import EXPECTED, EXPECTED_EN, INTERNAL, load_faq
+from tests.knowledge_base.faq_fixture import (
+    EXPECTED,
+    EXPECTED_EN,
+    EXPECTED_TYPING,
+    INTERNAL,
+    load_faq,
+)
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -25,6 +31,13 @@ def test_the_faq_answers_first(faq, query, title):
 
     assert hits, f"{query!r} found nothing"
     assert hits[0].title == title
+
+
+@pytest.mark.parametrize(("query", "title"), EXPECTED_TYPING.items())
+def test_suggestions_follow_an_unfinished_last_word(faq, query, title):
+    hits = articles_search(query=query, language="pt-br", limit=5)
+
+    assert [hit.title for hit in hits][:1] == [title]
 
 
 @pytest.mark.parametrize(("query", "title"), EXPECTED_EN.items())

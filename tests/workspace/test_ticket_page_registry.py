@@ -88,11 +88,7 @@ def test_installed_apps_fill_in_their_panels(agent_client, conversation):
     body = agent_client.get(page(conversation), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert 'id="sla-clocks"' in body
-    assert [panel.name for panel in registries.ticket_panels] == [
-        "whatsapp-window",
-        "sla-clocks",
-        "note-by-email",
-    ]
+    assert [panel.name for panel in registries.ticket_panels] == ["whatsapp-window", "sla-clocks"]
 
 
 def test_panels_are_shown_in_their_order(agent_client, conversation):
@@ -173,7 +169,6 @@ def test_an_unregistered_reply_tool_is_not_offered(agent_client, conversation):
 
     body = agent_client.get(page(conversation)).content.decode()
 
-    # The top bar still links the agents' knowledge base; the reply box has no KB picker.
     assert f"/agent/tickets/{conversation.number}/kb/" not in body
     assert 'id="reply-kb-search"' not in body
     assert 'id="reply-canned-search"' in body  # the workspace's own picker stays
