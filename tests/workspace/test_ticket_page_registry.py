@@ -88,7 +88,11 @@ def test_installed_apps_fill_in_their_panels(agent_client, conversation):
     body = agent_client.get(page(conversation), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert 'id="sla-clocks"' in body
-    assert [panel.name for panel in registries.ticket_panels] == ["whatsapp-window", "sla-clocks"]
+    assert [panel.name for panel in registries.ticket_panels] == [
+        "whatsapp-window",
+        "sla-clocks",
+        "note-by-email",
+    ]
 
 
 def test_panels_are_shown_in_their_order(agent_client, conversation):
