@@ -3,7 +3,7 @@ internal ones only for agents (audience "agents"); customers, anonymous readers 
 API read with audience "public"."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,12 +38,19 @@ def _public(language: str) -> QuerySet[Article]:
     return visible_articles(audience="public").filter(language=language)
 
 
+def _portal_categories(language: str) -> QuerySet[Category]:
+    """Categories with at least one public published article (one of internal articles only
+    stays out of sight)."""
+    public = _public(language).filter(section__category=OuterRef("pk"))
+    return Category.objects.filter(Exists(public), language=language)
+
+
 def categories_for_portal(*, language: str) -> list[Category]:
     """The language's categories in order, each with `sections` and `featured` (public
     published articles, most read first) prefetched. Three queries."""
     featured = _public(language).defer("body", "search_document").order_by("-views", "title")
     return list(
-        Category.objects.filter(language=language).prefetch_related(
+        _portal_categories(language).prefetch_related(
             "sections", Prefetch("featured", queryset=featured)
         )
     )
@@ -54,7 +61,8 @@ def category_get_for_portal(*, language: str, slug: str) -> Category:
     articles = _public(language).defer("body", "search_document").order_by("title", "id")
     sections = Section.objects.prefetch_related(Prefetch("articles", queryset=articles))
     category = (
-        Category.objects.filter(language=language, slug=slug)
+        _portal_categories(language)
+        .filter(slug=slug)
         .prefetch_related(Prefetch("sections", queryset=sections))
         .first()
     )

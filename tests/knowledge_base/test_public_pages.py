@@ -68,6 +68,14 @@ def test_an_unknown_category_is_not_found(client, shop):
     assert get(client, "/portal/kb/en/c/pedidos/").status_code == 404
 
 
+def test_a_category_of_internal_articles_only_stays_out_of_sight(client, shop):
+    interno = CategoryFactory(name="Procedimentos internos", slug="interno")
+    internal_article(title="Estorno no adquirente", section=SectionFactory(category=interno))
+
+    assert "Procedimentos internos" not in page(client, "/portal/kb/", lang="pt-br")
+    assert get(client, "/portal/kb/pt-br/c/interno/").status_code == 404
+
+
 def test_search_results_show_public_articles_with_marked_snippets(client, shop):
     body = page(client, "/portal/kb/search/", q="cancelar", lang="pt-br")
 
@@ -149,6 +157,7 @@ def test_the_article_page_offers_its_translations(client):
 
     assert 'href="/portal/kb/en/change-password/"' in body
     assert 'hreflang="en"' in body
+    assert ">English</a>" in body
 
 
 def test_an_internal_or_draft_translation_is_not_offered(client):

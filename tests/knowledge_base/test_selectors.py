@@ -14,18 +14,21 @@ from tests.knowledge_base.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_categories_come_in_order_with_sections_and_public_featured_articles(
+def test_categories_with_public_articles_come_in_order_with_sections_and_featured(
     django_assert_num_queries,
 ):
     second = CategoryFactory(name="Pagamentos", position=2)
     first = CategoryFactory(name="Pedidos", position=1)
     CategoryFactory(name="Orders", language="en")
-    SectionFactory(category=first, name="Entrega")
-    read, unread = ArticleFactory(title="Rastreio", views=9), ArticleFactory(title="Prazo")
+    CategoryFactory(name="Interna", position=3)  # of internal articles only: not shown
+    entrega = SectionFactory(category=first, name="Entrega")
+    pix = SectionFactory(category=second, name="Pix")
+    read = ArticleFactory(title="Rastreio", views=9, section=entrega)
+    unread = ArticleFactory(title="Prazo", section=entrega)
     first.featured.add(
         unread, read, internal_article(), ArticleFactory(status=Article.Status.DRAFT)
     )
-    second.featured.add(ArticleFactory(title="Pix"))
+    second.featured.add(ArticleFactory(title="Pix", section=pix))
 
     with django_assert_num_queries(3):
         categories = categories_for_portal(language="pt-br")
@@ -34,7 +37,10 @@ def test_categories_come_in_order_with_sections_and_public_featured_articles(
             for c in categories
         ]
 
-    assert shown == [("Pedidos", ["Entrega"], ["Rastreio", "Prazo"]), ("Pagamentos", [], ["Pix"])]
+    assert shown == [
+        ("Pedidos", ["Entrega"], ["Rastreio", "Prazo"]),
+        ("Pagamentos", ["Pix"], ["Pix"]),
+    ]
 
 
 def test_the_top_articles_are_the_most_read_public_published_ones():
