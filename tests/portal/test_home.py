@@ -8,7 +8,12 @@ import pytest
 from django.test import Client
 
 from knowledge_base.models import Deflection
-from tests.knowledge_base.factories import ArticleFactory, CategoryFactory, internal_article
+from tests.knowledge_base.factories import (
+    ArticleFactory,
+    CategoryFactory,
+    SectionFactory,
+    internal_article,
+)
 from tests.tickets.factories import make_ticket
 from tickets.models import Ticket
 
@@ -18,7 +23,10 @@ S = Ticket.Status
 @pytest.fixture
 def kb(db):
     category = CategoryFactory(name="Pedidos e entregas", description="Prazos e rastreio")
-    top = ArticleFactory(title="Como cancelar um pedido", summary="Até o envio", views=90)
+    section = SectionFactory(category=category, name="Cancelamentos")
+    top = ArticleFactory(
+        title="Como cancelar um pedido", summary="Até o envio", views=90, section=section
+    )
     ArticleFactory(title="Prazo de entrega", views=10)
     internal_article(title="Procedimento interno de estorno", views=500)
     ArticleFactory(title="How to cancel an order", language="en", views=70)
