@@ -1,7 +1,7 @@
 """The unified inbox's state changes: the inbound pipeline (store, then process after commit),
 media downloads, early delivery statuses, acknowledgements and WhatsApp templates."""
 
-from ._common import RetryLater, over_limit
+from ._common import RetryLater
 from .acknowledge import ACK_LIMIT_PER_HOUR, ticket_acknowledge
 from .chat import (
     ChatMessageNotStored,
@@ -51,6 +51,7 @@ from .media import (
     message_media_fetch,
     schedule_media_fetch,
 )
+from .portal import portal_provider_id, portal_request_submit
 from .whatsapp_templates import (
     TemplateParametersInvalid,
     TemplateUnavailable,
@@ -96,7 +97,8 @@ __all__ = [
     "inbound_statuses_replay",
     "media_requeue_pending",
     "message_media_fetch",
-    "over_limit",
+    "portal_provider_id",
+    "portal_request_submit",
     "schedule_media_fetch",
     "schedule_processing",
     "schedule_processing_after_accept",

@@ -31,7 +31,7 @@ from tickets.models import Customer, CustomerIdentity, Message
 
 from ..adapters.chat import tokens
 from ..models import ChatChannel, ChatContactClaim, ChatSession
-from ._common import over_limit
+from ..throttle import over_limit
 
 logger = logging.getLogger(__name__)
 K = CustomerIdentity.Kind
@@ -194,9 +194,10 @@ def chat_contact_claim(
         )
     if earlier is not None and cache.get(f"jornada:chat-verify-sent:{claim.pk}"):
         return claim, "sent"  # one link at a time: the earlier one still works
-    if over_limit(f"jornada:chat-verify:{visitor}", VERIFICATIONS_PER_VISITOR_HOUR) or over_limit(
-        "jornada:chat-verify-desk", settings.JORNADA["CHAT_VERIFICATIONS_PER_HOUR"]
-    ):
+    desk_limit = settings.JORNADA["CHAT_VERIFICATIONS_PER_HOUR"]
+    if over_limit(
+        f"jornada:chat-verify:{visitor}", limit=VERIFICATIONS_PER_VISITOR_HOUR, window=3600
+    ) or over_limit("jornada:chat-verify-desk", limit=desk_limit, window=3600):
         return claim, "limited"
     cache.set(f"jornada:chat-verify-sent:{claim.pk}", 1, 600)
     link = link_base + reverse(

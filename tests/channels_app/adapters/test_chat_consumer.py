@@ -9,13 +9,7 @@ import pytest
 
 from channels_app.models import ChatSession, InboundEvent
 from tests.channels_app.chat_support import (
-    SHOP_ORIGIN,
-    chat_channel,  # noqa: F401
-    chat_stack,  # noqa: F401
-    client_id,
     db_call,
-    next_of,
-    online_agent,  # noqa: F401
     run,
     say,
     visitor,
