@@ -31,12 +31,34 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+class AttachmentsField(MultipleFileField):
+    """Files attached to a message: at most MAX_FILES, each within ATTACHMENT_MAX_BYTES."""
+
+    def __init__(self, *args, max_files: int = MAX_FILES, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = super().clean(data, initial)
+        limit = settings.JORNADA["ATTACHMENT_MAX_BYTES"]
+        if len(files) > self.max_files:
+            raise forms.ValidationError(_("Attach at most %(n)d files.") % {"n": self.max_files})
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    _("“%(name)s” is larger than %(limit)s.")
+                    % {"name": upload.name, "limit": filesizeformat(limit)}
+                )
+        return files
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
     email = forms.EmailField(label=_("Your email"))
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("How can we help?"), widget=forms.Textarea, max_length=20000)
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    attachments = AttachmentsField(label=_("Attachments"))
     # Humans leave this empty: it is hidden from them, and bots fill every field they see.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
     token = forms.CharField(widget=forms.HiddenInput)
@@ -50,19 +72,6 @@ class ContactForm(forms.Form):
             raise forms.ValidationError(
                 _("This form has expired. Reload the page and send it again."), code="expired"
             ) from exc
-
-    def clean_attachments(self):
-        files = self.cleaned_data.get("attachments") or []
-        limit = settings.JORNADA["ATTACHMENT_MAX_BYTES"]
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("Attach at most %(n)d files.") % {"n": MAX_FILES})
-        for upload in files:
-            if upload.size > limit:
-                raise forms.ValidationError(
-                    _("“%(name)s” is larger than %(limit)s.")
-                    % {"name": upload.name, "limit": filesizeformat(limit)}
-                )
-        return files
 
     @property
     def is_spam(self) -> bool:

@@ -8,7 +8,7 @@ from tickets import events
 from . import tasks
 
 logger = logging.getLogger(__name__)
-DELIVERABLE_CHANNELS = frozenset({"email", "whatsapp", "sms"})
+DELIVERABLE_CHANNELS = frozenset({"email", "whatsapp", "sms", "chat"})
 ACKNOWLEDGED_CHANNELS = frozenset({"email", "web"})
 
 
@@ -51,3 +51,35 @@ def acknowledge_new_tickets(batch: list[events.MessageCreated]) -> None:
         tasks.acknowledge_tickets.delay(message_ids)
     except Exception:
         logger.warning("Could not queue %s acknowledgements", len(message_ids), exc_info=True)
+
+
+# What an agent does to a chat's ticket that its chat follows (chat_sessions_follow_tickets).
+CHAT_FOLLOWS = (events.StatusChanged, events.TicketAssigned)
+ENDS_A_CHAT = frozenset({"solved", "closed"})
+
+
+@events.subscribe_batch(*CHAT_FOLLOWS)
+def follow_chat_tickets(batch: list[events.DomainEvent]) -> None:
+    """A chat's ticket solved, closed, claimed or transferred: its session follows (a task, for
+    the tickets of the batch that have an open chat; one query to know which)."""
+    from .models import ChatSession
+
+    ticket_ids = {
+        event.ticket_id
+        for event in batch
+        if event.ticket_id
+        and (isinstance(event, events.TicketAssigned) or event.after in ENDS_A_CHAT)
+    }
+    if not ticket_ids:
+        return
+    chats = list(
+        ChatSession.objects.filter(ticket_id__in=ticket_ids)
+        .exclude(state=ChatSession.State.ENDED)
+        .values_list("ticket_id", flat=True)
+    )
+    if not chats:
+        return
+    try:
+        tasks.follow_chat_tickets.delay(sorted(chats))
+    except Exception:
+        logger.warning("Could not queue the chats of tickets %s", chats, exc_info=True)

@@ -285,3 +285,21 @@ def poll_mailboxes() -> int:
         poll_mailbox.delay(mailbox.pk)
         due += 1
     return due
+
+
+# --- live chat -----------------------------------------------------------------------------------
+
+
+@shared_task(name="channels_app.follow_chat_tickets", acks_late=True, ignore_result=True)
+def follow_chat_tickets(ticket_ids: list[int]) -> int:
+    return services.chat_sessions_follow_tickets(ticket_ids=ticket_ids)
+
+
+@shared_task(name="channels_app.send_chat_verification", acks_late=True, ignore_result=True)
+def send_chat_verification(claim_id: int, link: str, language: str) -> bool:
+    return services.send_verification_email(claim_id=claim_id, link=link, language=language)
+
+
+@shared_task(name="channels_app.send_chat_transcript", acks_late=True, ignore_result=True)
+def send_chat_transcript(session_id: int, address: str, language: str) -> bool:
+    return services.send_transcript_email(session_id=session_id, address=address, language=language)

@@ -3,7 +3,6 @@ template from the ticket page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from tickets.errors import TicketError
 from . import selectors, services
 from .adapters.webform.adapter import encode_submission
 from .forms import ContactForm, new_form_token
+from .throttle import over_limit
 
 RATE_LIMIT = 5  # submissions per address...
 RATE_WINDOW = 600  # ...per ten minutes
@@ -26,13 +26,7 @@ def _client_ip(request) -> str:
 
 
 def _over_rate_limit(request) -> bool:
-    key = f"webform-rate:{_client_ip(request)}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        return cache.incr(key) > RATE_LIMIT
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-        return False
+    return over_limit(f"webform-rate:{_client_ip(request)}", limit=RATE_LIMIT, window=RATE_WINDOW)
 
 
 # The signed token replaces the CSRF cookie, so the form also works embedded on other sites.

@@ -323,9 +323,11 @@ class Seeder:
         self.create_person(person, random.Random(f"{self.seed}-demo-customer"))
         customer = person.customer
         if customer.user_id is None:
-            # Linking a portal login to a customer has no service yet either.
+            # The demo login has a password of its own, so it is linked here rather than made
+            # by customer_portal_login_get_or_create (which makes a login without one).
             customer.user = self.users[DEMO_CUSTOMER_EMAIL]
             customer.save(update_fields=["user", "updated_at"])
+        services.portal_identity_ensure(customer=customer, user=customer.user)
 
     # ---- tickets -------------------------------------------------------------------------
     def sample_t0(self, rng: random.Random) -> datetime:

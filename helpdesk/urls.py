@@ -1,10 +1,14 @@
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from channels_app import views as contact_views
 from demo import views as demo_views
+from knowledge_base import views as kb_views
+from knowledge_base.sitemaps import ArticleSitemap, CategorySitemap
 
 from . import accounts, healthz, views
 
@@ -18,6 +22,7 @@ admin.site.register(AccessAttempt, accounts.LoginLockoutAdmin)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz.healthz, name="healthz"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
         accounts.ThrottledPasswordResetView.as_view(),
@@ -33,6 +38,15 @@ urlpatterns = [
     path("agent/", include("knowledge_base.agent_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
+    path("api/v1/", include("api.urls")),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"articles": ArticleSitemap, "categories": CategorySitemap}},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path(settings.KB_MEDIA_URL.lstrip("/") + "<path:name>", kb_views.media, name="kb-media"),
+    path("portal/", include("portal.urls")),
 ]
 # No route serves MEDIA_ROOT, not even with DEBUG: ticket attachments go through the
 # permission-checked download view (URL name "attachment") only.

@@ -7,6 +7,7 @@ class KnowledgeBaseConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from . import reply_tools
+        from . import answer_suggestions, ticket_page
 
-        reply_tools.register()
+        ticket_page.register()
+        answer_suggestions.register()

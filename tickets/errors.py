@@ -116,3 +116,10 @@ class InvalidCannedResponse(TicketError):
     def __init__(self, message=None, *, field: str | None = None, **params):
         self.field = field
         super().__init__(message, **params)
+
+
+class NotCustomersTicket(TicketError):
+    """A portal login acting on a ticket outside its reach (pages answer 404 before this)."""
+
+    code = "not_customers_ticket"
+    default_message = _("Request #%(number)s is not one of yours.")

@@ -10,10 +10,14 @@ registers its pieces in its AppConfig.ready(), and the agent workspace shows wha
   target and due time).
 - reply_tools: pickers next to the reply box; `url_name` is reversed with the ticket number and
   answers an htmx fragment of choices (the knowledge base's articles).
+- answer_suggestions: who can answer a customer's question with published material (the
+  knowledge base's public articles), asked by the chat's bot before a person joins
+  (`suggest_answers`). Suggestions are plain text and links, never made-up answers.
 
 Registering the same name again replaces the entry, so a ready() run twice changes nothing.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -21,6 +25,8 @@ from typing import Any, Generic, TypeVar
 from django.contrib.auth.models import AbstractBaseUser
 
 from .models import Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,26 @@ class ReplyTool:
     url_name: str
 
 
-Entry = TypeVar("Entry", TicketPanel, MessageExtra, EventText, ReplyTool)
+@dataclass(frozen=True)
+class Suggestion:
+    """One answer offered to a customer: a published page (title, absolute path, plain-text
+    snippet) and how well it matches (higher is better)."""
+
+    title: str
+    url: str
+    snippet: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class AnswerSource:
+    name: str
+    order: int
+    # suggest(query=..., language=..., limit=...) -> the best matches, best first
+    suggest: Callable[..., list[Suggestion]]
+
+
+Entry = TypeVar("Entry", TicketPanel, MessageExtra, EventText, ReplyTool, AnswerSource)
 
 
 class Registry(Generic[Entry]):
@@ -85,6 +110,7 @@ ticket_panels: Registry[TicketPanel] = Registry()
 message_extras: Registry[MessageExtra] = Registry()
 event_texts: Registry[EventText] = Registry()
 reply_tools: Registry[ReplyTool] = Registry()
+answer_suggestions: Registry[AnswerSource] = Registry()
 
 
 @dataclass(frozen=True)
@@ -108,3 +134,15 @@ def event_text(event: TicketEvent) -> str:
     """The registered text of this event's kind; "" when no app claims the kind."""
     entry = event_texts.get(event.kind)
     return entry.text(event) if entry else ""
+
+
+def suggest_answers(*, query: str, language: str, limit: int = 3) -> list[Suggestion]:
+    """The best public answers every registered source has for a customer's question, best
+    first; [] when no source is registered or none matches. A failing source is skipped."""
+    found: list[Suggestion] = []
+    for source in answer_suggestions:
+        try:
+            found += source.suggest(query=query, language=language, limit=limit)
+        except Exception:
+            logger.exception("Answer source %s failed", source.name)
+    return sorted(found, key=lambda suggestion: -suggestion.score)[:limit]

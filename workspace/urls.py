@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import actions, notifications
+from .views import actions, availability, notifications
 
 TICKET = "agent/tickets/<int:number>/"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path(TICKET + "link/", actions.link, name="ticket-link"),
     path(TICKET + "unlink/<int:other>/", actions.unlink, name="ticket-unlink"),
     path(TICKET + "split/<int:message_id>/", actions.split, name="ticket-split"),
+    path("agent/availability/", availability.set_availability, name="agent-availability"),
     path("agent/notifications/", notifications.notification_list, name="notifications"),
     path(
         "agent/notifications/<int:pk>/open/",

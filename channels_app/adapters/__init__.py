@@ -8,6 +8,7 @@ from .base import BaseChannelAdapter, ChannelAdapter, ChannelError
 @cache
 def _adapters() -> dict[str, ChannelAdapter]:
     # Imported on first use: the adapters import models, this package is imported by them.
+    from .chat.adapter import ChatAdapter
     from .email.adapter import EmailAdapter
     from .sms.adapter import SmsAdapter
     from .webform.adapter import WebFormAdapter
@@ -18,6 +19,7 @@ def _adapters() -> dict[str, ChannelAdapter]:
         "web": WebFormAdapter(),
         "whatsapp": WhatsAppAdapter(),
         "sms": SmsAdapter(),
+        "chat": ChatAdapter(),
     }
 
 

@@ -1,4 +1,6 @@
-"""What every channel adapter offers: verify a delivery, parse it, send a reply."""
+"""What every channel adapter offers: verify a delivery, parse it, send a reply (and, optionally,
+fetch media, replay early statuses, name the parts of a message, keep its own books on a
+message received)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +13,7 @@ from tickets.models import Message
 
 if TYPE_CHECKING:
     from channels_app.models import InboundEvent
+    from tickets.services import ReceiveResult
 
 
 class ChannelError(Exception):
@@ -48,6 +51,10 @@ class ChannelAdapter(Protocol):
     def part_ids(self, message: Message) -> list[str]:
         """The provider ids of every part of a message sent in parts."""
 
+    def received(self, item: NormalizedMessage, result: "ReceiveResult") -> None:
+        """Called in the processing transaction once a message of this channel is on its ticket
+        (not for a duplicate): the channel's own bookkeeping (the chat's session)."""
+
 
 class BaseChannelAdapter:
     """What a channel without media downloads, early statuses or multi-part messages answers to
@@ -63,6 +70,9 @@ class BaseChannelAdapter:
 
     def part_ids(self, message: Message) -> list[str]:
         return []
+
+    def received(self, item: NormalizedMessage, result: "ReceiveResult") -> None:
+        return None
 
 
 # Metadata key of an outbound message sent as several provider messages (a long WhatsApp reply,

@@ -1,5 +1,6 @@
 """Reads of the channels: for the agent workspace (WhatsApp's window, templates, the note
-address; the chat state of inbox rows) and for the chat's visitors (their own conversation)."""
+address; the chat state of inbox rows), for the portal (what became of a request a customer
+sent) and for the chat's visitors (their own conversation)."""
 
 from .chat import (
     SEEN_WITHIN,
@@ -15,6 +16,7 @@ from .chat import (
     chat_sessions_by_ticket,
     chat_visitor_for_token,
 )
+from .portal import portal_submission
 from .whatsapp import (
     NOTE_MAILBOX_KEY,
     WindowState,
@@ -40,6 +42,7 @@ __all__ = [
     "chat_sessions_by_ticket",
     "chat_visitor_for_token",
     "note_mailbox_address",
+    "portal_submission",
     "ticket_uses_whatsapp",
     "whatsapp_templates",
     "whatsapp_window_for_ticket",

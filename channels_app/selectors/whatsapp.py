@@ -1,6 +1,6 @@
-"""Reads for the agent workspace: WhatsApp's 24-hour customer-service window of
-a ticket, the message templates that may be sent outside it, and the support address that
-agents' note addresses are built on."""
+"""Reads for the agent workspace: WhatsApp's 24-hour customer-service window of a ticket, the
+message templates that may be sent outside it, and the support address that agents' note
+addresses are built on."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

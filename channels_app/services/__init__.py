@@ -3,7 +3,33 @@ media downloads, early delivery statuses, acknowledgements and WhatsApp template
 
 from ._common import RetryLater
 from .acknowledge import ACK_LIMIT_PER_HOUR, ticket_acknowledge
-from .chat import chat_contact_verify, chat_transcript_text
+from .chat import (
+    ChatMessageNotStored,
+    chat_agent_read,
+    chat_bot_answer,
+    chat_end,
+    chat_handover,
+    chat_message_receive,
+    chat_message_sent,
+    chat_resolve,
+    chat_session_join,
+    chat_session_record_message,
+    chat_sessions_follow_tickets,
+    chat_visitor_read,
+    chat_visitor_typing,
+)
+from .chat_visitors import (
+    InvalidEmail,
+    chat_contact_claim,
+    chat_contact_verify,
+    chat_transcript_email,
+    chat_transcript_text,
+    chat_visitor_identify,
+    checked_email,
+    send_transcript_email,
+    send_verification_email,
+    verified_email,
+)
 from .delivery import inbound_statuses_replay
 from .ingest import (
     DRAIN_SCHEDULED,
@@ -25,6 +51,7 @@ from .media import (
     message_media_fetch,
     schedule_media_fetch,
 )
+from .portal import portal_provider_id, portal_request_submit
 from .whatsapp_templates import (
     TemplateParametersInvalid,
     TemplateUnavailable,
@@ -37,12 +64,30 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MEDIA_MAX_ATTEMPTS",
     "TARGET_WAIT",
+    "ChatMessageNotStored",
+    "InvalidEmail",
     "RetryLater",
     "TargetNotYet",
     "TemplateParametersInvalid",
     "TemplateUnavailable",
+    "chat_agent_read",
+    "chat_bot_answer",
+    "chat_contact_claim",
     "chat_contact_verify",
+    "chat_end",
+    "chat_handover",
+    "chat_message_receive",
+    "chat_message_sent",
+    "chat_resolve",
+    "chat_session_join",
+    "chat_session_record_message",
+    "chat_sessions_follow_tickets",
+    "chat_transcript_email",
     "chat_transcript_text",
+    "chat_visitor_identify",
+    "chat_visitor_read",
+    "chat_visitor_typing",
+    "checked_email",
     "drain_guard_seconds",
     "inbound_event_process",
     "inbound_event_store",
@@ -52,9 +97,14 @@ __all__ = [
     "inbound_statuses_replay",
     "media_requeue_pending",
     "message_media_fetch",
+    "portal_provider_id",
+    "portal_request_submit",
     "schedule_media_fetch",
     "schedule_processing",
     "schedule_processing_after_accept",
+    "send_transcript_email",
+    "send_verification_email",
     "ticket_acknowledge",
+    "verified_email",
     "whatsapp_template_send",
 ]

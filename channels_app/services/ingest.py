@@ -119,9 +119,12 @@ def inbound_event_store(
     raw: bytes,
     headers: dict | None = None,
     mailbox: Mailbox | None = None,
+    schedule: bool = True,
 ) -> tuple[InboundEvent, bool]:
     """Keep a delivery exactly as received. Returns (event, created); a delivery already stored
-    (same channel and provider id) returns the first one and queues nothing."""
+    (same channel and provider id) returns the first one and queues nothing. `schedule=False`:
+    the caller processes the event itself at once (the chat, which acknowledges a message only
+    once it is processed); should that fail, the sweeper finds the event still waiting."""
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
@@ -133,7 +136,8 @@ def inbound_event_store(
                 headers=headers or {},
                 mailbox=mailbox,
             )
-            transaction.on_commit(schedule_processing)
+            if schedule:
+                transaction.on_commit(schedule_processing)
     except IntegrityError:
         existing = InboundEvent.objects.filter(
             channel=channel, provider_id=provider_id[:255]
@@ -268,6 +272,8 @@ def _receive(item: NormalizedMessage, outcome: _Outcome) -> None:
     if result.refused:
         outcome.error = result.refused
         return
+    if not result.duplicate:
+        get_adapter(item.channel).received(item, result)
     if not result.duplicate and (item.metadata.get("media") or {}).get("status") == "pending":
         transaction.on_commit(lambda: schedule_media_fetch(result.message.pk))
     outcome.status = S.PROCESSED

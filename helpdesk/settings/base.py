@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "knowledge_base",
     "surveys",
     "workspace",
+    "portal",
+    "api",
     "demo",
 ]
 
@@ -196,6 +199,10 @@ CELERY_TASK_ROUTES = {
     "channels_app.acknowledge_tickets": {"queue": "outbound"},
     "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},
+    "channels_app.follow_chat_tickets": {"queue": "outbound"},
+    "channels_app.send_chat_verification": {"queue": "outbound"},
+    "channels_app.send_chat_transcript": {"queue": "outbound"},
+    "portal.send_signin_link": {"queue": "outbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
@@ -208,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
+    "kb-remind-article-reviews": {
+        "task": "knowledge_base.remind_article_reviews",
+        "schedule": 7 * 24 * 3600.0,
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------------------
@@ -259,6 +270,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+# Knowledge-base images and files: public, so kept apart from MEDIA_ROOT (private ticket
+# attachments) and served by knowledge_base.views.media.
+KB_MEDIA_URL = "/kb-media/"
+KB_MEDIA_ROOT = Path(os.environ.get("KB_MEDIA_ROOT", VAR_DIR / "kb-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "attachments": {
@@ -305,6 +320,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # The client address is REMOTE_ADDR, which helpdesk/wsgi.py sets from trusted proxies only:
+    # DRF must not read X-Forwarded-For itself.
+    "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_RATES": {
+        # Suggestions as one types, per client address (a pause of ~250 ms between requests).
+        "kb_suggest": os.environ.get("JORNADA_KB_SUGGEST_RATE", "240/min"),
+        "kb_deflection": os.environ.get("JORNADA_KB_DEFLECTION_RATE", "60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jornada API",
@@ -346,6 +370,11 @@ JORNADA = {
     # Acknowledgements sent by the whole desk in one hour, at most: anyone can make us write to
     # any address (a web form, a forged From), so their number is bounded as well as their text.
     "ACKNOWLEDGEMENTS_PER_HOUR": int(os.environ.get("JORNADA_ACKNOWLEDGEMENTS_PER_HOUR", "200")),
+    # Verification links mailed by the whole desk in one hour to emails typed into the chat, at
+    # most (anyone can type any address; each visitor may ask for 3 an hour).
+    "CHAT_VERIFICATIONS_PER_HOUR": int(
+        os.environ.get("JORNADA_CHAT_VERIFICATIONS_PER_HOUR", "200")
+    ),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again

@@ -23,6 +23,7 @@ JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 JORNADA["ACKNOWLEDGEMENTS_PER_HOUR"] = 1_000_000
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-private-"))
+KB_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-kb-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "attachments": {

@@ -2,6 +2,7 @@
 // - inbox: "N new or updated tickets — Show" (#live-updates, workspace/_live_updates.html);
 // - ticket page: who else is viewing or typing, and a reload offer when someone else changes the
 //   ticket ([data-presence], workspace/_presence.html); typing in a textarea[data-typing] is shared;
+//   on a live chat ([data-chat]) the conversation refreshes itself and the visitor's typing shows;
 // - everywhere: a toast for the agent's notifications (mentions, assignments).
 // Progressive enhancement: it starts only when <body data-ws-url> is set, and every page works
 // without it. Translated strings come from the partials' data attributes and the server's hello.
@@ -21,6 +22,7 @@
 
   var presenceBox = document.querySelector("[data-presence]");
   var watched = presenceBox ? parseInt(presenceBox.dataset.ticket, 10) || null : null;
+  var isChat = Boolean(presenceBox && "chat" in presenceBox.dataset);
   var liveBox = document.getElementById("live-updates");
   var updatedTickets = new Set();
 
@@ -100,8 +102,16 @@
       showUpdates();
     },
     ticket_changed: function (message) {
-      if (message.ticket !== watched || byMe(message)) return;
+      if (message.ticket !== watched) return;
+      // A live chat's conversation follows by itself (the reply box is left alone).
+      if (isChat && message.event.indexOf("message.") === 0 && refreshTimeline()) return;
+      if (byMe(message)) return;
       showChanged(message.event);
+    },
+    chat_typing: function (message) {
+      if (!isChat || message.ticket !== watched) return;
+      var line = presenceBox.querySelector(".rt-chat-typing");
+      if (line) line.textContent = message.on ? presenceBox.dataset.visitorTyping : "";
     },
     presence: function (message) {
       if (message.ticket === watched) showPresence(message);
@@ -207,6 +217,19 @@
     bar.querySelector(".rt-changed-text").textContent = data[key] || data.changed;
     presenceBox.querySelector(".rt-reload").hidden = false;
     presenceBox.classList.add("has-changed");
+  }
+
+  function refreshTimeline() {
+    var timeline = document.querySelector("ol.timeline");
+    if (!window.htmx || !timeline) return false;
+    window.htmx.ajax("GET", location.pathname + location.search, {
+      target: "ol.timeline",
+      select: "ol.timeline",
+      swap: "outerHTML",
+    });
+    var line = presenceBox.querySelector(".rt-chat-typing");
+    if (line) line.textContent = "";
+    return true;
   }
 
   function typingInput(event) {

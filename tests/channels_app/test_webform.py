@@ -420,3 +420,25 @@ def test_a_web_form_sender_is_marked_as_not_verified(db, mailbox, browser, submi
 
     message = Message.objects.get(direction=Message.Direction.INBOUND)
     assert message.metadata["sender_authenticated"] is False
+
+
+def test_only_the_portals_own_events_name_a_portal_login(db):
+    """The sender of a contact form is the address typed in it; a portal login is named only by
+    requests the portal stored itself (a signed-in customer's)."""
+    import json
+
+    from channels_app.adapters import get_adapter
+
+    raw = json.dumps(
+        {"portal_user": 1, "email": "alguem@example.com", "subject": "Oi", "body": "Oi"}
+    ).encode()
+    form = InboundEvent(channel="web", source="webform", provider_id="t1", raw=raw)
+    portal = InboundEvent(channel="web", source="portal", provider_id="portal:t2", raw=raw)
+
+    (from_form,) = get_adapter("web").parse(form)
+    (from_portal,) = get_adapter("web").parse(portal)
+
+    assert (from_form.sender_kind, from_form.sender_value) == ("email", "alguem@example.com")
+    assert from_form.metadata["sender_authenticated"] is False
+    assert (from_portal.sender_kind, from_portal.sender_value) == ("portal_user", "1")
+    assert from_portal.metadata["sender_authenticated"] is True

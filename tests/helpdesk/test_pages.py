@@ -41,13 +41,16 @@ def test_agent_home_shows_counts_and_recent_tickets_of_their_teams(client, n1_ag
     assert other_team_ticket.subject not in body
 
 
-def test_customer_home_lists_only_their_own_requests(client, db):
+def test_customer_home_is_the_portal_with_only_their_own_requests(client, db):
     user = UserFactory(username="cliente@example.com")
     mine = make_ticket(customer=Customer.objects.create(name="Eu", user=user), subject="Meu boleto")
     theirs = make_ticket(subject="Pedido de outra pessoa")
     client.force_login(user)
 
-    body = client.get("/").content.decode()
+    response = client.get("/", follow=True)
+
+    assert response.redirect_chain == [("/portal/", 302)]
+    body = response.content.decode()
 
     assert mine.subject in body
     assert theirs.subject not in body

@@ -5,7 +5,7 @@ import pytest
 from tests.tickets.factories import AgentFactory, TeamFactory, UserFactory, make_inbound
 from tickets import services
 from tickets.inbound import InboundAttachment
-from tickets.models import Customer, Tier
+from tickets.models import Customer, Organization, Tier
 from workspace.display import attachment_url, message_html
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -134,6 +134,39 @@ def test_attachments_of_internal_notes_stay_internal(client, received, n1_agent)
     client.force_login(owner)
 
     assert client.get(attachment_url(note.attachments.get())).status_code == 404
+
+
+def test_attachments_of_system_messages_stay_internal(client, received):
+    """The customer reads only the conversation's messages, so a file on a system message (an
+    automatic notice, however it got there) does not open for them either."""
+    notice = services.message_notify(ticket=received.ticket, body_text="Aviso automático")
+    services.message_annotate(
+        message=notice,
+        changes={},
+        attachments=[InboundAttachment("relatorio.txt", "text/plain", b"interno")],
+    )
+    owner = UserFactory(username="maria")
+    Customer.objects.filter(pk=received.ticket.customer_id).update(user=owner)
+    client.force_login(owner)
+
+    assert client.get(attachment_url(notice.attachments.get())).status_code == 404
+
+
+def test_an_organizations_manager_opens_its_customers_files_a_colleague_does_not(client, received):
+    organization = Organization.objects.create(name="Loja Exemplo")
+    Customer.objects.filter(pk=received.ticket.customer_id).update(organization=organization)
+    manager = UserFactory(username="chefe")
+    Customer.objects.create(
+        name="Chefe", user=manager, organization=organization, is_org_manager=True
+    )
+    colleague = UserFactory(username="colega")
+    Customer.objects.create(name="Colega", user=colleague, organization=organization)
+    url = attachment_url(attachment(received, "print.png"))
+
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
+    client.force_login(colleague)
+    assert client.get(url).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_login(client, received):

@@ -122,3 +122,15 @@ def test_status_and_priority_changes_show_their_names(client, n1_agent, email_ti
     body = client.get(page(email_ticket.number), HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
 
     assert "Normal → Urgente" in body
+
+
+def test_the_customer_panel_names_the_portal_login_not_its_id(client, n1_agent, email_ticket):
+    customer = email_ticket.customer
+    user, _ = services.customer_portal_login_get_or_create(
+        customer=customer, email="maria@example.com"
+    )
+    client.force_login(n1_agent)
+
+    body = client.get(page(email_ticket.number)).content.decode()
+
+    assert f'<span class="value">{user.get_username()}</span>' in body

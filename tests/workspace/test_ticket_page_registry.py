@@ -173,7 +173,8 @@ def test_an_unregistered_reply_tool_is_not_offered(agent_client, conversation):
 
     body = agent_client.get(page(conversation)).content.decode()
 
-    assert "/kb/" not in body
+    assert f"/agent/tickets/{conversation.number}/kb/" not in body
+    assert 'id="reply-kb-search"' not in body
     assert 'id="reply-canned-search"' in body  # the workspace's own picker stays
 
 

@@ -85,14 +85,24 @@ class CustomerAdmin(admin.ModelAdmin):
         "merged_into",
         "created_at",
     )
-    list_filter = ("segment", "language", MergedListFilter, "organization", "created_at")
+    list_filter = (
+        "segment",
+        "language",
+        MergedListFilter,
+        "is_org_manager",
+        "organization",
+        "created_at",
+    )
     list_select_related = ("organization", "merged_into")
     search_fields = ("name", "identities__value", "organization__name")
     search_help_text = _("Name, email, phone or organization.")
     autocomplete_fields = ("organization", "user")
     readonly_fields = ("merged_into", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("name", "organization", "segment", "language", "user")}),
+        (
+            None,
+            {"fields": ("name", "organization", "is_org_manager", "segment", "language", "user")},
+        ),
         (_("Notes"), {"fields": ("notes",)}),
         (_("History"), {"fields": ("merged_into", "created_at", "updated_at")}),
     )

@@ -58,6 +58,11 @@ class Customer(models.Model):
         null=True,
         blank=True,
     )
+    is_org_manager = models.BooleanField(
+        _("manages the organization's requests"),
+        default=False,
+        help_text=_("In the customer portal, also sees every request of their organization."),
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

@@ -3,13 +3,23 @@ customers, links, notifications), macros (canned responses), inbox (views, filte
 pages) and search. The names below are the public ones: `from tickets import selectors` and
 `selectors.ticket_get_for_agent(...)` is how other apps read the core."""
 
-from . import inbox, macros, search
+from . import inbox, macros, portal, search
 from .inbox import InboxPage, forget_view_counts, inbox_page
 from .macros import (
     can_manage_shared,
     canned_response_can_change,
     canned_response_get_for_agent,
     canned_responses_for,
+)
+from .portal import (
+    attachment_visible_to_customer,
+    customer_for_user,
+    customer_survivor,
+    customer_visible_messages,
+    ticket_conversation_for_customer,
+    ticket_get_for_customer,
+    ticket_list_for_customer,
+    ticket_scope_for_customer,
 )
 from .search import search_tickets, ticket_number
 from .tickets import (
@@ -19,7 +29,6 @@ from .tickets import (
     agent_team_ids,
     agents_who_can_hold,
     attachment_get_for_user,
-    customer_for_user,
     customer_get_for_agent,
     customer_panel,
     is_agent,
@@ -28,10 +37,8 @@ from .tickets import (
     organization_get_for_agent,
     reply_channels,
     ticket_get_for_agent,
-    ticket_get_for_customer,
     ticket_links,
     ticket_list_for_agent,
-    ticket_list_for_customer,
     ticket_scope_for_agent,
     ticket_status_counts_for_agent,
     ticket_timeline,
@@ -47,6 +54,7 @@ __all__ = [
     "agent_team_ids",
     "agents_who_can_hold",
     "attachment_get_for_user",
+    "attachment_visible_to_customer",
     "can_manage_shared",
     "canned_response_can_change",
     "canned_response_get_for_agent",
@@ -54,6 +62,8 @@ __all__ = [
     "customer_for_user",
     "customer_get_for_agent",
     "customer_panel",
+    "customer_survivor",
+    "customer_visible_messages",
     "forget_view_counts",
     "inbox",
     "inbox_page",
@@ -62,9 +72,11 @@ __all__ = [
     "next_ticket_for_agent",
     "notifications_for",
     "organization_get_for_agent",
+    "portal",
     "reply_channels",
     "search",
     "search_tickets",
+    "ticket_conversation_for_customer",
     "ticket_get_for_agent",
     "ticket_get_for_customer",
     "ticket_links",
@@ -72,6 +84,7 @@ __all__ = [
     "ticket_list_for_customer",
     "ticket_number",
     "ticket_scope_for_agent",
+    "ticket_scope_for_customer",
     "ticket_status_counts_for_agent",
     "ticket_timeline",
     "ticket_visible_to",

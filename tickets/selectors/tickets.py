@@ -31,6 +31,7 @@ from ..models import (
     TicketLink,
     tier_rank,
 )
+from .portal import attachment_visible_to_customer
 
 PRIORITY_ORDER = [
     Ticket.Priority.URGENT,
@@ -122,37 +123,11 @@ def organization_get_for_agent(
     return Organization.objects.filter(Exists(visible), pk=organization_id).first()
 
 
-def customer_for_user(*, user: AbstractBaseUser) -> Customer | None:
-    if not user.is_authenticated:
-        return None
-    customer = Customer.objects.filter(user=user).first()
-    # A login of a customer merged into another (possibly more than once) sees the survivor.
-    seen = set()
-    while customer is not None and customer.merged_into_id and customer.pk not in seen:
-        seen.add(customer.pk)
-        customer = customer.merged_into
-    return customer
-
-
-def ticket_list_for_customer(*, user: AbstractBaseUser) -> QuerySet[Ticket]:
-    customer = customer_for_user(user=user)
-    if customer is None:
-        return Ticket.objects.none()
-    return Ticket.objects.filter(customer=customer).order_by("-created_at")
-
-
-def ticket_get_for_customer(*, user: AbstractBaseUser, number: int) -> Ticket:
-    """A customer's own ticket, or 404: never another customer's."""
-    ticket = ticket_list_for_customer(user=user).filter(number=number).first()
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
 def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
-    """An attachment its reader may open: an agent who sees the ticket, the ticket's own
-    customer (never on an internal note), or staff who may view attachments in the admin (which
-    links here). Anyone else gets 404."""
+    """An attachment its reader may open: an agent who sees the ticket, a customer who may
+    read its message in the portal (their own or, for an organization manager, their
+    organization's tickets; never an internal note or a system message), or staff who may view
+    attachments in the admin (which links here). Anyone else gets 404."""
     attachment = Attachment.objects.select_related("message__ticket").filter(pk=pk).first()
     if attachment is None:
         raise Http404
@@ -163,12 +138,7 @@ def attachment_get_for_user(*, user: AbstractBaseUser, pk: int) -> Attachment:
         if ticket_visible_to(agent=user, ticket_id=ticket.pk):
             return attachment
         raise Http404
-    customer = customer_for_user(user=user)
-    if (
-        customer is not None
-        and ticket.customer_id == customer.pk
-        and attachment.message.kind != attachment.message.Kind.INTERNAL_NOTE
-    ):
+    if attachment_visible_to_customer(user=user, attachment=attachment):
         return attachment
     raise Http404
 

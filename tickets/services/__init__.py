@@ -6,7 +6,9 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .agents import agent_activate, agent_deactivate, agent_team_add, agent_team_remove
+from .availability import agent_seen, agent_set_availability
 from .bulk import tickets_bulk_apply
+from .chat import ticket_record_chat_state
 from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
 from .macros import (
     canned_response_create,
@@ -26,6 +28,12 @@ from .messages import (
     whatsapp_window_closes_at,
 )
 from .notifications import notifications_mark_read
+from .portal import (
+    customer_portal_login_get_or_create,
+    message_receive_from_portal,
+    portal_identity_ensure,
+    ticket_solve_by_customer,
+)
 from .relations import message_split, ticket_link, ticket_unlink
 from .sla import ticket_record_sla_event, tickets_set_sla_due
 from .tickets import (
@@ -47,6 +55,8 @@ __all__ = [
     "ReceiveResult",
     "agent_activate",
     "agent_deactivate",
+    "agent_seen",
+    "agent_set_availability",
     "agent_team_add",
     "agent_team_remove",
     "canned_response_create",
@@ -56,15 +66,18 @@ __all__ = [
     "customer_add_identity",
     "customer_get_or_create_for_identity",
     "customer_merge",
+    "customer_portal_login_get_or_create",
     "macro_apply",
     "message_annotate",
     "message_notify",
     "message_receive",
+    "message_receive_from_portal",
     "message_reply",
     "message_split",
     "message_update_delivery",
     "note_add",
     "notifications_mark_read",
+    "portal_identity_ensure",
     "saved_view_create",
     "saved_view_delete",
     "saved_view_rename",
@@ -78,7 +91,9 @@ __all__ = [
     "ticket_escalate",
     "ticket_link",
     "ticket_merge",
+    "ticket_record_chat_state",
     "ticket_record_sla_event",
+    "ticket_solve_by_customer",
     "ticket_tag",
     "ticket_unlink",
     "tickets_bulk_apply",

@@ -96,6 +96,8 @@ def _identity_insert(*, customer_id: int, kind: str, value: str) -> bool:
 def customer_add_identity(
     *, customer: Customer, kind: str, value: str, verified: bool = False
 ) -> CustomerIdentity:
+    """An identity of this customer; `verified` when its owner proved it (a link followed, a
+    signature checked), which also verifies it when the customer had it already."""
     value = normalize_identity_value(kind, value)
     existing = CustomerIdentity.objects.filter(kind=kind, value=value).first()
     if existing is not None:
@@ -103,6 +105,9 @@ def customer_add_identity(
             raise InvalidCustomerMerge(
                 why=gettext("%(value)s already belongs to another customer") % {"value": value}
             )
+        if verified and not existing.verified:
+            existing.verified = True
+            existing.save(update_fields=["verified"])
         return existing
     return CustomerIdentity.objects.create(
         customer=customer, kind=kind, value=value, verified=verified

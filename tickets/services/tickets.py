@@ -139,9 +139,15 @@ def _no_subject(language: str) -> str:
 
 
 def apply_status(
-    ticket: Ticket, to_status: str, *, by: AbstractBaseUser | None, reason: str = ""
+    ticket: Ticket,
+    to_status: str,
+    *,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+    **data,
 ) -> None:
-    """Move a locked ticket through the state machine and record it (no save of other fields)."""
+    """Move a locked ticket through the state machine and record it (no save of other fields).
+    `data` goes into the audit row (who did it when `by` is not an agent: a customer)."""
     from_status = ticket.status
     status.check_transition(from_status, to_status)
     now = timezone.now()
@@ -160,7 +166,7 @@ def apply_status(
         ticket.solved_at = None
         fields += ["reopen_count", "solved_at"]
     touch(ticket, *fields)
-    record_event(ticket, kind, by=by, before=from_status, after=to_status, reason=reason)
+    record_event(ticket, kind, by=by, before=from_status, after=to_status, reason=reason, **data)
     events.publish(
         events.StatusChanged(
             ticket_id=ticket.pk, before=from_status, after=to_status, by_id=by.pk if by else None

@@ -42,7 +42,11 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
 
+from channels_app import realtime
+from channels_app import services as channel_services
+from channels_app.models import ChatSession
 from tickets import selectors
+from tickets import services as ticket_services
 from tickets.models import AgentNotification, AgentProfile
 
 from . import presence, pushes
@@ -73,6 +77,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.agent: dict[str, Any] | None = None
         self.joined: set[str] = set()
         self.watching: dict[int, int] = {}  # ticket number -> ticket id
+        self.chats: dict[int, int] = {}  # ticket id -> chat session id, for watched chats
         self.typing_stored: dict[int, float] = {}  # ticket id -> when "typing" was last stored
         self.recent_pushes: deque[str] = deque(maxlen=RECENT_PUSHES)
         self.language = settings.LANGUAGE_CODE
@@ -100,6 +105,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         self.agent = agent
         self.language = _language(self.scope)
+        await database_sync_to_async(ticket_services.agent_seen)(agent_id=agent["id"])
         await self._set_groups(agent["groups"])
         self.recheck_task = asyncio.create_task(self._recheck_periodically(recheck_seconds()))
         with translation.override(self.language):
@@ -170,7 +176,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self._error("not_found", ticket=number)
             return
         self.watching[number] = ticket_id
-        await self.channel_layer.group_add(pushes.ticket_group(ticket_id), self.channel_name)
+        await self.channel_layer.group_add(realtime.ticket_group(ticket_id), self.channel_name)
+        session_id = await database_sync_to_async(_chat_session_id)(ticket_id)
+        if session_id is not None:
+            self.chats[ticket_id] = session_id
+            await self._chat_read(ticket_id)
         current, changed = await _off_thread(presence.join)(
             ticket_id=ticket_id, connection=self.channel_name, **self._person()
         )
@@ -184,7 +194,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if ticket_id is None:
             return
         self.typing_stored.pop(ticket_id, None)
-        await self.channel_layer.group_discard(pushes.ticket_group(ticket_id), self.channel_name)
+        self.chats.pop(ticket_id, None)
+        await self.channel_layer.group_discard(realtime.ticket_group(ticket_id), self.channel_name)
         current, changed = await _off_thread(presence.leave)(
             ticket_id=ticket_id, connection=self.channel_name
         )
@@ -205,6 +216,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             self.typing_stored[ticket_id] = now
         else:
             self.typing_stored.pop(ticket_id, None)
+        if ticket_id in self.chats:  # the chat's visitor sees the agent typing
+            await self.channel_layer.group_send(
+                realtime.chat_group(self.chats[ticket_id]), {"type": "chat.typing", "on": active}
+            )
         current, changed = await _off_thread(presence.set_typing)(
             ticket_id=ticket_id, connection=self.channel_name, active=active, **self._person()
         )
@@ -212,6 +227,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self._broadcast_presence(ticket_id, number, current)
 
     async def _heartbeat(self) -> None:
+        await database_sync_to_async(ticket_services.agent_seen)(agent_id=self.agent["id"])
         for number, ticket_id in list(self.watching.items()):
             current, changed = await _off_thread(presence.heartbeat)(
                 ticket_id=ticket_id, connection=self.channel_name, **self._person()
@@ -276,6 +292,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def ticket_changed(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])
+        ticket_id = self.watching.get(message["payload"]["ticket"])
+        if ticket_id in self.chats and message["payload"]["event"] == "message.created":
+            await self._chat_read(ticket_id)
         audience = message.get("audience")
         if audience is not None and not self.joined & set(audience):
             await self._drop(message["payload"]["ticket"])
@@ -285,6 +304,23 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def presence_update(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])
+
+    async def chat_typing(self, message: dict[str, Any]) -> None:
+        """The visitor of a watched chat is typing (channels_app.services.chat_visitor_typing)."""
+        await self.send_json(
+            {"type": "chat_typing", "ticket": message["ticket"], "on": message["on"]}
+        )
+
+    async def _chat_read(self, ticket_id: int) -> None:
+        """This tab shows the chat: the visitor learns their messages were read."""
+        session_id = self.chats[ticket_id]
+        up_to = await database_sync_to_async(channel_services.chat_agent_read)(
+            session_id=session_id, ticket_id=ticket_id
+        )
+        if up_to:
+            await self.channel_layer.group_send(
+                realtime.chat_group(session_id), {"type": "chat.read", "up_to": up_to}
+            )
 
     async def agent_notification(self, message: dict[str, Any]) -> None:
         with translation.override(self.language):
@@ -311,7 +347,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def _broadcast_presence(self, ticket_id: int, number: int, current: dict) -> None:
         await self.channel_layer.group_send(
-            pushes.ticket_group(ticket_id),
+            realtime.ticket_group(ticket_id),
             {"type": "presence.update", "payload": _presence_payload(number, current)},
         )
 
@@ -378,6 +414,10 @@ def _visible_ticket_id(user_id: int, number: int) -> int | None:
         return None
     scope = selectors.ticket_scope_for_agent(agent=user)
     return scope.filter(number=number).values_list("pk", flat=True).first()
+
+
+def _chat_session_id(ticket_id: int) -> int | None:
+    return ChatSession.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True).first()
 
 
 def _is_ticket_number(value: Any) -> bool:

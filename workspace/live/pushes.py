@@ -12,20 +12,16 @@ A push is a courtesy, never a reason to fail: a channel layer that is down or sl
 skipped, and the page still shows the truth on its next load.
 """
 
-import asyncio
 import logging
-import os
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
+from channels_app.realtime import send_many, ticket_group
 from tickets import events, selectors
 from tickets.models import AgentNotification, AgentProfile, Ticket
 
@@ -34,7 +30,6 @@ logger = logging.getLogger(__name__)
 ALL_AGENTS = "agents"
 MANAGERS = "managers"
 UNROUTED = "unrouted"
-SEND_TIMEOUT = 2.0  # seconds for one push to all its groups; past that the layer counts as down
 
 # New work in an agent's queues: the inbox offers to refresh.
 INBOX_EVENTS = (
@@ -69,10 +64,6 @@ def agent_group(user_id: int) -> str:
 
 def team_group(team_id: int) -> str:
     return f"team.{team_id}"
-
-
-def ticket_group(ticket_id: int) -> str:
-    return f"ticket.{ticket_id}"
 
 
 def groups_for_agent(user: AbstractBaseUser, profile: AgentProfile) -> set[str]:
@@ -209,51 +200,3 @@ def announce_access_change(event: events.DomainEvent) -> None:
 def send(groups: Iterable[str], message: dict[str, Any]) -> bool:
     """Send one message to several groups; False (and a log line) when the layer failed."""
     return send_many([(group, message) for group in sorted(groups)])
-
-
-def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
-    """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
-    False (and one log line) when the layer failed."""
-    layer = get_channel_layer()
-    if layer is None or not messages:
-        return False
-
-    async def send_all() -> None:
-        async with asyncio.timeout(SEND_TIMEOUT):
-            await asyncio.gather(*(layer.group_send(group, msg) for group, msg in messages))
-
-    try:
-        if isinstance(layer, InMemoryChannelLayer):
-            # Its queues belong to the event loop of this process's consumers: async_to_sync
-            # finds that loop when called from a request or a consumer.
-            async_to_sync(send_all)()
-        else:
-            future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop())
-            future.result(timeout=SEND_TIMEOUT + 1)
-    except Exception:
-        logger.warning(
-            "Live push of %s message(s) (%s) failed; agents see it on their next page load",
-            len(messages),
-            ", ".join(sorted({msg["type"] for _, msg in messages})),
-            exc_info=True,
-        )
-        return False
-    return True
-
-
-_loop_lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_pid: int | None = None
-
-
-def _push_loop() -> asyncio.AbstractEventLoop:
-    """One long-lived event loop per process for pushes through Redis, so that its connections
-    are reused (a fresh loop per push, as async_to_sync makes in a worker, reconnects every time).
-    Started lazily and again after a fork: Celery's prefork children do not inherit threads."""
-    global _loop, _loop_pid
-    with _loop_lock:
-        if _loop is None or _loop_pid != os.getpid():
-            _loop = asyncio.new_event_loop()
-            threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
-            _loop_pid = os.getpid()
-        return _loop

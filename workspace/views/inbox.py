@@ -12,6 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from channels_app.models import ChatSession
+from channels_app.selectors import chat_sessions_by_ticket
 from tickets import selectors, services
 from tickets.errors import TicketError
 from tickets.models import (
@@ -96,6 +98,7 @@ def _label_rows(tickets: list[Ticket], now) -> None:
         )
     }
     risk_until = now + sla_horizon()
+    _label_chats(tickets, now)
     for ticket in tickets:
         ticket.status_label = labels["status"].get(ticket.status, ticket.status)
         ticket.priority_label = labels["priority"].get(ticket.priority, ticket.priority)
@@ -110,6 +113,23 @@ def _label_rows(tickets: list[Ticket], now) -> None:
         else:
             ticket.sla_state = "at-risk" if due <= risk_until else "running"
             ticket.sla_text = _("in %(time)s") % {"time": timeuntil(due, now, depth=1)}
+
+
+def _label_chats(tickets: list[Ticket], now) -> None:
+    """Where each live chat of the page stands, and how long its visitor has waited: one query,
+    none on a page without a chat."""
+    chats = chat_sessions_by_ticket([t.pk for t in tickets if t.channel == Channel.CHAT])
+    states = dict(ChatSession.State.choices)
+    for ticket in tickets:
+        chat = chats.get(ticket.pk)
+        ticket.chat_state = chat.state if chat else ""
+        ticket.chat_label = states.get(ticket.chat_state, "")
+        ticket.chat_waiting = ticket.chat_waiting_since = ""
+        if chat and chat.state == ChatSession.State.WAITING and chat.waiting_since:
+            ticket.chat_waiting_since = chat.waiting_since.isoformat()
+            ticket.chat_waiting = _("waiting %(time)s") % {
+                "time": timesince(chat.waiting_since, now, depth=1)
+            }
 
 
 def _form_choices(request, filters: dict[str, str]) -> dict:

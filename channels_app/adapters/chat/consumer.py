@@ -1,12 +1,202 @@
-"""The visitor's websocket, /ws/chat/?key=<public key> (docs/chat.md)."""
+"""The visitor's websocket, /ws/chat/?key=<public key> (docs/chat.md).
 
+Only the chat channel's allowed origins and the desk's own may connect (anything else is closed
+with 4403; an unknown key with 4404). Nothing but `hello` is taken before the welcome. Each
+frame is handled by handler.py in a thread (it reads and writes the database); a message is
+acknowledged only once it is a ticket Message.
+
+The channel layer is a doorbell: the visitor's tabs join the group of their chat session (and,
+before they have one, the group of their visitor id) and, when it rings, read from the database
+whatever came after the last message id they sent."""
+
+import json
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.http.request import validate_host
+from django.utils import translation
+
+from ... import selectors
+from ...realtime import chat_group, chat_visitor_group
+from . import handler
+from .protocol import MAX_FRAME_BYTES
 
 CLOSE_ORIGIN_REFUSED = 4403
 CLOSE_UNKNOWN_CHANNEL = 4404
+FRAMES_PER_WINDOW = 60  # frames of any kind one connection may send...
+FRAME_WINDOW_SECONDS = 10  # ...in this many seconds; the rest are refused
+TYPING_REFRESH_SECONDS = 2  # "still typing" is passed on at most this often
+MESSAGE_KINDS = frozenset({"message", "resolved", "handover", "end"})
+
+db = database_sync_to_async
+
+
+def _header(scope: dict, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def origin_allowed(origin: str, channel) -> bool:
+    """One of the chat channel's allowed origins, or the desk's own (ALLOWED_HOSTS): the frame
+    the widget runs in is served by the desk."""
+    origin = origin.strip().lower().rstrip("/")
+    if not origin:
+        return False
+    if origin in channel.origins:
+        return True
+    host = urlsplit(origin).hostname
+    allowed = settings.ALLOWED_HOSTS or (
+        ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
+    )
+    return bool(host) and validate_host(host, allowed)
+
+
+def link_base(scope: dict) -> str:
+    """The desk's address as this visitor reached it, for links mailed to them: only a host the
+    desk answers to (a forged Host header must not make us mail someone else's link)."""
+    host = _header(scope, b"host")
+    if not host or not validate_host(urlsplit(f"//{host}").hostname or "", settings.ALLOWED_HOSTS):
+        named = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+        host = named[0] if named else "localhost"
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    return f"{scheme}://{host}"
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chat_channel = None
+        self.conversation: handler.Conversation | None = None
+        self.joined: set[str] = set()
+        self.recent_frames: deque[float] = deque()
+        self.typing_sent: tuple[bool, float] = (False, 0.0)
+
     async def connect(self) -> None:
         await self.accept()
-        await self.close(code=CLOSE_UNKNOWN_CHANNEL)
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        channel = await db(selectors.chat_channel_by_key)(query.get("key", [""])[0])
+        if channel is None:
+            await self.close(code=CLOSE_UNKNOWN_CHANNEL)
+            return
+        if not origin_allowed(_header(self.scope, b"origin"), channel):
+            await self.close(code=CLOSE_ORIGIN_REFUSED)
+            return
+        self.chat_channel = channel
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = set()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.chat_channel is None:
+            return
+        if not text_data or len(text_data) > MAX_FRAME_BYTES:
+            await self.send_json(handler.error("bad_message"))
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            await self.send_json(handler.error("bad_message"))
+            return
+        if self._flooding():
+            await self.send_json(handler.error("rate_limited", retry_after=FRAME_WINDOW_SECONDS))
+            return
+        await self.receive_json(frame)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        kind = content.get("type")
+        if self.conversation is None:
+            if kind != "hello":
+                await self.send_json(handler.error("hello_first"))
+                return
+            await self._hello(content)
+            return
+        if kind == "typing" and not self._typing_news(bool(content.get("on"))):
+            return
+        for frame in await db(handler.handle)(self.conversation, content):
+            await self.send_json(frame)
+        if kind in MESSAGE_KINDS:
+            await self._follow()
+            await self._catch_up()
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        self.conversation, frames = await db(handler.hello)(
+            channel=self.chat_channel,
+            frame=content,
+            user=self.scope.get("user"),
+            link_base=link_base(self.scope),
+        )
+        await self._follow()
+        for frame in frames:
+            await self.send_json(frame)
+
+    # --- what the doorbell brings -----------------------------------------------------------------
+
+    async def chat_doorbell(self, event: dict[str, Any]) -> None:
+        await self._catch_up()
+
+    async def chat_state(self, event: dict[str, Any]) -> None:
+        await self._catch_up()
+        await self.send_json(await db(handler.state)(self.conversation))
+
+    async def chat_session(self, event: dict[str, Any]) -> None:
+        """The visitor's first message (maybe from another tab) opened their session."""
+        await self._catch_up()
+        await self._follow()
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "typing", "from": "agent", "on": bool(event.get("on"))})
+
+    async def chat_read(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "read", "up_to": event["up_to"], "by": "agent"})
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    async def _catch_up(self) -> None:
+        if self.conversation is None:
+            return
+        for frame in await db(_catch_up_in_language)(self.conversation):
+            await self.send_json(frame)
+
+    async def _follow(self) -> None:
+        """Be in the groups of the visitor and of their session (once there is one)."""
+        conversation = self.conversation
+        wanted = {chat_visitor_group(conversation.visitor.id)}
+        if conversation.session_id is not None:
+            wanted.add(chat_group(conversation.session_id))
+        for group in wanted - self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined |= wanted
+
+    def _flooding(self) -> bool:
+        now = time.monotonic()
+        while self.recent_frames and self.recent_frames[0] < now - FRAME_WINDOW_SECONDS:
+            self.recent_frames.popleft()
+        if len(self.recent_frames) >= FRAMES_PER_WINDOW:
+            return True
+        self.recent_frames.append(now)
+        return False
+
+    def _typing_news(self, on: bool) -> bool:
+        """Whether a typing frame is worth passing on: a change, or "still typing" now and then."""
+        was_on, at = self.typing_sent
+        now = time.monotonic()
+        if on == was_on and (not on or now - at < TYPING_REFRESH_SECONDS):
+            return False
+        self.typing_sent = (on, now)
+        return True
+
+
+def _catch_up_in_language(conversation: handler.Conversation) -> list[dict[str, Any]]:
+    with translation.override(conversation.language):
+        return handler.catch_up(conversation)

@@ -13,10 +13,22 @@ from ..base import BaseChannelAdapter, ChannelError, ParsedItem
 
 def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes:
     """The raw form of a submission, as stored in the InboundEvent."""
+    return _encode({"name": name, "email": email}, subject, body, attachments, meta)
+
+
+PORTAL_SOURCE = "portal"
+
+
+def encode_portal_request(*, user_id, subject, body, attachments, meta) -> bytes:
+    """The raw form of a request a signed-in customer sent from the portal: the sender is the
+    portal login (checked by the view), not an address typed in a form."""
+    return _encode({"portal_user": user_id}, subject, body, attachments, meta)
+
+
+def _encode(sender: dict, subject, body, attachments, meta) -> bytes:
     return json.dumps(
         {
-            "name": name,
-            "email": email,
+            **sender,
             "subject": subject,
             "body": body,
             "attachments": [
@@ -31,6 +43,19 @@ def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes
         },
         ensure_ascii=False,
     ).encode("utf-8")
+
+
+def _sender(event, data: dict) -> tuple[str, str, dict]:
+    """Who sent it, and what we know of it. Only the portal's own events name a portal login (a
+    signed-in customer); a form's JSON names an address anyone may have typed."""
+    if event.source == PORTAL_SOURCE:
+        proof = {SENDER_AUTHENTICATED: True, SENDER_AUTH: {"reason": "a signed-in portal login"}}
+        return "portal_user", str(int(data["portal_user"])), proof
+    proof = {
+        SENDER_AUTHENTICATED: False,
+        SENDER_AUTH: {"reason": "an address typed into the web form"},
+    }
+    return "email", data["email"], proof
 
 
 class WebFormAdapter(BaseChannelAdapter):
@@ -50,11 +75,12 @@ class WebFormAdapter(BaseChannelAdapter):
                 )
                 for item in data.get("attachments", [])
             )
+            sender_kind, sender_value, proof = _sender(event, data)
             return [
                 NormalizedMessage(
                     channel="web",
-                    sender_kind="email",
-                    sender_value=data["email"],
+                    sender_kind=sender_kind,
+                    sender_value=sender_value,
                     sender_name=data.get("name", ""),
                     subject=data.get("subject", ""),
                     body_text=data.get("body", ""),
@@ -64,9 +90,7 @@ class WebFormAdapter(BaseChannelAdapter):
                     metadata={
                         "web_form": data.get("meta", {}),
                         "inbound_event_id": event.pk,
-                        # Anyone can type any address into a form.
-                        SENDER_AUTHENTICATED: False,
-                        SENDER_AUTH: {"reason": "an address typed into the web form"},
+                        **proof,
                     },
                 )
             ]

@@ -7,8 +7,9 @@ run under a travelled clock (time-machine) so that timestamps, first responses, 
 automatic closes look like a real quarter of work.
 
 The pt-BR content it draws from (people, organizations, topics, scenarios, the words of every
-conversation) lives in demo.content; the planning in demo.seeder and demo.story, the writing in
-demo.actions. This module holds the command.
+conversation, the help center's FAQ) lives in demo.content; the planning in demo.seeder and
+demo.story, the writing in demo.actions (demo.knowledge_base for the help center). This module
+holds the command.
 
 Deterministic (fixed seed) and idempotent: people, teams and organizations are looked up before
 they are created, and the tickets are created only once.
@@ -29,6 +30,7 @@ from tqdm import tqdm
 
 from demo.chat import seed_chat_channel
 from demo.content import DEMO_CUSTOMER_EMAIL, STAFF, STATUS_ORDER
+from demo.knowledge_base import seed_knowledge_base
 from demo.planning import CONVERSATIONAL, DEFAULT_SEED, DEMO_PASSWORD, TIERS
 from demo.seeder import Seeder
 from demo.story import TicketStory
@@ -119,6 +121,13 @@ class Command(BaseCommand):
                 "orgs": created["organizations"],
             }
         )  # fmt: skip
+
+        with transaction.atomic():
+            articles = seed_knowledge_base()
+        self.say(
+            _("Knowledge base: %(articles)s articles created (existing ones kept).")
+            % {"articles": articles}
+        )
 
         seeder.plan_people()
         rng = random.Random(f"{options['seed']}-customers")

@@ -33,3 +33,7 @@ def deliver(client, django_capture_on_commit_callbacks):
             return wa.post_webhook(client, payload, **kwargs)
 
     return deliver
+
+
+# The live chat's fixtures (a chat channel, a fresh in-memory stack, an agent online).
+from tests.channels_app.chat_support import chat_channel, chat_stack, online_agent  # noqa: E402, F401

@@ -1,5 +1,5 @@
-"""Knowledge base pages: anyone may read a published article on the customer portal; agents search
-articles from a ticket's reply box (the picker, registered as a reply tool in ready())."""
+"""The knowledge base in a ticket's reply box: the picker, registered as a reply tool in
+ready(). Agents find internal articles too, to quote (customers could not open their link)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,16 +8,10 @@ from django.views.decorators.http import require_GET
 
 from tickets import selectors as ticket_selectors
 
-from . import selectors
+from .. import selectors
 
 PICKER_LIMIT = 10
 MAX_QUERY_LENGTH = 200
-
-
-@require_GET
-def article_detail(request, language: str, slug: str):
-    article = selectors.article_get_published(language=language, slug=slug)
-    return render(request, "knowledge_base/article_detail.html", {"article": article})
 
 
 @require_GET
@@ -28,7 +22,15 @@ def kb_picker(request, number: int):
         raise PermissionDenied
     ticket = ticket_selectors.ticket_get_for_agent(agent=request.user, number=number)
     query = request.GET.get("q", "")[:MAX_QUERY_LENGTH]
-    articles = selectors.article_search(query=query, language=ticket.language, limit=PICKER_LIMIT)
+    if query.strip():
+        hits = selectors.articles_search(
+            query=query, language=ticket.language, audience="agents", limit=PICKER_LIMIT
+        )
+        articles = [hit.article for hit in hits]
+    else:
+        articles = selectors.articles_latest(
+            language=ticket.language, audience="agents", limit=PICKER_LIMIT
+        )
     for article in articles:
         article.public_url = request.build_absolute_uri(article.get_absolute_url())
     return render(

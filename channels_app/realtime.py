@@ -1,0 +1,83 @@
+"""The one door to the channel layer for code that is not a consumer (services, tasks, views):
+sending to groups from sync code, with a timeout, never failing the caller. Used by the agents'
+live pushes (workspace.live.pushes) and by the chat's doorbell.
+
+Group names shared by several apps live here too: a ticket's page group (every agent tab showing
+the ticket) and a chat session's group (every tab of its visitor)."""
+
+import asyncio
+import logging
+import os
+import threading
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 2.0  # seconds for one push to all its groups; past that the layer counts as down
+
+
+def ticket_group(ticket_id: int) -> str:
+    """The agents' tabs that show this ticket (workspace.live)."""
+    return f"ticket.{ticket_id}"
+
+
+def chat_group(session_id: int) -> str:
+    """The visitor's tabs of this chat session (channels_app.adapters.chat.consumer)."""
+    return f"chat.{session_id}"
+
+
+def chat_visitor_group(visitor) -> str:
+    """The tabs of one visitor before their first message opened a session."""
+    return f"chat.visitor.{visitor}"
+
+
+def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
+    False (and one log line) when the layer failed. A push is a courtesy: the database stays
+    the record, and every client catches up from it."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return False
+
+    async def send_all() -> None:
+        async with asyncio.timeout(SEND_TIMEOUT):
+            await asyncio.gather(*(layer.group_send(group, msg) for group, msg in messages))
+
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            # Its queues belong to the event loop of this process's consumers: async_to_sync
+            # finds that loop when called from a request or a consumer.
+            async_to_sync(send_all)()
+        else:
+            future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop())
+            future.result(timeout=SEND_TIMEOUT + 1)
+    except Exception:
+        logger.warning(
+            "Live push of %s message(s) (%s) failed; clients catch up from the database",
+            len(messages),
+            ", ".join(sorted({msg["type"] for _, msg in messages})),
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _push_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived event loop per process for pushes through Redis, so that its connections
+    are reused (a fresh loop per push, as async_to_sync makes in a worker, reconnects every time).
+    Started lazily and again after a fork: Celery's prefork children do not inherit threads."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
+            _loop_pid = os.getpid()
+        return _loop

@@ -1,0 +1,2 @@
+"""The customers' pages, one module per subject: the front page and search, signing in, and
+their requests."""
