@@ -150,19 +150,47 @@
 
   // --- messages ----------------------------------------------------------------------------
 
-  // The bot's answer comes as a message (from "bot"), then a "bot" frame with its articles and
-  // buttons, which go under that message.
+  // The bot's articles and buttons, under its message: they come with the message frame (its
+  // text lists the same articles as lines, for the transcript and the agents; shown once here,
+  // as cards), or in a "bot" frame after it.
+  function decorateBot(li, frame) {
+    var articles = frame.articles || [];
+    var text = li.querySelector(".text");
+    var after = "";
+    if (text && articles.length) {
+      // The lines before the listed articles stay above the cards, those after go below.
+      var listed = articles.map(function (a) {
+        return "• " + a.title + ": " + a.url;
+      });
+      var lines = text.textContent.split("\n");
+      var first = lines.findIndex(function (line) {
+        return listed.indexOf(line) >= 0;
+      });
+      if (first >= 0) {
+        var rest = lines.slice(first).filter(function (line) {
+          return listed.indexOf(line) < 0;
+        });
+        text.textContent = lines.slice(0, first).join("\n");
+        after = rest.join("\n");
+      }
+    }
+    view.addArticles(li, articles);
+    if (after) li.appendChild(view.el("p", "text", after));
+    if (frame.actions && frame.actions.length) {
+      // Only the latest answer offers the buttons.
+      $("log").querySelectorAll(".actions").forEach(function (row) {
+        row.remove();
+      });
+      view.addActions(li, frame.actions, sendAction);
+    }
+  }
+
   function showBot(frame) {
     var bots = $("log").querySelectorAll(".from-bot");
     var li = bots.length ? bots[bots.length - 1] : null;
-    var text = li && li.querySelector(".text");
-    var own = !li || (frame.text && text && text.textContent !== frame.text);
-    if (own) li = view.bubble("bot", t("state_bot"), frame.text, null);
-    view.addArticles(li, frame.articles);
-    view.addActions(li, frame.actions, sendAction);
-    if (own) view.appendToLog(li);
-    else li.scrollIntoView({ block: "end" });
-    if (frame.articles && frame.articles.length) view.announce(t("articles"));
+    if (!li || li.querySelector(".articles, .actions")) return;
+    decorateBot(li, frame);
+    view.keepDown();
   }
 
   function sendAction(action) {
@@ -181,6 +209,7 @@
       li = view.bubble(message.from, message.author, message.text, message.at);
       view.addAttachments(li, message.attachments);
       if (message.from === "visitor") view.setDelivery(li, "sent");
+      if (message.from === "bot") decorateBot(li, message);
       view.appendToLog(li);
     }
     if (message.id) {
@@ -199,16 +228,6 @@
         }
       }
       sendRead();
-    }
-  }
-
-  // After a reload the bot's buttons are gone with the frame that brought them: while the bot
-  // still answers, its last message offers them again.
-  function offerBotActions() {
-    if (state.session !== "bot") return;
-    var last = $("log").lastElementChild;
-    if (last && last.classList.contains("from-bot")) {
-      view.addActions(last, ["resolved", "handover"], sendAction);
     }
   }
 
@@ -338,9 +357,10 @@
     $("ended").hidden = !ended;
     $("details-toggle").hidden = offline || !state.welcomed;
     $("end-toggle").hidden = fresh || ended || !state.welcomed;
-    if (state.session !== "bot") {
-      $("chat").querySelectorAll(".actions button").forEach(function (b) {
-        b.disabled = true;
+    if (state.session !== "bot" && !fresh) {
+      // Past the bot (a person asked for, solved, ended): its buttons have done their work.
+      $("chat").querySelectorAll(".actions").forEach(function (row) {
+        row.remove();
       });
     }
     if (ended) {
@@ -386,7 +406,6 @@
         });
         var session = frame.session || {};
         setSession(session.state, session.agent, session.position);
-        if (first) offerBotActions();
         resendPending();
         sendRead();
         break;
@@ -395,6 +414,9 @@
         renderMode();
         break;
       case "ack":
+        // The first message opened the session, in the state the server gives a new one (a
+        // later "state" frame or welcome corrects it).
+        if (state.session === "new") setSession(config.bot_enabled ? "bot" : "waiting");
         var item = pending[frame.client_id];
         if (item) {
           forget(frame.client_id);
@@ -448,7 +470,7 @@
   function onError(frame) {
     var clientId = frame.client_id;
     var item = clientId && pending[clientId];
-    if (frame.code === "rate_limited" && item) {
+    if ((frame.code === "rate_limited" || frame.code === "not_stored") && item) {
       // Kept as sending: it goes again when the server allows.
       setTimeout(function () {
         if (pending[clientId] && transport) {

@@ -23,6 +23,18 @@
       return document.getElementById(id);
     };
     var noticeTimer = null;
+    var log = $("log");
+    var stuck = true; // the conversation shows its end
+
+    function keepDown() {
+      if (stuck) log.scrollTop = log.scrollHeight;
+    }
+
+    log.addEventListener("scroll", function () {
+      stuck = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    });
+    // Panels and notices opening above it shrink the conversation: its end stays in view.
+    if ("ResizeObserver" in window) new ResizeObserver(keepDown).observe(log);
 
     function el(tag, className, text) {
       var node = document.createElement(tag);
@@ -118,12 +130,14 @@
         if (open && focusId) $(focusId).focus();
       },
 
+      // New messages keep the conversation at its end, unless the visitor scrolled up to read.
       appendToLog: function (li) {
-        var log = $("log");
-        var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-        log.appendChild(li);
-        if (atBottom || li.classList.contains("from-visitor")) li.scrollIntoView({ block: "end" });
+        $("log").appendChild(li);
+        if (li.classList.contains("from-visitor")) stuck = true;
+        keepDown();
       },
+
+      keepDown: keepDown,
 
       bubble: function (from, author, text, at) {
         var li = el("li", "msg from-" + from);

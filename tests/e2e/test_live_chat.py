@@ -1,0 +1,195 @@
+"""Live chat in a real browser: a visitor on /chat/demo/ (the widget embedded as a customer's site
+embeds it) asks a question, gets the bot's articles, asks for a person; an agent in the workspace
+sees the chat arrive, and each side sees the other typing; they talk; the visitor goes on in a
+second tab at phone width, ends the chat and downloads the transcript.
+
+Screenshots at desktop and 390 px widths go to $E2E_SCREENSHOTS (tests/e2e/screenshots/ when
+unset; run with E2E_SCREENSHOTS=var/e2e to keep them out of the tree)."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from channels_app.models import ChatChannel, ChatSession
+from demo.chat import DEMO_CHAT_NAME, seed_chat_channel
+from tests.e2e.conftest import SCREENSHOTS
+from tests.knowledge_base.factories import ArticleFactory
+from tests.tickets.factories import AgentFactory, TeamFactory
+from tickets.models import AgentProfile, Message, Ticket, Tier
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+QUESTION = "Meu boleto não chegou. Como tiro a segunda via do boleto?"
+REPLY = "Olá, Maria! Reenviei a segunda via do boleto para o seu e-mail agora há pouco."
+THANKS = "Recebi, obrigada!"
+
+
+@pytest.fixture
+def chat_world(transactional_db):
+    team = TeamFactory(name="Atendimento", tier=Tier.N1)
+    ana = AgentFactory(
+        user__username="ana", user__first_name="Ana", tier=Tier.N1, teams=[team]
+    ).user
+    seed_chat_channel()
+    ChatChannel.objects.update(business_hours={})  # open at whatever hour the test runs
+    ArticleFactory(
+        title="Segunda via do boleto",
+        summary="Emita a segunda via do boleto no portal, em Financeiro > Boletos.",
+        body="Para tirar a segunda via do boleto, abra o portal e escolha Financeiro > Boletos.",
+    )
+    return {"ana": ana, "channel": ChatChannel.objects.get(name=DEMO_CHAT_NAME)}
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the database")
+        time.sleep(0.1)
+
+
+def wait_for_frame(page, frames, needle, timeout=10.0):
+    """Until the page's websockets received a frame containing `needle` (Playwright delivers
+    events while it is called, hence the page's own wait)."""
+    deadline = time.monotonic() + timeout
+    while not any(needle in frame for frame in frames if isinstance(frame, str)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no websocket frame with {needle}")
+        page.wait_for_timeout(100)
+
+
+def phone_screenshot(page, name: str) -> None:
+    """The viewport only: what the phone's screen shows (a full-page shot would stretch the page
+    under the full-screen chat)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def log_in(context, base_url: str, username: str):
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/?next=/agent/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "demo1234")
+    page.click("form [type=submit]")
+    page.wait_for_url(f"{base_url}/agent/")
+    return page
+
+
+def chat_frame(page):
+    return page.frame_locator("iframe[title='Chat ao vivo']")
+
+
+def test_a_visitor_and_an_agent_chat_through_the_widget(
+    chat_world, asgi_server, browser, screenshot
+):
+    # The agent opens the workspace: its live connection puts her online for chats.
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    agent = log_in(agent_context, asgi_server, "ana")
+    wait_until(
+        lambda: AgentProfile.objects.filter(
+            user=chat_world["ana"], availability=AgentProfile.Availability.ONLINE
+        ).exists()
+    )
+
+    # A visitor on the customer's site: the launcher opens the chat in its frame.
+    visitor_context = browser.new_context(locale="pt-BR", viewport=DESKTOP)
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{asgi_server}/chat/demo/")
+    visitor.get_by_role("button", name="Abrir o chat").click()
+    chat = chat_frame(visitor)
+    chat.get_by_text("Olá! Sou o assistente da Ágil ERP").wait_for()
+    chat.get_by_label("Sua mensagem").fill(QUESTION)
+    chat.get_by_label("Sua mensagem").press("Enter")
+
+    # The bot answers first, with the article, and offers a person.
+    article = chat.locator(".from-bot .articles").get_by_role("link", name="Segunda via do boleto")
+    article.wait_for()
+    chat.locator(".from-visitor[data-delivery=sent]").wait_for()
+    screenshot(visitor, "chat-01-visitor-bot-articles-desktop")
+    chat.get_by_role("button", name="Falar com uma pessoa").click()
+    chat.locator("#chat-status").get_by_text(re.compile("^Na fila|^Aguardando")).wait_for()
+    # Waiting for a person: the widget asks for contact details.
+    details = chat.get_by_role("form", name="Seus dados")
+    details.get_by_label("Nome").fill("Maria Souza")
+    details.get_by_label("E-mail").fill("maria.souza@cliente.example")
+    details.get_by_role("button", name="Salvar").click()
+    chat.get_by_text("Procure na sua caixa de entrada").wait_for()
+    screenshot(visitor, "chat-02-visitor-waiting-desktop")
+
+    # The chat reaches the agent's inbox without a reload.
+    ticket = Ticket.objects.get(channel="chat")
+    agent.locator("#live-updates .rt-live-show").click()
+    agent.get_by_role("link", name=re.compile("boleto", re.I)).first.wait_for()
+    screenshot(agent, "chat-03-agent-inbox")
+    agent.goto(f"{asgi_server}/agent/tickets/{ticket.number}/")
+    timeline = agent.locator(".timeline")
+    timeline.get_by_text(QUESTION).wait_for()
+    timeline.get_by_text("Segunda via do boleto").first.wait_for()  # the bot's exchange
+
+    # Each side sees the other typing.
+    chat.get_by_label("Sua mensagem").press_sequentially("Obrigada")
+    agent.locator(".rt-chat-typing").get_by_text("The visitor is typing…").wait_for()
+    chat.get_by_label("Sua mensagem").fill("")
+    agent.locator("#reply-body").press_sequentially("Olá")
+    # Not hers yet (she has not answered): "an agent is typing".
+    chat.locator("#typing").get_by_text("Um atendente está digitando…").wait_for()
+    screenshot(visitor, "chat-04-visitor-sees-agent-typing-desktop")
+    screenshot(agent, "chat-05-agent-ticket-page")
+
+    # They talk. (Sending reloads the agent's page: the visitor answers once it watches the
+    # ticket again, as a person would take a moment to read.)
+    agent_frames = []
+    agent.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda frame: agent_frames.append(frame))
+    )
+    agent.fill("#reply-body", REPLY)
+    agent.get_by_role("button", name=re.compile("^Send")).click()
+    chat.locator(".from-agent").get_by_text(REPLY).wait_for()
+    wait_for_frame(agent, agent_frames, '"type": "presence"')
+    chat.locator("#chat-status").get_by_text("Conversando com Ana").wait_for()
+    chat.get_by_label("Sua mensagem").fill(THANKS)
+    chat.get_by_label("Sua mensagem").press("Enter")
+    agent.locator(".timeline").get_by_text(THANKS).wait_for()
+    # The visitor had the reply on screen: the agents see it read.
+    wait_until(
+        lambda: Message.objects.filter(
+            ticket=ticket, body_text=REPLY, delivery_status=Message.DeliveryStatus.READ
+        ).exists()
+    )
+
+    # A second tab at phone width continues the same conversation, full screen.
+    phone = visitor_context.new_page()
+    phone.set_viewport_size(PHONE)
+    phone.goto(f"{asgi_server}/chat/demo/")
+    phone_chat = chat_frame(phone)
+    phone_chat.locator(".from-agent").get_by_text(REPLY).wait_for()
+    phone_chat.locator(".from-visitor").get_by_text(THANKS).wait_for()
+    frame_box = phone.locator("iframe[title='Chat ao vivo']").bounding_box()
+    assert frame_box["width"] == PHONE["width"]
+    phone_screenshot(phone, "chat-06-visitor-second-tab-390px")
+
+    # The visitor ends the chat and downloads the transcript.
+    phone_chat.get_by_role("button", name="Encerrar").click()
+    phone_chat.get_by_role("button", name="Sim, encerrar").click()
+    phone_chat.get_by_text("Esta conversa foi encerrada").wait_for()
+    phone_screenshot(phone, "chat-07-visitor-ended-390px")
+    with phone.expect_download() as download:
+        phone_chat.get_by_role("link", name="Baixar a conversa").click()
+    transcript = Path(download.value.path()).read_text(encoding="utf-8")
+    positions = [
+        transcript.find(text) for text in (QUESTION, "Segunda via do boleto", REPLY, THANKS)
+    ]
+    assert -1 not in positions, transcript
+    assert positions == sorted(positions), transcript
+    assert "Ana" in transcript
+
+    session = ChatSession.objects.get(ticket=ticket)
+    assert session.state == ChatSession.State.ENDED
+    assert session.agent == chat_world["ana"]
+    # The visitor's messages are the ticket's, once each, whatever the reconnects.
+    inbound = list(ticket.messages.filter(direction="inbound").values_list("body_text", flat=True))
+    assert inbound == [QUESTION, THANKS]
+    agent_context.close()
+    visitor_context.close()
