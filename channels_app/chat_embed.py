@@ -4,6 +4,8 @@ shown in the admin for customers to copy, and used by the demo page and the cust
 from django.templatetags.static import static
 from django.utils.html import escape
 
+from .models import ChatChannel
+
 
 def origin_of(request) -> str:
     """The desk's origin as this request reached it (scheme, host and port)."""
@@ -16,3 +18,8 @@ def widget_snippet(channel, *, origin: str) -> str:
     if "://" not in src:
         src = origin + src
     return f'<script src="{escape(src)}" data-key="{escape(channel.public_key)}" async></script>'
+
+
+def portal_chat_channel() -> ChatChannel | None:
+    """The chat the customer portal offers: the oldest active chat channel (one query)."""
+    return ChatChannel.objects.filter(is_active=True).order_by("pk").first()

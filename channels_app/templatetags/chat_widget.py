@@ -13,7 +13,7 @@ from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from channels_app.chat_embed import origin_of, widget_snippet
+from channels_app.chat_embed import origin_of, portal_chat_channel, widget_snippet
 
 register = template.Library()
 
@@ -136,3 +136,11 @@ def chat_frame_config(context):
 def chat_widget_script(context, channel):
     """The tag a host page adds to embed `channel` (the demo page, the customer portal)."""
     return mark_safe(widget_snippet(channel, origin=origin_of(context["request"])))
+
+
+@register.simple_tag(takes_context=True)
+def portal_chat_widget(context):
+    """The customer portal's chat (its customers are recognised by their session): nothing when
+    no chat channel is active."""
+    channel = portal_chat_channel()
+    return chat_widget_script(context, channel) if channel else ""
