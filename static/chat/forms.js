@@ -91,7 +91,8 @@
         .catch(function (data) {
           var error = $("offline-error");
           error.hidden = false;
-          error.textContent = chat.errorText(data);
+          var fields = data && data.fields ? Object.values(data.fields) : [];
+          error.textContent = fields.length ? fields.join(" ") : chat.errorText(data);
         })
         .then(function () {
           button.disabled = false;

@@ -205,6 +205,11 @@
       li = mine.li;
       forget(message.client_id);
       view.setDelivery(li, "sent");
+      if (message.attachments && message.attachments.length && !li.querySelector(".files")) {
+        // An upload's bubble said "Sending <name>…": now the file itself, as a link.
+        if (!mine.text && li.querySelector(".text")) li.querySelector(".text").remove();
+        view.addAttachments(li, message.attachments);
+      }
     } else {
       li = view.bubble(message.from, message.author, message.text, message.at);
       view.addAttachments(li, message.attachments);
@@ -272,12 +277,14 @@
     var form = new FormData();
     form.append("token", state.token || "");
     form.append("client_id", clientId);
+    form.append("lang", state.lang);
     form.append("file", file);
     fetch(config.api.upload, { method: "POST", body: form, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (data) {
           if (!response.ok || data.type === "error") throw data;
-          li.querySelector(".text").textContent = file.name;
+          var label = li.querySelector(".text");
+          if (label) label.textContent = file.name;
           if (pending[clientId]) view.setDelivery(li, "sent");
         });
       })

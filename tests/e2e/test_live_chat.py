@@ -21,9 +21,15 @@ from tickets.models import AgentProfile, Message, Ticket, Tier
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-QUESTION = "Meu boleto não chegou. Como tiro a segunda via do boleto?"
+QUESTION = "Como tiro a segunda via do boleto?"
 REPLY = "Olá, Maria! Reenviei a segunda via do boleto para o seu e-mail agora há pouco."
 THANKS = "Recebi, obrigada!"
+# The smallest PNG there is (1x1, transparent): the desk checks files by their content.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000"
+    "000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -152,11 +158,15 @@ def test_a_visitor_and_an_agent_chat_through_the_widget(
     chat.get_by_label("Sua mensagem").fill(THANKS)
     chat.get_by_label("Sua mensagem").press("Enter")
     agent.locator(".timeline").get_by_text(THANKS).wait_for()
-    # The visitor had the reply on screen: the agents see it read.
+    chat.locator("#file").set_input_files(
+        files=[{"name": "comprovante.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    chat.locator(".from-visitor .files").get_by_role("link", name="comprovante.png").wait_for()
+    agent.locator(".timeline").get_by_text("comprovante.png").wait_for()
+    # The visitor had the reply on screen: the widget said so (its read receipt).
+    reply = Message.objects.get(ticket=ticket, body_text=REPLY)
     wait_until(
-        lambda: Message.objects.filter(
-            ticket=ticket, body_text=REPLY, delivery_status=Message.DeliveryStatus.READ
-        ).exists()
+        lambda: ChatSession.objects.filter(ticket=ticket, visitor_read_up_to__gte=reply.pk).exists()
     )
 
     # A second tab at phone width continues the same conversation, full screen.
@@ -190,6 +200,6 @@ def test_a_visitor_and_an_agent_chat_through_the_widget(
     assert session.agent == chat_world["ana"]
     # The visitor's messages are the ticket's, once each, whatever the reconnects.
     inbound = list(ticket.messages.filter(direction="inbound").values_list("body_text", flat=True))
-    assert inbound == [QUESTION, THANKS]
+    assert inbound == [QUESTION, THANKS, ""]  # the last one: the file
     agent_context.close()
     visitor_context.close()
