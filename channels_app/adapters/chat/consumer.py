@@ -167,6 +167,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         for frame in await db(_catch_up_in_language)(self.conversation):
             await self.send_json(frame)
+        deferred, self.conversation.deferred = self.conversation.deferred, []
+        for frame in deferred:
+            await self.send_json(frame)
 
     async def _follow(self) -> None:
         """Be in the groups of the visitor and of their session (once there is one)."""

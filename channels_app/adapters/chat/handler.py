@@ -40,7 +40,9 @@ class Conversation:
     ticket_id: int | None = None
     number: int | None = None
     state: str = "new"
-    extra: dict = field(default_factory=dict)
+    # Frames to send once the messages they follow are sent (the bot's articles after its
+    # message): the transport sends them after its next catch-up.
+    deferred: list = field(default_factory=list)
 
     def track(self, session: ChatSession | None) -> None:
         if session is not None:
@@ -252,7 +254,18 @@ def message(
     session = selectors.chat_session_for_ticket(stored.ticket_id)
     conversation.track(session)
     if session is not None and session.state == ChatSession.State.BOT:
-        services.chat_bot_answer(session=session, question=stored)
+        answer = services.chat_bot_answer(session=session, question=stored)
+        if answer is not None:
+            conversation.deferred.append(
+                {
+                    "type": "bot",
+                    "id": answer.pk,
+                    "reply_to": stored.pk,
+                    "text": answer.body_text,
+                    "articles": answer.metadata["articles"],
+                    "actions": answer.metadata["actions"],
+                }
+            )
     return frames
 
 
