@@ -5,16 +5,21 @@ apart, the rate limit, origins, the bot, the agent's side, offline mode.
 Transactional: the consumer's database work runs in other threads, and the pushes come after
 commit."""
 
+import asyncio
 import json
 from datetime import timedelta
 from unittest.mock import ANY
+from urllib.parse import urlencode
 
 import pytest
+from channels.testing import HttpCommunicator
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.adapters.chat.consumer import CLOSE_ORIGIN_REFUSED, CLOSE_UNKNOWN_CHANNEL
 from channels_app.models import ChatChannel, ChatSession, InboundEvent
+from helpdesk.asgi import application
 from tests.channels_app.chat_support import (
     SHOP_ORIGIN,
     client_id,
@@ -286,8 +291,8 @@ def test_talk_to_a_person_queues_the_chat_and_agents_see_the_bot_exchange(chat_c
 # --- the agent's side -----------------------------------------------------------------------------
 
 
-def _waiting_chat(channel, text="Quero falar com alguém"):
-    """A chat already handed over (no bot), as a visitor's first message leaves it."""
+def _waiting_chat(channel):
+    """Chats of this channel wait for a person at once (no bot)."""
     ChatChannel.objects.filter(pk=channel.pk).update(bot_enabled=False)
 
 
@@ -406,5 +411,34 @@ def test_an_agent_at_capacity_leaves_the_widget_offline(chat_channel, online_age
         assert welcome["mode"] == "offline"
         await other.disconnect()
         await socket_.disconnect()
+
+    run(scenario)
+
+
+# --- long polling ---------------------------------------------------------------------------------
+
+
+def test_a_poll_waits_for_the_doorbell_and_returns_the_reply(chat_channel, n1_agent):
+    async def scenario():
+        await db_call(_waiting_chat)(chat_channel)
+        socket_, welcome = await visitor(chat_channel)
+        asked = await say(socket_, "Estou sem websocket daqui a pouco")
+        await socket_.disconnect()
+        ticket = await db_call(lambda: Message.objects.get(pk=asked["id"]).ticket)()
+        url = reverse("chat-poll", args=[chat_channel.public_key])
+        query = urlencode({"token": welcome["token"], "after": asked["id"], "wait": 5})
+        # Through the real ASGI application (one thread context per request, as in production).
+        poll = HttpCommunicator(
+            application, "GET", f"{url}?{query}", headers=[(b"host", b"localhost")]
+        )
+        response = asyncio.create_task(poll.get_response(timeout=10))
+        await asyncio.sleep(0.5)  # the poll is waiting
+        assert not response.done()
+        reply = await db_call(services.message_reply)(
+            ticket=ticket, by=n1_agent, body_text="Chegou pela espera longa"
+        )
+        answer = await response
+        frames = json.loads(answer["body"])["frames"]
+        assert [f["id"] for f in frames if f["type"] == "message"] == [reply.pk]
 
     run(scenario)
