@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from channels_app.adapters.chat import consumer
 from channels_app.adapters.chat.consumer import CLOSE_ORIGIN_REFUSED, CLOSE_UNKNOWN_CHANNEL
 from channels_app.models import ChatChannel, ChatSession, InboundEvent
 from helpdesk.asgi import application
@@ -192,6 +193,7 @@ def test_an_unknown_or_inactive_key_is_closed_with_4404(chat_channel):
             closed = await socket_.receive_output(timeout=1)
             assert closed == {"type": "websocket.close", "code": CLOSE_UNKNOWN_CHANNEL}
             await db_call(ChatChannel.objects.filter(pk=chat_channel.pk).update)(is_active=False)
+            consumer._channels.clear()  # kept a few seconds per process
 
     run(scenario)
 
@@ -368,7 +370,8 @@ def test_solving_the_ticket_ends_the_chat(chat_channel, n1_agent):
 
 def test_the_widget_offers_the_offline_form_when_no_agent_can_chat(chat_channel, online_agent):
     async def mode():
-        cache.clear()  # the mode is kept a few seconds
+        cache.clear()  # the mode is kept a few seconds,
+        consumer._channels.clear()  # and the chat channel
         socket_, welcome = await visitor(chat_channel)
         await socket_.disconnect()
         return welcome["mode"]
