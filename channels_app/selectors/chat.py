@@ -63,7 +63,11 @@ def chat_session_for_visitor(*, channel: ChatChannel, visitor: uuid.UUID) -> Cha
 
 
 def chat_session_for_ticket(ticket_id: int) -> ChatSession | None:
-    return ChatSession.objects.select_related("chat_channel").filter(ticket_id=ticket_id).first()
+    return (
+        ChatSession.objects.select_related("chat_channel", "ticket")
+        .filter(ticket_id=ticket_id)
+        .first()
+    )
 
 
 def chat_messages_after(*, ticket_id: int, after: int, limit: int = MESSAGES_PAGE) -> list[Message]:

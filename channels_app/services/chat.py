@@ -35,9 +35,10 @@ class ChatMessageNotStored(Exception):
     same client id is recognised) and the sweeper processes it meanwhile."""
 
 
-def ring(session_id: int, message: dict[str, Any] | None = None) -> None:
-    """After commit: the visitor's tabs look at the database (or hear `message`)."""
-    payload = message or {"type": "chat.doorbell"}
+def ring(session_id: int, message: dict[str, Any] | None = None, *, last: int = 0) -> None:
+    """After commit: the visitor's tabs look at the database (or hear `message`). `last`, the
+    id of the message rung for, spares the read to a tab that has sent it already."""
+    payload = message or {"type": "chat.doorbell", "last": last}
     transaction.on_commit(lambda: send_many([(chat_group(session_id), payload)]))
 
 
@@ -81,11 +82,11 @@ def chat_message_receive(
         if event.status == InboundEvent.Status.RECEIVED:
             schedule_processing()
         raise ChatMessageNotStored(event.error or event.status)
-    return Message.objects.get(pk=event.message_id)
+    return event.message  # the processing's own instance, or read once for a resend
 
 
 def chat_session_record_message(
-    *, item: NormalizedMessage, ticket: Ticket, created: bool
+    *, item: NormalizedMessage, ticket: Ticket, created: bool, message_id: int = 0
 ) -> ChatSession:
     """The session of a ticket a visitor wrote on (adapter.received, in the processing
     transaction): created with the ticket (the bot answers first, or it waits for a person), or
@@ -109,7 +110,7 @@ def chat_session_record_message(
         state = S.BOT if session.chat_channel.bot_enabled else S.WAITING
         waiting_since = now if state == S.WAITING else None
         _move(session, state, waiting_since=waiting_since, ended_at=None, outcome="")
-    ring(session.pk)
+    ring(session.pk, last=message_id)
     return session
 
 
@@ -253,7 +254,7 @@ def chat_message_sent(*, message: Message) -> None:
                 ticket_services.ticket_claim(ticket=ticket, by=agent)
             except TicketError:
                 logger.info("Chat reply by %s: ticket %s not claimed", agent.pk, ticket.pk)
-    ring(session.pk)
+    ring(session.pk, last=message.pk)
 
 
 def chat_sessions_follow_tickets(*, ticket_ids: list[int]) -> int:

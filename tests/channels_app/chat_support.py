@@ -33,7 +33,11 @@ def run(coroutine_function):
 
 @pytest.fixture
 def chat_stack(settings):
-    """A fresh in-memory channel layer and cache for each test, whatever the environment."""
+    """A fresh in-memory channel layer and cache for each test, whatever the environment (and
+    no chat channel kept from another test by the consumers)."""
+    from channels_app.adapters.chat import consumer
+
+    consumer._channels.clear()
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.CACHES = {
         "default": {

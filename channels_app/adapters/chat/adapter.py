@@ -105,7 +105,10 @@ class ChatAdapter(BaseChannelAdapter):
         the same transaction."""
         from ...services.chat import chat_session_record_message
 
-        chat_session_record_message(item=item, ticket=result.ticket, created=result.created_ticket)
+        chat_session_record_message(
+            item=item, ticket=result.ticket, created=result.created_ticket,
+            message_id=result.message.pk,
+        )  # fmt: skip
 
     def send(self, message: Message) -> str:
         """An agent's reply, the bot's articles or a notice: already in the database, so

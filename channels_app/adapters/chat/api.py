@@ -23,6 +23,7 @@ from tickets.models import Channel
 
 from ... import selectors, services
 from ...realtime import chat_group, chat_visitor_group
+from ...throttle import over_limit
 from ..webform.adapter import encode_submission
 from . import handler, tokens
 from .consumer import origin_allowed
@@ -92,7 +93,8 @@ def chat_send(request, public_key: str):
     if conversation is None:
         return _refused("bad_token", "", 403)
     conversation.link_base = base
-    return JsonResponse(handler.handle(conversation, frame), safe=False)
+    frames = handler.handle(conversation, frame)
+    return JsonResponse(frames + conversation.deferred, safe=False)
 
 
 def _catch_up(conversation) -> list:
@@ -233,9 +235,8 @@ def chat_offline(request, public_key: str):
         if errors:
             return _refused("invalid", _("Check the form."), 400, fields=errors)
         address = request.META.get("REMOTE_ADDR", "")
-        if services.over_limit(
-            f"jornada:chat-offline:{address}", OFFLINE_PER_ADDRESS, OFFLINE_WINDOW
-        ):
+        key = f"jornada:chat-offline:{address}"
+        if over_limit(key, limit=OFFLINE_PER_ADDRESS, window=OFFLINE_WINDOW):
             return _refused(
                 "rate_limited", _("Too many messages. Please try again in a few minutes."), 429
             )

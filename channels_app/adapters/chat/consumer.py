@@ -11,7 +11,6 @@ whatever came after the last message id they sent."""
 
 import json
 import time
-from collections import deque
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -75,13 +74,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.chat_channel = None
         self.conversation: handler.Conversation | None = None
         self.joined: set[str] = set()
-        self.recent_frames: deque[float] = deque()
+        self.window: tuple[float, int] = (0.0, 0)  # when this frame window began, frames in it
         self.typing_sent: tuple[bool, float] = (False, 0.0)
 
     async def connect(self) -> None:
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        channel = await db(selectors.chat_channel_by_key)(query.get("key", [""])[0])
+        channel = await _chat_channel(query.get("key", [""])[0])
         if channel is None:
             await self.close(code=CLOSE_UNKNOWN_CHANNEL)
             return
@@ -123,11 +122,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         if kind == "typing" and not self._typing_news(bool(content.get("on"))):
             return
-        for frame in await db(handler.handle)(self.conversation, content):
+        # One trip to the database thread: the frame's answer, then what is new for this tab.
+        frames, news = await db(_handle_and_catch_up)(
+            self.conversation, content, kind in MESSAGE_KINDS
+        )
+        for frame in frames:
             await self.send_json(frame)
         if kind in MESSAGE_KINDS:
             await self._follow()
-            await self._catch_up()
+            await self._send_news(news)
 
     async def _hello(self, content: dict[str, Any]) -> None:
         self.conversation, frames = await db(handler.hello)(
@@ -143,6 +146,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- what the doorbell brings -----------------------------------------------------------------
 
     async def chat_doorbell(self, event: dict[str, Any]) -> None:
+        if self.conversation is not None and 0 < event.get("last", 0) <= self.conversation.last_id:
+            return  # this tab has sent that message already (its own, just acknowledged)
         await self._catch_up()
 
     async def chat_state(self, event: dict[str, Any]) -> None:
@@ -165,7 +170,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _catch_up(self) -> None:
         if self.conversation is None:
             return
-        for frame in await db(_catch_up_in_language)(self.conversation):
+        await self._send_news(await db(_catch_up_in_language)(self.conversation))
+
+    async def _send_news(self, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
+            await self.send_json(frame)
+        deferred, self.conversation.deferred = self.conversation.deferred, []
+        for frame in deferred:
             await self.send_json(frame)
 
     async def _follow(self) -> None:
@@ -179,13 +190,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.joined |= wanted
 
     def _flooding(self) -> bool:
+        started, count = self.window
         now = time.monotonic()
-        while self.recent_frames and self.recent_frames[0] < now - FRAME_WINDOW_SECONDS:
-            self.recent_frames.popleft()
-        if len(self.recent_frames) >= FRAMES_PER_WINDOW:
-            return True
-        self.recent_frames.append(now)
-        return False
+        if now - started > FRAME_WINDOW_SECONDS:
+            started, count = now, 0
+        self.window = (started, count + 1)
+        return count >= FRAMES_PER_WINDOW
 
     def _typing_news(self, on: bool) -> bool:
         """Whether a typing frame is worth passing on: a change, or "still typing" now and then."""
@@ -197,6 +207,30 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return True
 
 
+# Chat channels by public key, shared by this process's connections for a few seconds: a
+# thousand visitors of one site hold one row, not a thousand copies (memory per connection).
+CHANNEL_CACHE_SECONDS = 30
+_channels: dict[str, tuple[float, Any]] = {}
+
+
+async def _chat_channel(public_key: str):
+    now = time.monotonic()
+    cached = _channels.get(public_key)
+    if cached is None or now - cached[0] > CHANNEL_CACHE_SECONDS:
+        if len(_channels) > 1000:
+            _channels.clear()
+        cached = (now, await db(selectors.chat_channel_by_key)(public_key))
+        _channels[public_key] = cached
+    return cached[1]
+
+
 def _catch_up_in_language(conversation: handler.Conversation) -> list[dict[str, Any]]:
     with translation.override(conversation.language):
         return handler.catch_up(conversation)
+
+
+def _handle_and_catch_up(
+    conversation: handler.Conversation, frame: dict[str, Any], catch_up: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    frames = handler.handle(conversation, frame)
+    return frames, _catch_up_in_language(conversation) if catch_up else []

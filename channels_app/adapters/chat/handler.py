@@ -7,12 +7,10 @@ id it has sent to them. Every read for a visitor goes through their own identity
 a visitor reaches only their own conversation."""
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -21,6 +19,7 @@ from tickets.models import Message
 
 from ... import selectors, services
 from ...models import ChatChannel, ChatSession
+from ...throttle import over_limit
 from . import tokens
 from .protocol import MAX_MESSAGE_CHARS, RATE_MESSAGES, RATE_WINDOW_SECONDS
 
@@ -40,7 +39,9 @@ class Conversation:
     ticket_id: int | None = None
     number: int | None = None
     state: str = "new"
-    extra: dict = field(default_factory=dict)
+    # Frames to send once the messages they follow are sent (the bot's articles after its
+    # message): the transport sends them after its next catch-up.
+    deferred: list = field(default_factory=list)
 
     def track(self, session: ChatSession | None) -> None:
         if session is not None:
@@ -183,18 +184,11 @@ def catch_up(conversation: Conversation) -> Frames:
 
 def _over_rate(conversation: Conversation) -> int:
     """0, or the seconds to wait: RATE_MESSAGES per RATE_WINDOW_SECONDS per visitor, counted in
-    the cache (shared by every server and tab of theirs)."""
-    window = int(time.time() // RATE_WINDOW_SECONDS)
-    key = f"jornada:chat-rate:{conversation.visitor.id}:{window}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, RATE_WINDOW_SECONDS * 2)
-        count = 1
-    if count <= RATE_MESSAGES:
-        return 0
-    return max(1, int((window + 1) * RATE_WINDOW_SECONDS - time.time()) + 1)
+    the cache (shared by every server and tab of theirs) from their first message of a window."""
+    key = f"jornada:chat-rate:{conversation.visitor.id}"
+    if over_limit(key, limit=RATE_MESSAGES, window=RATE_WINDOW_SECONDS):
+        return RATE_WINDOW_SECONDS
+    return 0
 
 
 def _client_id(frame: dict) -> str | None:
@@ -252,7 +246,18 @@ def message(
     session = selectors.chat_session_for_ticket(stored.ticket_id)
     conversation.track(session)
     if session is not None and session.state == ChatSession.State.BOT:
-        services.chat_bot_answer(session=session, question=stored)
+        answer = services.chat_bot_answer(session=session, question=stored)
+        if answer is not None:
+            conversation.deferred.append(
+                {
+                    "type": "bot",
+                    "id": answer.pk,
+                    "reply_to": stored.pk,
+                    "text": answer.body_text,
+                    "articles": answer.metadata["articles"],
+                    "actions": answer.metadata["actions"],
+                }
+            )
     return frames
 
 
