@@ -61,6 +61,9 @@ FRAME_STRINGS = {
     "cancel": _("Cancel"),
     "details_saved": _("Thanks! Check your inbox for a link to confirm your email."),
     "details_thanks": _("Thanks! Your details are saved."),
+    "details_limited": _(
+        "Thanks! Your details are saved; we could not send the confirmation link just now."
+    ),
     "invalid_email": _("Enter a valid email address."),
     "end": _("End chat"),
     "end_confirm": _("End this chat?"),
@@ -69,11 +72,12 @@ FRAME_STRINGS = {
     "download": _("Download transcript"),
     "email_transcript": _("Email me the transcript"),
     "transcript_sent": _("The transcript is on its way to your email."),
+    "transcript_limited": _("The transcript was sent a moment ago. Try again in a minute."),
     "transcript_unverified": _(
         "We email the transcript only to a confirmed address: give your email in “Your "
         "details” and follow the link we send, or download the transcript."
     ),
-    "new_chat": _("Start a new chat"),
+    "new_chat": _("Write again"),
     "offline_title": _("No one is available to chat right now"),
     "offline_hint": _("Leave a message and we will answer by email."),
     "message": _("Message"),

@@ -187,7 +187,7 @@
 
   function showBot(frame) {
     var bots = $("log").querySelectorAll(".from-bot");
-    var li = bots.length ? bots[bots.length - 1] : null;
+    var li = rendered[frame.id] || (bots.length ? bots[bots.length - 1] : null);
     if (!li || li.querySelector(".articles, .actions")) return;
     decorateBot(li, frame);
     view.keepDown();
@@ -449,10 +449,12 @@
         setSession(frame.state, frame.agent, frame.position);
         break;
       case "contact":
-        view.showNotice(t(frame.email_verification === "sent" ? "details_saved" : "details_thanks"));
+        var saved = { sent: "details_saved", limited: "details_limited" };
+        view.showNotice(t(saved[frame.email_verification] || "details_thanks"));
         break;
       case "transcript":
-        view.showNotice(t(frame.status === "sent" ? "transcript_sent" : "transcript_unverified"));
+        var emailed = { sent: "transcript_sent", limited: "transcript_limited" };
+        view.showNotice(t(emailed[frame.status] || "transcript_unverified"));
         break;
       case "survey":
         if (typeof JornadaChat.onSurvey === "function") {
@@ -620,12 +622,9 @@
     $("transcript-email").addEventListener("click", function () {
       if (!transport || !transport.send({ type: "email_transcript" })) view.showNotice(t("error"));
     });
+    // Writing after the end reopens the conversation (docs/chat.md): it stays on screen.
     $("new-chat").addEventListener("click", function () {
-      $("log").textContent = "";
-      rendered = {};
       state.session = "new";
-      state.lastIncoming = state.readSent = 0;
-      showGreeting(config.greetings[state.lang]);
       renderMode();
       text.focus();
     });

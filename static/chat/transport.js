@@ -131,7 +131,7 @@
 
     function startPolling() {
       var hello = options.hello();
-      polling = { token: hello.token };
+      polling = { token: hello.token, lang: hello.lang };
       request("POST", options.sendUrl, hello)
         .then(function (data) {
           handleHttpAnswer(data);
@@ -143,7 +143,10 @@
 
     function poll() {
       if (stopped || mode !== "poll" || !polling) return;
-      var query = "?token=" + encodeURIComponent(polling.token || "") + "&after=" + options.lastId();
+      var query =
+        "?token=" + encodeURIComponent(polling.token || "") +
+        "&after=" + options.lastId() +
+        "&lang=" + encodeURIComponent(polling.lang || "");
       request("GET", options.pollUrl + query)
         .then(function (data) {
           handleHttpAnswer(data);
