@@ -172,6 +172,8 @@ class Seeder:
             if new:
                 profile.teams.add(*(self.teams[t] for t in spec.teams))
                 created["agents"] += 1
+            for team_name in spec.leads:
+                self.teams[team_name].leads.add(profile)  # adding twice changes nothing
             for team_name in spec.teams:
                 role = spec.n1_role or "agent"
                 self.agents.setdefault(team_name, []).append((user, spec.weight, role))

@@ -38,6 +38,7 @@ class StaffSpec:
     languages: str = "pt-br"
     weight: float = 1.0  # how much of the queue this person works
     female: bool = False  # Portuguese agrees with the speaker: "obrigado" / "obrigada"
+    leads: tuple[str, ...] = ()  # teams this agent leads (escalations, follow-ups, alerts)
 
 
 SOLVER = AgentProfile.N1Role.SOLVER
@@ -48,9 +49,9 @@ STAFF = (
         languages="pt-br,en", weight=0.2, female=True,
     ),
     StaffSpec("n1.solver", "Lucas", "Ferreira", Tier.N1, SOLVER, (ATENDIMENTO, FINANCEIRO), weight=2),
-    StaffSpec("n1.dispatcher", "Beatriz", "Carvalho", Tier.N1, DISPATCHER, (ATENDIMENTO, FINANCEIRO), weight=3, female=True),
-    StaffSpec("n2.analyst", "Rafael", "Moreira", Tier.N2, teams=(SUPORTE, INFRA), weight=3),
-    StaffSpec("n3.specialist", "Fernanda", "Lima", Tier.N3, teams=(ESPECIALISTAS,), languages="pt-br,en", weight=2, female=True),
+    StaffSpec("n1.dispatcher", "Beatriz", "Carvalho", Tier.N1, DISPATCHER, (ATENDIMENTO, FINANCEIRO), weight=3, female=True, leads=(ATENDIMENTO, FINANCEIRO)),
+    StaffSpec("n2.analyst", "Rafael", "Moreira", Tier.N2, teams=(SUPORTE, INFRA), weight=3, leads=(SUPORTE, INFRA)),
+    StaffSpec("n3.specialist", "Fernanda", "Lima", Tier.N3, teams=(ESPECIALISTAS,), languages="pt-br,en", weight=2, female=True, leads=(ESPECIALISTAS,)),
     StaffSpec("admin", "Paulo", "Souza", Tier.N3, is_manager=True, is_staff=True, is_superuser=True),
     StaffSpec("juliana.rocha", "Juliana", "Rocha", Tier.N1, SOLVER, (ATENDIMENTO,), languages="pt-br,es", female=True),
     StaffSpec("gabriel.santos", "Gabriel", "Santos", Tier.N1, SOLVER, (ATENDIMENTO,)),

@@ -83,6 +83,13 @@ def test_staff_covers_every_tier_and_a_dispatcher(seeded):
         assert all(team.tier == profile.tier for team in profile.teams.all()), profile
 
 
+def test_every_team_has_a_lead_who_works_in_it(seeded):
+    for team in Team.objects.prefetch_related("leads__teams"):
+        leads = list(team.leads.all())
+        assert leads, team
+        assert all(team in lead.teams.all() for lead in leads), team
+
+
 def test_manager_can_use_the_admin_and_admin_is_superuser(seeded):
     manager = User.objects.get(username="manager")
     assert manager.agent_profile.is_manager

@@ -21,6 +21,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "tier", "agent_count", "open_ticket_count")
     list_filter = ("tier",)
     search_fields = ("name",)
+    filter_horizontal = ("leads",)
 
     def get_queryset(self, request):
         open_tickets = (

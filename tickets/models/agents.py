@@ -14,6 +14,13 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     tier = models.CharField(_("tier"), max_length=2, choices=Tier.choices, default=Tier.N1)
     description = models.TextField(_("description"), blank=True)
+    leads = models.ManyToManyField(
+        "AgentProfile",
+        verbose_name=_("team leads"),
+        related_name="led_teams",
+        blank=True,
+        help_text=_("Agents who receive this team's escalations, follow-ups and alerts."),
+    )
 
     class Meta:
         ordering = ["tier", "name"]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_customer_is_org_manager'),
+        ('tickets', '0010_team_leads'),
     ]
 
     operations = [
