@@ -404,6 +404,7 @@
       case "welcome":
         var first = !state.welcomed;
         if (frame.token) saveToken(frame.token);
+        state.readSent = 0; // a receipt sent just before a drop may be lost: say it again
         state.mode = frame.mode || "chat";
         state.welcomed = true;
         view.showNotice("");
