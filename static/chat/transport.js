@@ -8,7 +8,9 @@
 
   var MAX_RETRY_DELAY_MS = 30000;
   var NO_RETRY = { 4403: true, 4404: true }; // origin or key refused: retrying cannot help
-  var FAILED_OPENS_BEFORE_POLLING = 2; // websocket attempts that never opened, in a row
+  // Websocket attempts in a row that never got to the welcome (refused, or cut by a proxy that
+  // accepts the upgrade and then drops it) before the chat goes over long polling instead.
+  var FAILED_SOCKETS_BEFORE_POLLING = 2;
   var POLL_ERROR_DELAY_MS = 3000;
 
   function backoff(attempt) {
@@ -23,8 +25,8 @@
     var mode = "WebSocket" in window ? "socket" : "poll";
     var socket = null;
     var attempts = 0;
-    var failedOpens = 0;
-    var everOpened = false;
+    var failedSockets = 0;
+    var everWelcomed = false;
     var retryTimer = null;
     var stopped = true;
     var polling = null; // {token} while long polling
@@ -36,8 +38,9 @@
 
     function deliver(frame) {
       if (frame && frame.type === "welcome") {
-        ready = true;
+        ready = everWelcomed = true;
         attempts = 0;
+        failedSockets = 0;
         if (polling) polling.token = frame.token;
       }
       options.onFrame(frame);
@@ -54,18 +57,14 @@
 
     function openSocket() {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      var opened = false;
       try {
         socket = new WebSocket(scheme + location.host + options.socketUrl);
       } catch (e) {
         socket = null;
-        failedOpens += 1;
-        return retry();
+        return socketFailed();
       }
       var current = socket;
       current.addEventListener("open", function () {
-        opened = everOpened = true;
-        failedOpens = 0;
         current.send(JSON.stringify(options.hello()));
       });
       current.addEventListener("message", function (event) {
@@ -79,6 +78,7 @@
       });
       current.addEventListener("close", function (event) {
         if (socket !== current) return;
+        var welcomed = ready;
         socket = null;
         ready = false;
         if (stopped) return;
@@ -86,14 +86,19 @@
           stopped = true;
           return status("unavailable");
         }
-        if (!opened) failedOpens += 1;
-        if (!everOpened && failedOpens >= FAILED_OPENS_BEFORE_POLLING) {
-          mode = "poll"; // a proxy that refuses websockets: the same chat over plain HTTP
-          attempts = 0;
-        }
         status("reconnecting");
-        retry();
+        if (welcomed) retry();
+        else socketFailed();
       });
+    }
+
+    function socketFailed() {
+      failedSockets += 1;
+      if (!everWelcomed && failedSockets >= FAILED_SOCKETS_BEFORE_POLLING) {
+        mode = "poll"; // a network that refuses websockets: the same chat over plain HTTP
+        attempts = 0;
+      }
+      retry();
     }
 
     // --- long polling ------------------------------------------------------------------------
@@ -195,7 +200,7 @@
           socket.send(JSON.stringify(frame));
           return true;
         }
-        var body = Object.assign({ token: polling.token }, frame);
+        var body = Object.assign({ token: polling.token, lang: polling.lang }, frame);
         request("POST", options.sendUrl, body).then(handleHttpAnswer, function () {
           /* the frame resends what was not acknowledged after the next welcome */
         });

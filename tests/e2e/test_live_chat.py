@@ -17,6 +17,7 @@ from demo.chat import DEMO_CHAT_NAME, seed_chat_channel
 from tests.e2e.conftest import SCREENSHOTS
 from tests.knowledge_base.factories import ArticleFactory
 from tests.tickets.factories import AgentFactory, TeamFactory
+from tickets import services
 from tickets.models import AgentProfile, Message, Ticket, Tier
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -202,4 +203,56 @@ def test_a_visitor_and_an_agent_chat_through_the_widget(
     inbound = list(ticket.messages.filter(direction="inbound").values_list("body_text", flat=True))
     assert inbound == [QUESTION, THANKS, ""]  # the last one: the file
     agent_context.close()
+    visitor_context.close()
+
+
+def test_where_websockets_are_blocked_the_chat_goes_over_long_polling(
+    chat_world, asgi_server, browser
+):
+    services.agent_set_availability(agent=chat_world["ana"], availability="online")
+    visitor_context = browser.new_context(locale="pt-BR", viewport=DESKTOP)
+    # A network that refuses the chat's websocket (the upgrade is cut before any frame).
+    visitor_context.route_web_socket(re.compile(r"/ws/chat/"), lambda ws: ws.close())
+    polls = []
+    visitor_context.on("request", lambda r: polls.append(r.url) if "/poll?" in r.url else None)
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{asgi_server}/chat/demo/")
+    visitor.get_by_role("button", name="Abrir o chat").click()
+    chat = chat_frame(visitor)
+    chat.get_by_label("Sua mensagem").fill(QUESTION)
+    chat.get_by_label("Sua mensagem").press("Enter")
+
+    chat.locator(".from-bot .articles").get_by_role("link", name="Segunda via do boleto").wait_for()
+    chat.locator(".from-visitor[data-delivery=sent]").wait_for()
+    chat.get_by_role("button", name="Falar com uma pessoa").click()
+    chat.locator("#chat-status").get_by_text(re.compile("^Na fila")).wait_for()
+    # An agent's reply reaches the waiting poll.
+    ticket = Ticket.objects.get(channel="chat")
+    services.message_reply(ticket=ticket, by=chat_world["ana"], body_text=REPLY)
+    chat.locator(".from-agent").get_by_text(REPLY).wait_for()
+
+    assert polls, "the widget polled"
+    inbound = list(ticket.messages.filter(direction="inbound").values_list("body_text", flat=True))
+    assert inbound == [QUESTION]
+    visitor_context.close()
+
+
+def test_with_no_one_to_answer_the_widget_offers_the_message_form(chat_world, asgi_server, browser):
+    # Ana has not opened the workspace: nobody is available for a chat.
+    visitor_context = browser.new_context(locale="en-US", viewport=PHONE)
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{asgi_server}/chat/demo/")
+    visitor.get_by_role("button", name="Open chat").click()
+    chat = visitor.frame_locator("iframe[title='Live chat']")
+    form = chat.get_by_role("form", name="No one is available to chat right now")
+    form.get_by_label("Name").fill("John Smith")
+    form.get_by_label("Email").fill("john@customer.example")
+    form.get_by_label("Message").fill("Please call me back about invoice 4411.")
+    phone_screenshot(visitor, "chat-08-offline-form-390px-en")
+    form.get_by_role("button", name="Send message").click()
+    chat.get_by_text("We received your message and will answer by email").wait_for()
+
+    wait_until(lambda: Message.objects.filter(body_text__contains="invoice 4411").exists())
+    ticket = Message.objects.get(body_text__contains="invoice 4411").ticket
+    assert ticket.channel != "chat"  # answered by email, like the contact form
     visitor_context.close()
