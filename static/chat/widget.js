@@ -113,6 +113,8 @@
 
   var host = document.createElement("div");
   host.setAttribute("data-jornada-chat", key);
+  // The host element is the one part the page's CSS reaches (a "div {display: none}"...).
+  host.style.setProperty("display", "block", "important");
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var style = document.createElement("style");
   style.textContent = CSS;
