@@ -375,6 +375,9 @@ JORNADA = {
     "CHAT_VERIFICATIONS_PER_HOUR": int(
         os.environ.get("JORNADA_CHAT_VERIFICATIONS_PER_HOUR", "200")
     ),
+    # Threads per ASGI process doing the live chat's database work (each keeps one connection):
+    # visitors' messages are stored and processed side by side, this many at once.
+    "CHAT_DB_THREADS": int(os.environ.get("JORNADA_CHAT_DB_THREADS", "4")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again
