@@ -4,6 +4,7 @@ except a follow-up's outcome, which the manager records."""
 
 from django.contrib import admin
 
+from . import services
 from .models import Survey, SurveyFollowUp, SurveyInvitation, SurveyResponse, SurveyRule
 
 
@@ -53,6 +54,15 @@ class SurveyFollowUpAdmin(admin.ModelAdmin):
     list_select_related = ["response__customer", "follow_up_ticket"]
     readonly_fields = ["response", "kind", "follow_up_ticket", "created_at"]
     fields = [*readonly_fields, "status", "outcome", "closed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "closed_at"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == SurveyFollowUp.Status.DONE:
+            services.follow_up_close(follow_up=obj, outcome=obj.outcome)
+        else:
+            super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request):
         return False

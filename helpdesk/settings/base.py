@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
+    "surveys-send-due-invitations": {"task": "surveys.send_due_invitations", "schedule": 60.0},
+    "surveys-schedule-relationship-nps": {
+        "task": "surveys.schedule_relationship_nps",
+        "schedule": 24 * 3600.0,
+    },
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
@@ -374,6 +379,17 @@ JORNADA = {
     # events once more this long after it starts, so nothing accepted meanwhile waits for the
     # sweeper (channels_app.services.ingest.schedule_processing_after_accept). Web and worker
     # must agree on it: set it in the environment both read. 0 turns the guard off.
+    # Surveys: a customer gets at most one survey in this many days; a relationship NPS at most
+    # this often; an invitation link works this many days; links are absolute on this base.
+    "SURVEY_FATIGUE_DAYS": int(os.environ.get("JORNADA_SURVEY_FATIGUE_DAYS", "14")),
+    "SURVEY_RELATIONSHIP_DAYS": int(os.environ.get("JORNADA_SURVEY_RELATIONSHIP_DAYS", "90")),
+    "SURVEY_LINK_DAYS": int(os.environ.get("JORNADA_SURVEY_LINK_DAYS", "7")),
+    # The approved WhatsApp template (one parameter: the link) for invitations outside the
+    # 24-hour window; without it they go by email, or not at all.
+    "SURVEY_WHATSAPP_TEMPLATE": os.environ.get("JORNADA_SURVEY_WHATSAPP_TEMPLATE", "pesquisa"),
+    "PUBLIC_BASE_URL": os.environ.get("JORNADA_PUBLIC_BASE_URL", "http://localhost:8000").rstrip(
+        "/"
+    ),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
     ),

@@ -34,6 +34,7 @@ from .portal import (
 )
 from .relations import message_split, ticket_link, ticket_unlink
 from .sla import ticket_record_sla_event, tickets_set_sla_due
+from .surveys import survey_response_publish, ticket_record_survey_sent, ticket_survey_follow_up
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -77,6 +78,7 @@ __all__ = [
     "saved_view_create",
     "saved_view_delete",
     "saved_view_rename",
+    "survey_response_publish",
     "team_for_tier",
     "ticket_assign",
     "ticket_change_priority",
@@ -88,7 +90,9 @@ __all__ = [
     "ticket_link",
     "ticket_merge",
     "ticket_record_sla_event",
+    "ticket_record_survey_sent",
     "ticket_solve_by_customer",
+    "ticket_survey_follow_up",
     "ticket_tag",
     "ticket_unlink",
     "tickets_bulk_apply",

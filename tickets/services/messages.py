@@ -475,9 +475,11 @@ def message_notify(
     body_html: str = "",
     channel: str | None = None,
     reason: str = "",
+    metadata: dict | None = None,
 ) -> Message:
     """An automatic message to the customer (acknowledgement, survey invitation...), queued for
-    delivery like a reply but not counted as an agent's response."""
+    delivery like a reply but not counted as an agent's response. `metadata` is kept for its
+    channel, as message_reply's (a WhatsApp template or interactive message)."""
     ticket = lock_ticket(ticket)
     message = Message.objects.create(
         ticket=ticket,
@@ -488,7 +490,7 @@ def message_notify(
         body_text=body_text,
         body_html=sanitize_html(body_html),
         delivery_status=Message.DeliveryStatus.QUEUED,
-        metadata={"automatic": reason} if reason else {},
+        metadata={**(metadata or {}), **({"automatic": reason} if reason else {})},
     )
     _publish_message(message)
     return message
