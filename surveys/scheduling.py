@@ -12,11 +12,13 @@ reopens first. The rules that keep surveys welcome:
 
 from collections.abc import Iterable
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tickets.inbound import SENDER_AUTHENTICATED
 from tickets.models import Customer, CustomerIdentity, Message, Ticket, TicketEvent
 
 from .models import Survey, SurveyInvitation, SurveyRule
@@ -56,11 +58,42 @@ def rule_for(ticket: Ticket, rules: Iterable[SurveyRule]) -> SurveyRule | None:
     return max(matching, key=lambda rule: (rule.specificity, -rule.pk), default=None)
 
 
+def _proven_values(customer: Customer) -> set[tuple[str, str]]:
+    """(kind, value) of the identities the customer has written to us from, as the channel
+    proved it: a signed WhatsApp or SMS webhook, an email whose sender was authenticated."""
+    inbound = Message.objects.filter(
+        author_customer=customer,
+        direction=Message.Direction.INBOUND,
+        channel__in=("email", "whatsapp", "sms"),
+    ).values_list("channel", "metadata")[:200]
+    proven = set()
+    for channel, metadata in inbound:
+        if channel == "whatsapp" and (wa_id := (metadata.get("whatsapp") or {}).get("wa_id")):
+            proven.add(("whatsapp", f"+{str(wa_id).lstrip('+')}"))
+        elif channel == "sms" and (number := (metadata.get("sms") or {}).get("from")):
+            proven.add(("phone", str(number)))
+        elif channel == "email" and metadata.get(SENDER_AUTHENTICATED) is True:
+            proven.add(("email", parseaddr(metadata.get("from", ""))[1].strip().lower()))
+    return proven
+
+
+def verified_identities(customer: Customer) -> list[CustomerIdentity]:
+    """The identities an invitation may go to: marked verified (a portal sign-in link was
+    clicked), or proven by a message the customer sent us from them. Never an address merely
+    typed into a form or a chat."""
+    proven = _proven_values(customer)
+    return [
+        identity
+        for identity in customer.identities.order_by("pk")
+        if identity.verified or (identity.kind, identity.value) in proven
+    ]
+
+
 def delivery_target(customer: Customer, channel: str) -> tuple[str, CustomerIdentity | None]:
     """(channel, verified identity) an invitation goes to: the ticket's own channel when the
     customer has a verified identity there, else their verified email, else the portal (no
     identity: the pending list), else ("", None): nobody to ask."""
-    verified = list(customer.identities.filter(verified=True).order_by("pk"))
+    verified = verified_identities(customer)
     for wanted_channel in (channel, "email"):
         for kind in CHANNEL_IDENTITIES.get(wanted_channel, ()):
             for identity in verified:

@@ -31,10 +31,13 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.invitation_for_token(token)
     if invitation is None:
         raise Http404
-    survey = invitation.survey
     language = invitation.ticket.language if invitation.ticket else invitation.customer.language
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
+    with translation.override(language):
+        return _answer_page(request, invitation, language)
+
+
+def _answer_page(request: HttpRequest, invitation, language: str) -> HttpResponse:
+    survey = invitation.survey
     question, comment_prompt = survey.wording(language)
     error = ""
     previous = getattr(invitation, "response", None) if invitation.status == "answered" else None

@@ -1,0 +1,160 @@
+"""Invitations on the ticket's own channel: email to the loopback SMTP server, WhatsApp to the
+fake Graph API inside the 24-hour window (a list whose taps come back as answers) and outside it
+(the approved template, else email), SMS as a short link."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from channels_app.models import Mailbox, WhatsAppTemplate
+from surveys import services as survey_services
+from surveys.models import SurveyInvitation, SurveyResponse, SurveyRule
+from tests.channels_app import whatsapp_support as wa
+from tests.surveys.conftest import solve
+from tests.tickets.factories import CustomerIdentityFactory
+from tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+I = SurveyInvitation.Status  # noqa: E741
+
+
+def send_due(ticket, committed):
+    invitation = SurveyInvitation.objects.get(ticket=ticket)
+    with committed():
+        return survey_services.invitation_send(invitation_id=invitation.pk)
+
+
+def test_email_invitation_has_one_link_per_score_that_opens_the_form(
+    smtp_settings, smtp_server, client, ticket, csat, verified_email, n1_agent, committed
+):
+    Mailbox.objects.create(name="Suporte", address="suporte@jornada.example")
+    SurveyRule.objects.update(delay_minutes=0)
+    solve(ticket, n1_agent, committed)
+    invitation = send_due(ticket, committed)
+
+    assert invitation.status == I.SENT
+    [mail] = smtp_server.messages
+    assert mail["To"] == "maria@example.com"
+    html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content()
+    links = re.findall(r'href="(http://[^"]+/survey/[^"]+)"', html)
+    assert [link.rsplit("=", 1)[1] for link in links] == ["1", "2", "3", "4", "5"]
+    path = links[3].split("localhost:8000", 1)[1].replace("&amp;", "&")
+    page = client.get(path).content.decode()
+    assert 'value="4" checked' in page
+    assert not SurveyResponse.objects.exists()  # a scanner's GET records nothing
+
+
+@pytest.fixture
+def conversation(whatsapp, deliver, csat, n1_agent, committed):
+    """A WhatsApp ticket the customer opened a minute ago, solved; its survey due now."""
+    deliver(wa.text("Meu pedido não chegou", timestamp=timezone.now().timestamp() - 60))
+    ticket = Ticket.objects.get()
+    SurveyRule.objects.update(delay_minutes=0)
+    solve(ticket, n1_agent, committed)
+    return ticket
+
+
+def close_window():
+    two_days_ago = timezone.now() - timedelta(days=2)
+    Message.objects.filter(direction="inbound").update(created_at=two_days_ago)
+
+
+def test_inside_the_window_whatsapp_gets_a_list_and_a_tap_answers(
+    conversation, whatsapp, deliver, committed
+):
+    assert not conversation.customer.identities.get(kind="whatsapp").verified  # proven by use
+    send_due(conversation, committed)
+
+    [sent] = whatsapp.messages_sent()
+    assert sent["type"] == "interactive"
+    rows = sent["interactive"]["action"]["sections"][0]["rows"]
+    assert [row["title"] for row in rows] == ["1", "2", "3", "4", "5"]
+
+    tap = wa.message(
+        "interactive",
+        {"type": "list_reply", "list_reply": {"id": rows[4]["id"], "title": "5"}},
+    )
+    deliver(wa.inbound(tap))
+
+    answer = SurveyResponse.objects.get()
+    assert (answer.score, answer.ticket, answer.channel) == (5, conversation, "whatsapp")
+
+
+def test_a_tap_with_an_altered_row_id_records_nothing(conversation, whatsapp, deliver, committed):
+    send_due(conversation, committed)
+    row_id = whatsapp.messages_sent()[0]["interactive"]["action"]["sections"][0]["rows"][0]["id"]
+
+    forged = row_id.replace(":1", ":5") if row_id.endswith(":1") else row_id
+    forged = forged[: len("survey:") + 3] + "x" + forged[len("survey:") + 4 :]
+    deliver(
+        wa.inbound(
+            wa.message(
+                "interactive",
+                {"type": "button_reply", "button_reply": {"id": forged, "title": "5"}},
+            )
+        )
+    )
+
+    assert not SurveyResponse.objects.exists()
+
+
+def test_outside_the_window_whatsapp_gets_the_approved_template(conversation, whatsapp, committed):
+    WhatsAppTemplate.objects.create(
+        name="pesquisa", language="pt_BR", body="Como foi o atendimento? Responda: {{1}}"
+    )
+    Message.objects.filter(direction="inbound").update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    send_due(conversation, committed)
+
+    [sent] = whatsapp.messages_sent()
+    assert sent["type"] == "template"
+    assert sent["template"]["name"] == "pesquisa"
+    [parameter] = sent["template"]["components"][0]["parameters"]
+    assert "/survey/" in parameter["text"]
+
+
+def test_outside_the_window_without_template_it_falls_back_to_verified_email(
+    smtp_settings, smtp_server, conversation, whatsapp, committed
+):
+    CustomerIdentityFactory(
+        customer=conversation.customer, value="maria@example.com", verified=True
+    )
+    Message.objects.filter(direction="inbound").update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    invitation = send_due(conversation, committed)
+
+    assert whatsapp.messages_sent() == []
+    assert invitation.channel == "email"
+    assert [m["To"] for m in smtp_server.messages] == ["maria@example.com"]
+
+
+def test_outside_the_window_without_template_nor_email_nothing_is_sent(
+    conversation, whatsapp, committed
+):
+    Message.objects.filter(direction="inbound").update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+
+    assert send_due(conversation, committed) is None
+    assert whatsapp.messages_sent() == []
+    assert SurveyInvitation.objects.get().status == I.SKIPPED
+
+
+def test_sms_gets_a_short_link(customer, csat, n1_agent, committed, teams):
+    CustomerIdentityFactory(customer=customer, kind="phone", value="+5511912345678", verified=True)
+    from tests.tickets.factories import make_ticket
+
+    ticket = make_ticket(customer=customer, team=teams["N1"], channel="sms")
+    solve(ticket, n1_agent, committed)
+    SurveyInvitation.objects.update(scheduled_at=timezone.now())
+    invitation = survey_services.invitation_send(invitation_id=SurveyInvitation.objects.get().pk)
+
+    assert invitation.channel == "sms"
+    message = ticket.messages.get(kind="system")
+    assert message.channel == "sms"
+    assert "/survey/" in message.body_text
+    assert len(message.body_text) < 160
