@@ -21,7 +21,7 @@ A sender returns the channel it used, or "" when it could not reach the customer
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +38,10 @@ from .tokens import invitation_token
 Sender = Callable[[SurveyInvitation, str], str]
 LIST_LIMIT = 10  # rows in a WhatsApp list message
 REPLY_PREFIX = "survey:"  # the id of a WhatsApp reply row: survey:<token>:<score>
+# Stands for the customer's link in the text agents read: the link itself travels in the
+# message's metadata, which only the channel adapter reads (an agent who saw it could answer
+# in the customer's name).
+LINK_SHOWN = "[link]"
 
 
 class Senders:
@@ -75,26 +79,32 @@ def _context(invitation: SurveyInvitation, token: str) -> dict:
 
 
 def send_email(invitation: SurveyInvitation, token: str) -> str:
+    """Mailed by a task after the commit, to the verified address itself (not stored as a
+    message of the ticket: agents must not see the customer's links, or could answer for
+    them); the ticket's timeline records that it was sent."""
+    from . import tasks
+
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: tasks.send_invitation_email.delay(invitation_id))
+    return "email"
+
+
+def email_invitation(invitation: SurveyInvitation) -> None:
+    """Send the invitation email now (the task's work)."""
     with translation.override(_language(invitation)):
-        context = _context(invitation, token)
+        context = _context(invitation, invitation_token(invitation.pk))
         body_text = render_to_string("surveys/email/invitation.txt", context).strip()
         body_html = render_to_string("surveys/email/invitation.html", context)
         subject = gettext("How did we do?")
-    if invitation.ticket is not None:
-        ticket_services.message_notify(
-            ticket=invitation.ticket,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
-            channel="email",
-            reason="survey",
-        )
-    else:  # a relationship survey follows no ticket: straight to the verified address
-        address = invitation.identity.value
-        transaction.on_commit(
-            lambda: send_mail(subject, body_text, None, [address], html_message=body_html)
-        )
-    return "email"
+    mail = EmailMultiAlternatives(
+        subject,
+        body_text,
+        None,
+        [invitation.identity.value],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    mail.attach_alternative(body_html, "text/html")
+    mail.send()
 
 
 def _whatsapp_list(invitation: SurveyInvitation, token: str, question: str) -> dict:
@@ -130,10 +140,22 @@ def send_whatsapp(invitation: SurveyInvitation, token: str) -> str:
         if closes_at is not None and closes_at > timezone.now():
             scale = invitation.survey.scale
             if len(scale) <= LIST_LIMIT:
-                metadata = {"whatsapp_interactive": _whatsapp_list(invitation, token, question)}
-                body = "\n".join([question, *(str(score) for score in scale)])
-            else:
-                metadata, body = {}, f"{question}\n{survey_url(token)}"
+                interactive = _whatsapp_list(invitation, token, question)
+            else:  # NPS: eleven scores, more than a list holds; a button opening the form
+                interactive = {
+                    "type": "cta_url",
+                    "body": {"text": question[:1024]},
+                    "action": {
+                        "name": "cta_url",
+                        "parameters": {
+                            "display_text": gettext("Answer now")[:20],
+                            "url": survey_url(token),
+                        },
+                    },
+                }
+            metadata = {"whatsapp_interactive": interactive}
+            # What agents read on the ticket: the question, never the customer's link.
+            body = "\n".join([question, *(str(score) for score in scale)])
             ticket_services.message_notify(
                 ticket=ticket,
                 body_text=body,
@@ -150,7 +172,7 @@ def send_whatsapp(invitation: SurveyInvitation, token: str) -> str:
     params = [survey_url(token)]
     ticket_services.message_notify(
         ticket=ticket,
-        body_text=template.render(params),
+        body_text=template.render([LINK_SHOWN]),  # the link goes in the template's parameter
         channel="whatsapp",
         reason="survey",
         metadata=template.message_metadata(params),
@@ -162,9 +184,13 @@ def send_sms(invitation: SurveyInvitation, token: str) -> str:
     if invitation.ticket is None:
         return _fallback_to_email(invitation, token)
     with translation.override(_language(invitation)):
-        text = gettext("How did we do? Tell us in one click: %(url)s") % {"url": survey_url(token)}
+        text = gettext("How did we do? Tell us in one click: %(url)s")
     ticket_services.message_notify(
-        ticket=invitation.ticket, body_text=text, channel="sms", reason="survey"
+        ticket=invitation.ticket,
+        body_text=text % {"url": LINK_SHOWN},
+        channel="sms",
+        reason="survey",
+        metadata={"sent_text": text % {"url": survey_url(token)}},
     )
     return "sms"
 

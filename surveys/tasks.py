@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import scheduling, services
+from . import delivery, scheduling, services
 from .models import SurveyInvitation
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,28 @@ def send_due_invitations(limit: int = 200) -> int:
         except Exception:
             logger.exception("Survey invitation %s could not be sent", invitation_id)
     return sent
+
+
+@shared_task(
+    bind=True,
+    name="surveys.send_invitation_email",
+    acks_late=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def send_invitation_email(self, invitation_id: int) -> bool:
+    invitation = (
+        SurveyInvitation.objects.select_related("survey", "ticket", "customer", "identity")
+        .filter(pk=invitation_id, status=SurveyInvitation.Status.SENT, identity__isnull=False)
+        .first()
+    )
+    if invitation is None:
+        return False
+    try:
+        delivery.email_invitation(invitation)
+    except OSError as exc:  # the mail server is down or refused: again a bit later
+        raise self.retry(countdown=60 * 2**self.request.retries, exc=exc) from exc
+    return True
 
 
 @shared_task(name="surveys.schedule_relationship_nps", acks_late=True, ignore_result=True)

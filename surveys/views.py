@@ -72,6 +72,8 @@ def _answer_page(request: HttpRequest, invitation, language: str) -> HttpRespons
         "kind": survey.kind,
     }
     response = render(request, "surveys/answer.html", context, status=200 if not error else 400)
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to another site
+    # The token must not leak to another site ("no-referrer" would make the form's own POST
+    # carry Origin: null, which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response

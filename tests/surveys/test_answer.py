@@ -157,6 +157,7 @@ def test_the_agent_sees_the_answer_on_the_timeline_and_in_the_customer_panel(
     html = " ".join(page.content.decode().split())
 
     assert "Atendente muito educada" in html
+    assert "/survey/" not in html  # the customer's link, which would let an agent answer
     assert "answer: 4" in html or "Resposta CSAT (1-5): 4" in html
     panel = html.split('class="ratings"', 1)[1].split("</ul>", 1)[0]
     assert f"#{invitation.ticket.number}: 4 · “Atendente muito educada”" in panel

@@ -12,8 +12,9 @@ from channels_app.models import Mailbox, WhatsAppTemplate
 from surveys import services as survey_services
 from surveys.models import SurveyInvitation, SurveyResponse, SurveyRule
 from tests.channels_app import whatsapp_support as wa
+from tests.channels_app.fake_providers import TWILIO_SID, TWILIO_TOKEN, FakeTwilio
 from tests.surveys.conftest import solve
-from tests.tickets.factories import CustomerIdentityFactory
+from tests.tickets.factories import CustomerIdentityFactory, make_ticket
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,7 @@ def test_outside_the_window_whatsapp_gets_the_approved_template(conversation, wh
     assert sent["template"]["name"] == "pesquisa"
     [parameter] = sent["template"]["components"][0]["parameters"]
     assert "/survey/" in parameter["text"]
+    assert "/survey/" not in conversation.messages.get(kind="system").body_text
 
 
 def test_outside_the_window_without_template_it_falls_back_to_verified_email(
@@ -144,17 +146,37 @@ def test_outside_the_window_without_template_nor_email_nothing_is_sent(
     assert SurveyInvitation.objects.get().status == I.SKIPPED
 
 
-def test_sms_gets_a_short_link(customer, csat, n1_agent, committed, teams):
-    CustomerIdentityFactory(customer=customer, kind="phone", value="+5511912345678", verified=True)
-    from tests.tickets.factories import make_ticket
+def test_sms_gets_a_short_link_that_agents_do_not_see(
+    settings, customer, csat, n1_agent, committed, teams
+):
+    with FakeTwilio() as twilio:
+        settings.TWILIO_ACCOUNT_SID = TWILIO_SID
+        settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+        settings.TWILIO_API_BASE = twilio.base_url
+        settings.TWILIO_FROM_NUMBER = "+5511400000000"
+        settings.TWILIO_MESSAGING_SERVICE_SID = ""
+        CustomerIdentityFactory(
+            customer=customer, kind="phone", value="+5511912345678", verified=True
+        )
+        ticket = make_ticket(customer=customer, team=teams["N1"], channel="sms")
+        solve(ticket, n1_agent, committed)
+        invitation = send_due(ticket, committed)
 
-    ticket = make_ticket(customer=customer, team=teams["N1"], channel="sms")
-    solve(ticket, n1_agent, committed)
-    SurveyInvitation.objects.update(scheduled_at=timezone.now())
-    invitation = survey_services.invitation_send(invitation_id=SurveyInvitation.objects.get().pk)
-
+        [sent] = [request.form() for request in twilio.sent("/Messages.json")]
     assert invitation.channel == "sms"
+    assert "/survey/" in sent["Body"]
+    assert len(sent["Body"]) <= 160
+    assert sent["To"] == "+5511912345678"
     message = ticket.messages.get(kind="system")
-    assert message.channel == "sms"
-    assert "/survey/" in message.body_text
-    assert len(message.body_text) < 160
+    assert "/survey/" not in message.body_text
+    assert "[link]" in message.body_text
+
+
+def test_an_nps_inside_the_window_gets_a_button_to_the_form(conversation, nps, whatsapp, committed):
+    SurveyInvitation.objects.update(survey=nps)
+    send_due(conversation, committed)
+
+    [sent] = whatsapp.messages_sent()
+    assert sent["interactive"]["type"] == "cta_url"
+    assert "/survey/" in sent["interactive"]["action"]["parameters"]["url"]
+    assert "/survey/" not in conversation.messages.get(kind="system").body_text

@@ -139,7 +139,9 @@ class SmsAdapter(BaseChannelAdapter):
         fields = {"To": to, **sender}
         if callback := status_callback_url():
             fields["StatusCallback"] = callback
-        body = message.body_text.strip()
+        # `sent_text`: what the customer gets when it must differ from what agents read (a
+        # survey's personal link).
+        body = (message.metadata.get("sent_text") or message.body_text).strip()
         chunks = [body[i : i + BODY_LIMIT] for i in range(0, len(body), BODY_LIMIT)] or [""]
         progress = dict(message.metadata.get(PROGRESS) or {})
         for index, chunk in enumerate(chunks):
