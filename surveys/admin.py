@@ -3,6 +3,7 @@ responses and follow-ups are shown read-only (answers come from customers, not f
 except a follow-up's outcome, which the manager records."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Survey, SurveyFollowUp, SurveyInvitation, SurveyResponse, SurveyRule
@@ -49,11 +50,25 @@ class SurveyResponseAdmin(ReadOnly):
 
 @admin.register(SurveyFollowUp)
 class SurveyFollowUpAdmin(admin.ModelAdmin):
-    list_display = ["response", "kind", "follow_up_ticket", "status", "created_at", "closed_at"]
+    list_display = [
+        "response",
+        "kind",
+        "follow_up_ticket",
+        "ticket_status",
+        "status",
+        "outcome",
+        "created_at",
+        "closed_at",
+    ]
     list_filter = ["status", "kind"]
     list_select_related = ["response__customer", "follow_up_ticket"]
     readonly_fields = ["response", "kind", "follow_up_ticket", "created_at"]
     fields = [*readonly_fields, "status", "outcome", "closed_at"]
+
+    @admin.display(description=_("follow-up ticket status"))
+    def ticket_status(self, obj: SurveyFollowUp) -> str:
+        ticket = obj.follow_up_ticket
+        return ticket.get_status_display() if ticket else "—"
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "closed_at"]

@@ -200,6 +200,7 @@ CELERY_TASK_ROUTES = {
     "sla.*": {"queue": "sla"},
     "channels_app.fetch_message_media": {"queue": "inbound"},
     "portal.send_signin_link": {"queue": "outbound"},
+    "surveys.send_invitation_email": {"queue": "outbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
