@@ -161,3 +161,16 @@ def test_the_agent_sees_the_answer_on_the_timeline_and_in_the_customer_panel(
     assert "answer: 4" in html or "Resposta CSAT (1-5): 4" in html
     panel = html.split('class="ratings"', 1)[1].split("</ul>", 1)[0]
     assert f"#{invitation.ticket.number}: 4 · “Atendente muito educada”" in panel
+
+
+def test_a_changed_answer_shows_once_in_the_customer_panel(client, csat, sent_invitation, n1_agent):
+    invitation = sent_invitation(csat)
+    client.post(link(invitation), {"score": "2", "comment": "Primeira impressão"})
+    client.post(link(invitation), {"score": "5", "comment": "Resolveram depois"})
+
+    client.force_login(n1_agent)
+    html = client.get(reverse("ticket-detail", args=[invitation.ticket.number])).content.decode()
+    panel = " ".join(html.split()).split('class="ratings"', 1)[1].split("</ul>", 1)[0]
+
+    assert f"#{invitation.ticket.number}: 5 · “Resolveram depois”" in panel
+    assert "Primeira impressão" not in panel
