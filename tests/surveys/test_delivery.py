@@ -180,3 +180,26 @@ def test_an_nps_inside_the_window_gets_a_button_to_the_form(conversation, nps, w
     assert sent["interactive"]["type"] == "cta_url"
     assert "/survey/" in sent["interactive"]["action"]["parameters"]["url"]
     assert "/survey/" not in conversation.messages.get(kind="system").body_text
+
+
+def test_a_tap_forwarded_by_someone_else_records_nothing(
+    conversation, whatsapp, deliver, committed
+):
+    send_due(conversation, committed)
+    row = whatsapp.messages_sent()[0]["interactive"]["action"]["sections"][0]["rows"][0]
+    reply = {"type": "list_reply", "list_reply": {"id": row["id"], "title": "1"}}
+
+    deliver(wa.inbound(wa.message("interactive", reply, wa_id="5521999998888"), name="Outro"))
+
+    assert not SurveyResponse.objects.exists()
+
+
+def test_a_ticket_reopened_while_the_cancel_was_lost_is_not_surveyed(
+    ticket, csat, verified_email, n1_agent, committed
+):
+    solve(ticket, n1_agent, committed)
+    Ticket.objects.filter(pk=ticket.pk).update(status="open")  # the reopen's task never ran
+
+    assert send_due(ticket, committed) is None
+    invitation = SurveyInvitation.objects.get()
+    assert (invitation.status, invitation.reason) == (I.CANCELLED, "reopened")
