@@ -63,19 +63,6 @@ def small_limit(settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT  # the ESP endpoint's limit
 
 
-@pytest.fixture
-def whatsapp(settings):
-    settings.WHATSAPP_APP_SECRET = wa.APP_SECRET
-
-
-@pytest.fixture
-def sms_configured(settings):
-    from tests.channels_app.fake_providers import TWILIO_SID, TWILIO_TOKEN
-
-    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = TWILIO_SID, TWILIO_TOKEN
-    settings.TWILIO_WEBHOOK_BASE_URL = ""
-
-
 def whatsapp_post(payload: dict) -> tuple[int, int]:
     body = json.dumps(payload).encode()
     return post_chunked(
@@ -94,7 +81,7 @@ def sms_post(form: dict) -> tuple[int, int]:
 
 
 def test_an_oversize_chunked_whatsapp_body_is_refused_after_reading_the_limit(
-    db, whatsapp, small_limit
+    db, whatsapp_secret, small_limit
 ):
     status, taken = whatsapp_post(wa.text("x" * (LIMIT * 50)))
 
@@ -103,7 +90,7 @@ def test_an_oversize_chunked_whatsapp_body_is_refused_after_reading_the_limit(
     assert not InboundEvent.objects.exists()
 
 
-def test_a_chunked_whatsapp_body_within_the_limit_is_stored(db, whatsapp, small_limit):
+def test_a_chunked_whatsapp_body_within_the_limit_is_stored(db, whatsapp_secret, small_limit):
     status, _ = whatsapp_post(wa.text("Olá", id="wamid.CHUNKED=="))
 
     assert status == 200
@@ -111,7 +98,7 @@ def test_a_chunked_whatsapp_body_within_the_limit_is_stored(db, whatsapp, small_
 
 
 def test_an_oversize_chunked_sms_body_is_refused_after_reading_the_limit(
-    db, sms_configured, small_limit
+    db, twilio_secret, small_limit
 ):
     status, taken = sms_post(sms_inbound("x" * (LIMIT * 50)))
 
@@ -120,7 +107,7 @@ def test_an_oversize_chunked_sms_body_is_refused_after_reading_the_limit(
     assert not InboundEvent.objects.exists()
 
 
-def test_a_chunked_sms_body_within_the_limit_is_stored(db, sms_configured, small_limit):
+def test_a_chunked_sms_body_within_the_limit_is_stored(db, twilio_secret, small_limit):
     status, _ = sms_post(sms_inbound("Oi"))
 
     assert status == 200
@@ -150,7 +137,9 @@ def test_a_chunked_esp_email_within_the_limit_is_stored(db, settings):
     assert InboundEvent.objects.get().channel == "email"
 
 
-def test_a_declared_length_over_the_limit_is_refused_unread(db, whatsapp, small_limit, client):
+def test_a_declared_length_over_the_limit_is_refused_unread(
+    db, whatsapp_secret, small_limit, client
+):
     response = client.generic(
         "POST", wa.WEBHOOK, b"{}", content_type="application/json", CONTENT_LENGTH=str(LIMIT + 1)
     )
@@ -158,7 +147,7 @@ def test_a_declared_length_over_the_limit_is_refused_unread(db, whatsapp, small_
     assert response.status_code == 413
 
 
-def test_a_length_that_is_not_a_number_is_a_bad_request(db, whatsapp, client):
+def test_a_length_that_is_not_a_number_is_a_bad_request(db, whatsapp_secret, client):
     response = client.generic(
         "POST", wa.WEBHOOK, b"{}", content_type="application/json", CONTENT_LENGTH="12abc"
     )

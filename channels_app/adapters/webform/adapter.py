@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED, InboundAttachment, NormalizedMessage
 
-from ..base import BaseChannelAdapter, ChannelError, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, ParsedItem, without_nul
 
 
 def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes:
@@ -66,7 +66,10 @@ class WebFormAdapter(BaseChannelAdapter):
 
     def parse(self, event) -> list[ParsedItem]:
         try:
-            data = json.loads(bytes(event.raw))
+            data = without_nul(json.loads(bytes(event.raw)))
+            texts = [data["email"], *(data.get(key, "") for key in ("name", "subject", "body"))]
+            if not all(isinstance(text, str) for text in texts) or "@" not in data["email"]:
+                raise ValueError("a field that is not text, or no email address")
             attachments = tuple(
                 InboundAttachment(
                     filename=item["filename"],
@@ -94,8 +97,8 @@ class WebFormAdapter(BaseChannelAdapter):
                     },
                 )
             ]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ChannelError(f"Unreadable form submission: {exc}", permanent=True) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ChannelError(f"Unreadable form submission: {exc!r}", permanent=True) from exc
 
     def send(self, message) -> str:
         raise ChannelError("Web form tickets are answered by email.", permanent=True)
