@@ -42,14 +42,15 @@ def pytest_collection_modifyitems(config, items):
 class Stage:
     """What one drill started; everything is stopped when the drill ends."""
 
-    def __init__(self, *, database_url: str, redis: servers.RedisServer):
+    def __init__(self, *, database_url: str, redis: servers.RedisServer, **env: str):
         self.redis = redis
+        # No Graph API unless a drill brings one: media downloads and replies fail fast.
+        env = {"WHATSAPP_API_BASE": "http://127.0.0.1:9/unreachable", **env}
         self.env = servers.app_env(
             database_url=database_url,
             redis_url=redis.url,
             WHATSAPP_APP_SECRET=wa.APP_SECRET,
-            # No Graph API here: media downloads and replies are not part of these drills.
-            WHATSAPP_API_BASE="http://127.0.0.1:9/unreachable",
+            **env,
         )
         self.started: list = []
         self.http = requests.Session()
@@ -127,9 +128,15 @@ def drill_redis():
 
 
 @pytest.fixture
-def stage(transactional_db, drill_redis):
+def stage_env() -> dict[str, str]:
+    """Environment variables a drill adds for its servers and workers (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
+def stage(transactional_db, drill_redis, stage_env):
     """The app and its workers on the test database and the drill's own redis."""
-    current = Stage(database_url=_database_url_of_test_db(), redis=drill_redis)
+    current = Stage(database_url=_database_url_of_test_db(), redis=drill_redis, **stage_env)
     try:
         yield current
     finally:
