@@ -3,9 +3,10 @@ make a web process hold more than the limit in memory.
 
 A declared Content-Length over the limit is refused unread. A body sent without one
 (`Transfer-Encoding: chunked`) is read to at most the limit plus one byte, and refused with 413
-when that byte is there. Django alone would read such a body whole under ASGI (up to
-DATA_UPLOAD_MAX_MEMORY_SIZE), and not at all under a WSGI server, which leaves the length to the
-application when it sets `wsgi.input_terminated` (gunicorn does)."""
+when that byte is there. Django alone would read such a body into memory whole under ASGI (up to
+DATA_UPLOAD_MAX_MEMORY_SIZE; its ASGI handler has already spooled it to a temporary file), and
+not at all under a WSGI server, which leaves the length to the application when it sets
+`wsgi.input_terminated` (gunicorn does): a chunked delivery, however small, looked empty."""
 
 import functools
 from collections.abc import Callable

@@ -10,6 +10,7 @@ from collections import Counter
 
 import psycopg2
 import pytest
+import requests
 from django.db import connection
 
 from tests import servers
@@ -64,7 +65,7 @@ def test_the_app_answers_503_while_postgres_restarts_and_recovers_with_whole_dat
 
         def monitor():
             while not done.is_set():
-                response = stage.http.get(f"{web.url}/healthz", timeout=10)
+                response = requests.get(f"{web.url}/healthz", timeout=10)  # a session of its own
                 health.append((response.status_code, response.json()))
                 time.sleep(0.1)
 
