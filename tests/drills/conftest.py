@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 import requests
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
 from channels_app.models import InboundEvent
-from helpdesk.celery import app as celery_app
 from tests import servers
 from tests.channels_app import whatsapp_support as wa
 from tests.real_stack import _database_url_of_test_db
@@ -76,15 +76,15 @@ class Stage:
 
     def send_beat_entry(self, entry: str) -> None:
         """Publish the task of a CELERY_BEAT_SCHEDULE entry to the drill's broker, as beat
-        does when its time comes."""
-        task = settings.CELERY_BEAT_SCHEDULE[entry]["task"]
-        eager = celery_app.conf.task_always_eager
-        celery_app.conf.task_always_eager = False
+        does when its time comes. Through a Celery app of its own: the project's app caches its
+        router the first time it routes a task, and a later test may change its routes."""
+        app = Celery("drill-beat", set_as_current=False)
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.conf.update(broker_url=self.redis.url, result_backend=None, task_always_eager=False)
         try:
-            with celery_app.connection_for_write(self.redis.url) as conn:
-                celery_app.send_task(task, connection=conn)
+            app.send_task(settings.CELERY_BEAT_SCHEDULE[entry]["task"])
         finally:
-            celery_app.conf.task_always_eager = eager
+            app.close()
 
     def stop(self) -> None:
         for process in reversed(self.started):
