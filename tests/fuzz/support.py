@@ -48,12 +48,12 @@ def assert_parse_is_clean(event: InboundEvent) -> None:
     assert reason.strip(), "a ChannelError must say what is wrong"
 
 
-def store_and_process(channel: str, raw: bytes) -> None:
+def store_and_process(channel: str, raw: bytes, *, source: str = "fuzz") -> None:
     """Store `raw` as a delivery of `channel`, parse it, process it (and undo it all after);
     assert that nothing crashed and that the event says what became of it."""
     with rolled_back():
         event, _ = services.inbound_event_store(
-            channel=channel, source="fuzz", provider_id=f"fuzz:{next(_ids)}", raw=raw
+            channel=channel, source=source, provider_id=f"fuzz:{next(_ids)}", raw=raw
         )
         assert_parse_is_clean(event)
         process(event)

@@ -65,11 +65,12 @@ def test_any_submission_never_crashes_the_form_or_the_pipeline(
             assert process(event).status == InboundEvent.Status.PROCESSED, event.error
 
 
+FIELDS = ["name", "email", "portal_user", "subject", "body", "attachments", "meta"]
+
+
 @given(
-    submission=JSON
-    | st.dictionaries(
-        st.sampled_from(["name", "email", "subject", "body", "attachments", "meta"]), JSON
-    )
+    submission=JSON | st.dictionaries(st.sampled_from(FIELDS), JSON),
+    source=st.sampled_from(["webform", "portal"]),
 )
-def test_a_stored_submission_of_any_shape_fails_with_a_reason(db, submission):
-    store_and_process("web", json.dumps(submission).encode())
+def test_a_stored_submission_of_any_shape_fails_with_a_reason(db, submission, source):
+    store_and_process("web", json.dumps(submission).encode(), source=source)
