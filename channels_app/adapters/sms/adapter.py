@@ -21,6 +21,7 @@ from ..base import (
     ParsedItem,
     part_sent,
     sent_part_ids,
+    without_nul,
 )
 from . import twilio
 
@@ -39,7 +40,8 @@ STATUSES = {
 
 
 def form_fields(raw: bytes) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+    fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    return without_nul({key: values[0] for key, values in fields.items()})
 
 
 def provider_id_for(fields: dict[str, str]) -> str:
