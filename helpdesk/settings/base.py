@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal",
     "api",
     "demo",
+    "manager",
 ]
 
 MIDDLEWARE = [
