@@ -68,10 +68,6 @@ class MetricFilters:
         }
         return tickets.filter(**{k: v for k, v in narrowing.items() if v not in (None, "")})
 
-    @property
-    def in_range(self) -> dict:
-        return {"gte": self.start, "lt": self.end}
-
 
 class Seconds(Func):
     """end - start in seconds, as a float, on PostgreSQL and SQLite."""
@@ -141,26 +137,53 @@ class Duration:
     kind: str = WALL_CLOCK
 
 
-def _duration(tickets: QuerySet, end: str, start: str) -> Duration:
-    expression = Seconds(F(end), F(start))
-    measured = tickets.filter(**{f"{end}__isnull": False})
-    row = measured.aggregate(average=Avg(expression), count=Count("pk"))
+def _duration(values: QuerySet, expression, kind: str = WALL_CLOCK) -> Duration:
+    measured = values.annotate(_m=expression).filter(_m__isnull=False)
+    row = measured.aggregate(average=Avg("_m"), count=Count("pk"))
     median, p90 = percentiles(measured, expression, [0.5, 0.9]) if row["count"] else (None, None)
-    return Duration(median=median, p90=p90, average=row["average"], count=row["count"])
+    return Duration(median=median, p90=p90, average=row["average"], count=row["count"], kind=kind)
 
 
-def first_response_time(filters: MetricFilters) -> Duration:
-    """From creation to the first agent reply, tickets created in the range."""
-    created = filters.tickets().filter(created_at__gte=filters.start, created_at__lt=filters.end)
-    return _duration(created, "first_response_at", "created_at")
+def _clock_durations(tickets: QuerySet, target: str) -> Duration:
+    """The business time the clocks of a target took on these tickets (stopped ones only)."""
+    clocks = TicketSLA.objects.filter(target=target, ticket__in=tickets.values("pk"))
+    return _duration(clocks, F("business_seconds"), BUSINESS)
 
 
-def resolution_time(filters: MetricFilters) -> Duration:
-    """From creation to solved, tickets solved in the range."""
-    solved = filters.tickets().filter(
+@dataclass
+class TimeFigure:
+    wall_clock: Duration
+    business: Duration
+
+
+def _created_in_range(filters: MetricFilters) -> QuerySet[Ticket]:
+    return filters.tickets().filter(created_at__gte=filters.start, created_at__lt=filters.end)
+
+
+def _solved_in_range(filters: MetricFilters) -> QuerySet[Ticket]:
+    return filters.tickets().filter(
         solved_at__gte=filters.start, solved_at__lt=filters.end, status__in=DONE_STATUSES
     )
-    return _duration(solved, "solved_at", "created_at")
+
+
+def first_response_time(filters: MetricFilters) -> TimeFigure:
+    """From creation to the first agent reply, tickets created in the range: wall-clock, and
+    in business time from their first-response clocks."""
+    created = _created_in_range(filters)
+    return TimeFigure(
+        wall_clock=_duration(created, Seconds(F("first_response_at"), F("created_at"))),
+        business=_clock_durations(created, Target.FIRST_RESPONSE),
+    )
+
+
+def resolution_time(filters: MetricFilters) -> TimeFigure:
+    """From creation to solved, tickets solved in the range: wall-clock, and in business time
+    without the pauses (pending, on hold) from their resolution clocks."""
+    solved = _solved_in_range(filters)
+    return TimeFigure(
+        wall_clock=_duration(solved, Seconds(F("solved_at"), F("created_at"))),
+        business=_clock_durations(solved, Target.RESOLUTION),
+    )
 
 
 @dataclass
@@ -200,10 +223,7 @@ def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     ticket, conversations with a message in the range and agents' replies in it."""
     tz = zoneinfo.ZoneInfo(time_zone or settings.TIME_ZONE)
     tickets = filters.tickets()
-    created = tickets.filter(**{f"created_at__{k}": v for k, v in filters.in_range.items()})
-    solved = tickets.filter(
-        solved_at__gte=filters.start, solved_at__lt=filters.end, status__in=DONE_STATUSES
-    )
+    created, solved = _created_in_range(filters), _solved_in_range(filters)
     result = Volume()
     row = solved.annotate(replies=_replies(OuterRef("pk"))).aggregate(
         solved=Count("pk"),
@@ -286,11 +306,9 @@ def backlog(filters: MetricFilters, *, now: datetime) -> Backlog:
     """Open tickets now (the range does not apply): how many, how old, how many overdue."""
     open_tickets = filters.tickets().filter(status__in=OPEN_STATUSES)
     row = open_tickets.aggregate(n=Count("pk"), overdue=Count("pk", filter=Q(sla_due_at__lt=now)))
-    age = Duration(count=row["n"])
-    if row["n"]:
-        expression = Seconds(Value(now, output_field=DateTimeField()), F("created_at"))
-        age.median, age.p90 = percentiles(open_tickets, expression, [0.5, 0.9])
-        age.average = open_tickets.aggregate(a=Avg(expression))["a"]
+    age = _duration(
+        open_tickets, Seconds(Value(now, output_field=DateTimeField()), F("created_at"))
+    )
     return Backlog(open=row["n"], age=age, overdue=row["overdue"])
 
 

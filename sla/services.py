@@ -24,7 +24,8 @@ from .models import SLAPolicy, Target, TicketSLA
 logger = logging.getLogger(__name__)
 E = TicketEvent.Kind
 CLOCK_FIELDS = ["policy", "target_minutes", "started_at", "due_at", "warn_at", "paused_at",
-                "paused_seconds", "stopped_at", "warned_at", "breached_at"]  # fmt: skip
+                "paused_seconds", "stopped_at", "business_seconds", "warned_at",
+                "breached_at"]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ def _apply(clock: TicketSLA, policy: SLAPolicy, state: ClockState) -> bool:
         "paused_at": state.paused_at,
         "paused_seconds": int(state.paused.total_seconds()),
         "stopped_at": state.stopped_at,
+        "business_seconds": None if state.business is None else int(state.business.total_seconds()),
     }
     if clock.pk is not None and clock.started_at != state.started_at:
         values.update(warned_at=None, breached_at=None)
