@@ -36,6 +36,7 @@ def dashboard(request):
         "frt": metrics.first_response_time(filters),
         "resolution": metrics.resolution_time(filters),
         "volume": per_day,
+        "responsiveness": metrics.responsiveness(filters),
         "compliance": metrics.sla_compliance(filters),
         "backlog": metrics.backlog(filters, now=now),
         "escalations": metrics.escalations(filters),

@@ -21,10 +21,13 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
@@ -183,6 +186,54 @@ def resolution_time(filters: MetricFilters) -> TimeFigure:
     return TimeFigure(
         wall_clock=_duration(solved, Seconds(F("solved_at"), F("created_at"))),
         business=_clock_durations(solved, Target.RESOLUTION),
+    )
+
+
+@dataclass
+class Responsiveness:
+    """Average response time (every agent response, first or next, the clocks measured) and
+    average time between two messages of a customer on the same ticket."""
+
+    response_business: float | None = None
+    response_wall_clock: float | None = None
+    responses: int = 0
+    between_contacts: float | None = None
+    between_contacts_kind: str = WALL_CLOCK
+
+
+def responsiveness(filters: MetricFilters) -> Responsiveness:
+    """Response clocks (first and next response) stopped in the range; customers' messages
+    sent in the range, the gaps between consecutive ones of a ticket averaged over all gaps
+    (a ticket's gaps add up to its last minus its first message)."""
+    clocks = TicketSLA.objects.filter(
+        ticket__in=filters.tickets().values("pk"),
+        target__in=[Target.FIRST_RESPONSE, Target.NEXT_RESPONSE],
+        stopped_at__gte=filters.start,
+        stopped_at__lt=filters.end,
+    ).aggregate(
+        business=Avg("business_seconds"),
+        wall=Avg(Seconds(F("stopped_at"), F("started_at"))),
+        n=Count("pk"),
+    )
+    gaps = (
+        Message.objects.filter(
+            ticket__in=filters.tickets().values("pk"),
+            direction="inbound",
+            kind="message",
+            created_at__gte=filters.start,
+            created_at__lt=filters.end,
+        )
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"), span=Seconds(Max("created_at"), Min("created_at")))
+        .filter(n__gte=2)
+        .aggregate(total=Sum("span"), gaps=Sum(F("n") - 1))
+    )
+    return Responsiveness(
+        response_business=clocks["business"],
+        response_wall_clock=clocks["wall"],
+        responses=clocks["n"],
+        between_contacts=gaps["total"] / gaps["gaps"] if gaps["gaps"] else None,
     )
 
 

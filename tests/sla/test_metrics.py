@@ -223,3 +223,14 @@ def test_each_figure_takes_a_fixed_number_of_queries(desk, django_assert_num_que
         metrics.escalations(filters)
     with django_assert_num_queries(1):
         metrics.volume_heatmap(filters)
+
+
+def test_average_response_time_and_time_between_contacts(desk):
+    figure = metrics.responsiveness(whole_range())
+
+    # Responses: A first 30 min, B first 40 business min (5,200 wall), B next 20 min.
+    assert figure.responses == 3
+    assert figure.response_business == pytest.approx(30 * MIN)
+    assert figure.response_wall_clock == pytest.approx((30 + 5200 + 20) / 3 * MIN, abs=1)
+    # B's customer wrote Thu 17:30 and Mon 09:00: one gap of 3 days 15 h 30 min.
+    assert figure.between_contacts == pytest.approx((3 * 24 + 15.5) * 60 * MIN, abs=1)
