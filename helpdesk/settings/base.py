@@ -342,10 +342,9 @@ JORNADA = {
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
-    # Inbox: "SLA at risk" lists open tickets whose next SLA target is due within this many
-    # minutes (or overdue); view counts are kept this many seconds per agent; a search takes
-    # at most this many matching messages and customers.
-    "SLA_AT_RISK_MINUTES": int(os.environ.get("JORNADA_SLA_AT_RISK_MINUTES", "60")),
+    # Inbox ("SLA at risk" lists the tickets the SLA timer has reached the warning time of, in
+    # business time: each policy's "warn before"): view counts are kept this many seconds per
+    # agent; a search takes at most this many matching messages and customers.
     "INBOX_COUNTS_CACHE_SECONDS": 30,
     "SEARCH_MATCH_LIMIT": 2000,
     # On conversational channels (WhatsApp, SMS, chat) a message joins the customer's solved
