@@ -6,4 +6,5 @@ app_name = "manager"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("at-risk/", views.at_risk, name="at-risk"),
 ]

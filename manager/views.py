@@ -13,26 +13,49 @@ from .access import dashboard_scope
 from .forms import DashboardFilterForm
 
 
+def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
+    scope = dashboard_scope(user=request.user)
+    form = DashboardFilterForm(request.GET or None, scope=scope)
+    if form.is_valid():
+        return form, form.metric_filters()
+    fallback = DashboardFilterForm({}, scope=scope)
+    fallback.is_valid()
+    return form, fallback.metric_filters()
+
+
+def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
+    rows = metrics.at_risk_now(filters, now=now)
+    for ticket in rows:
+        ticket.overdue = ticket.sla_due_at <= now
+        ticket.time_left = abs((ticket.sla_due_at - now).total_seconds())
+    return rows
+
+
+@require_GET
+@login_required
+def at_risk(request):
+    """The "at risk now" list alone: the dashboard reloads it on each SLA push (and every
+    minute, as the time left runs down)."""
+    _form, filters = _filters(request)
+    now = timezone.now()
+    context = {"at_risk": _at_risk_rows(filters, now), "query": request.GET.urlencode()}
+    return render(request, "manager/_at_risk.html", context)
+
+
 @require_GET
 @login_required
 def dashboard(request):
     """KPI cards, per-day volume and the weekday × hour heatmap for the chosen range and filters.
     Filters that are not valid (or name a team outside the reader's) are left out, with a
     message, and the figures cover the default range of the reader's teams."""
-    scope = dashboard_scope(user=request.user)
-    form = DashboardFilterForm(request.GET or None, scope=scope)
-    if not form.is_valid():
-        fallback = DashboardFilterForm({}, scope=scope)
-        fallback.is_valid()
-        filters = fallback.metric_filters()
-    else:
-        filters = form.metric_filters()
+    form, filters = _filters(request)
     now = timezone.now()
     per_day = metrics.volume(filters)
     context = {
         "form": form,
-        "scope": scope,
+        "scope": form.scope,
         "filters": filters,
+        "at_risk": _at_risk_rows(filters, now),
         "frt": metrics.first_response_time(filters),
         "resolution": metrics.resolution_time(filters),
         "volume": per_day,
@@ -43,5 +66,6 @@ def dashboard(request):
         "per_day_chart": charts.per_day_bars(per_day.per_day),
         "heatmap": charts.heatmap(metrics.volume_heatmap(filters)),
         "time_zone": settings.TIME_ZONE,
+        "query": request.GET.urlencode(),
     }
     return render(request, "manager/dashboard.html", context)

@@ -415,3 +415,18 @@ def volume_heatmap(filters: MetricFilters, *, time_zone: str | None = None) -> l
     for weekday, hour, n in rows:
         grid[weekday - 1][hour] = n
     return grid
+
+
+def at_risk_now(filters: MetricFilters, *, now: datetime, limit: int = 25) -> list[Ticket]:
+    """Open tickets past their SLA warning time (the horizon the timer warns at, in business
+    time), least time left first; overdue ones lead. The range does not apply."""
+    return list(
+        filters.tickets()
+        .filter(status__in=OPEN_STATUSES, sla_warn_at__lte=now, sla_due_at__isnull=False)
+        .select_related("team", "assignee")
+        .only(
+            "number", "subject", "priority", "sla_due_at", "team__name",
+            "assignee__username", "assignee__first_name", "assignee__last_name",
+        )
+        .order_by("sla_due_at", "id")[:limit]
+    )  # fmt: skip

@@ -19,7 +19,8 @@ def page_queries() -> int:
     frt = resolution = (1 + p) + 1
     volume, responsiveness, compliance, backlog, escalations, heatmap = 5, 2, 1, 2 + p, 1, 1
     figures = volume + responsiveness + compliance + backlog + escalations + heatmap
-    return 4 + 3 + frt + resolution + figures
+    at_risk = 1
+    return 4 + 3 + frt + resolution + figures + at_risk
 
 
 @pytest.mark.parametrize("tickets", [1, 6])
