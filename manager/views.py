@@ -4,13 +4,26 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sla import metrics
 
-from . import charts
+from . import charts, tables
 from .access import dashboard_scope
 from .forms import DashboardFilterForm
+
+
+def _columns() -> list[tuple[str, str]]:
+    return [
+        ("name", _("Name")),
+        ("workload", _("Open now")),
+        ("replies", _("Replies")),
+        ("solved", _("Solved")),
+        ("first_response", _("First response (average, wall-clock)")),
+        ("resolution", _("Resolution (average, wall-clock)")),
+        ("compliance", _("SLA compliance")),
+    ]
 
 
 def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
@@ -51,6 +64,14 @@ def dashboard(request):
     form, filters = _filters(request)
     now = timezone.now()
     per_day = metrics.volume(filters)
+    agents, agents_sort = tables.sort_rows(
+        tables.agent_rows(metrics.figures_by(filters, group="assignee")),
+        request.GET.get("agents_sort", ""),
+    )
+    teams, teams_sort = tables.sort_rows(
+        tables.team_rows(metrics.figures_by(filters, group="team"), no_team=_("No team")),
+        request.GET.get("teams_sort", ""),
+    )
     context = {
         "form": form,
         "scope": form.scope,
@@ -67,5 +88,10 @@ def dashboard(request):
         "heatmap": charts.heatmap(metrics.volume_heatmap(filters)),
         "time_zone": settings.TIME_ZONE,
         "query": request.GET.urlencode(),
+        "tables": [
+            ("agents", _("Agents"), agents, agents_sort),
+            ("teams", _("Teams"), teams, teams_sort),
+        ],
+        "columns": _columns(),
     }
     return render(request, "manager/dashboard.html", context)

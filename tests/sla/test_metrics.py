@@ -234,3 +234,27 @@ def test_average_response_time_and_time_between_contacts(desk):
     assert figure.response_wall_clock == pytest.approx((30 + 5200 + 20) / 3 * MIN, abs=1)
     # B's customer wrote Thu 17:30 and Mon 09:00: one gap of 3 days 15 h 30 min.
     assert figure.between_contacts == pytest.approx((3 * 24 + 15.5) * 60 * MIN, abs=1)
+
+
+def test_figures_per_team(desk, teams):
+    rows = {row.key: row for row in metrics.figures_by(whole_range(), group="team")}
+
+    n1 = rows[teams[Tier.N1].pk]  # A and B; C was escalated to the N2 team
+    assert (n1.workload, n1.replies, n1.solved) == (0, 3, 2)
+    assert n1.first_response == pytest.approx(2615 * MIN, abs=1)  # (30 + 5,200) / 2
+    assert n1.resolution == pytest.approx(2650 * MIN, abs=1)  # (30 + 5,270) / 2
+    assert (n1.met, n1.missed, n1.compliance) == (5, 0, 1.0)
+    n2 = rows[Ticket.objects.get(pk=desk["c"].pk).team_id]
+    assert (n2.workload, n2.replies, n2.met, n2.missed, n2.compliance) == (1, 0, 0, 2, 0.0)
+
+
+def test_figures_per_agent_count_the_replies_they_wrote(desk, n1_agent):
+    rows = {row.key: row for row in metrics.figures_by(whole_range(), group="assignee")}
+
+    assert rows[n1_agent.pk].replies == 3
+    assert rows[None].workload == 1  # C, open and unassigned
+
+
+def test_figures_per_group_take_five_queries(desk, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        metrics.figures_by(whole_range(), group="team")
