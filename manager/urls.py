@@ -7,4 +7,11 @@ app_name = "manager"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("at-risk/", views.at_risk, name="at-risk"),
+    path(
+        "alerts/<int:pk>/acknowledge/",
+        views.trend_alert_action,
+        {"action": "acknowledge"},
+        name="alert-acknowledge",
+    ),
+    path("alerts/<int:pk>/mute/", views.trend_alert_action, {"action": "mute"}, name="alert-mute"),
 ]

@@ -2,16 +2,18 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sla import metrics
 
-from . import charts, tables
+from . import charts, services, tables
 from .access import dashboard_scope
 from .forms import DashboardFilterForm
+from .models import TrendAlert
 
 
 def _columns() -> list[tuple[str, str]]:
@@ -93,5 +95,24 @@ def dashboard(request):
             ("teams", _("Teams"), teams, teams_sort),
         ],
         "columns": _columns(),
+        "trend_alerts": (
+            list(TrendAlert.objects.filter(acknowledged_at=None)[:10])
+            if form.scope.sees_everything
+            else []
+        ),
     }
     return render(request, "manager/dashboard.html", context)
+
+
+@require_POST
+@login_required
+def trend_alert_action(request, pk: int, action: str):
+    """Acknowledge or mute a trend alert: managers only (alerts cover the whole desk)."""
+    if not dashboard_scope(user=request.user).sees_everything:
+        raise PermissionDenied
+    alert = get_object_or_404(TrendAlert, pk=pk)
+    if action == "mute":
+        services.trend_alert_mute(alert=alert, by=request.user)
+    else:
+        services.trend_alert_acknowledge(alert=alert, by=request.user)
+    return redirect("manager:dashboard")

@@ -213,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
+    "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,

@@ -19,9 +19,9 @@ def page_queries() -> int:
     frt = resolution = (1 + p) + 1
     volume, responsiveness, compliance, backlog, escalations, heatmap = 5, 2, 1, 2 + p, 1, 1
     figures = volume + responsiveness + compliance + backlog + escalations + heatmap
-    at_risk = 1
+    at_risk, trend_alerts = 1, 1
     tables = 2 * 5 + 2  # five grouped figures per table, then the agents' and the teams' names
-    return 4 + 3 + frt + resolution + figures + at_risk + tables
+    return 4 + 3 + frt + resolution + figures + at_risk + trend_alerts + tables
 
 
 @pytest.mark.parametrize("tickets", [1, 6])
