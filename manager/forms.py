@@ -17,8 +17,12 @@ MAX_DAYS = 366
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("Until"), required=False)
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
     tier = forms.ChoiceField(label=_("Tier"), choices=[("", "—"), *Tier.choices], required=False)
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=None, required=False)

@@ -1,5 +1,7 @@
 """The managers' dashboards (/manager/): thin views over sla.metrics, scoped by manager.access."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -78,6 +80,7 @@ def dashboard(request):
         "form": form,
         "scope": form.scope,
         "filters": filters,
+        "last_day": filters.end - timedelta(days=1),
         "at_risk": _at_risk_rows(filters, now),
         "frt": metrics.first_response_time(filters),
         "resolution": metrics.resolution_time(filters),
