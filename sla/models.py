@@ -264,6 +264,15 @@ class TicketSLA(models.Model):
     )
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breach_recorded_at = models.DateTimeField(
+        _("breach recorded at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the timer recorded the breach (the breach itself is dated at the due time): "
+            "the difference is the timer's lag. A warning is recorded at its warned-at time."
+        ),
+    )
     synced_at = models.DateTimeField(_("last computed at"), default=timezone.now)
 
     class Meta:

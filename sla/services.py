@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 E = TicketEvent.Kind
 CLOCK_FIELDS = ["policy", "target_minutes", "started_at", "due_at", "warn_at", "paused_at",
                 "paused_seconds", "stopped_at", "business_seconds", "warned_at",
-                "breached_at"]  # fmt: skip
+                "breached_at", "breach_recorded_at"]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _apply(clock: TicketSLA, policy: SLAPolicy, state: ClockState) -> bool:
         "business_seconds": None if state.business is None else int(state.business.total_seconds()),
     }
     if clock.pk is not None and clock.started_at != state.started_at:
-        values.update(warned_at=None, breached_at=None)
+        values.update(warned_at=None, breached_at=None, breach_recorded_at=None)
     changed = clock.policy_id != policy.pk
     clock.policy = policy
     for name, value in values.items():
@@ -206,9 +206,10 @@ def _record_breach(clock: TicketSLA, *, stopped: bool) -> bool:
         candidates = candidates.filter(stopped_at__gt=F("due_at"))
     else:
         candidates = candidates.filter(stopped_at=None, due_at__lte=timezone.now())
-    if not candidates.update(breached_at=F("due_at")):
+    recorded_at = timezone.now()
+    if not candidates.update(breached_at=F("due_at"), breach_recorded_at=recorded_at):
         return False
-    clock.breached_at = clock.due_at
+    clock.breached_at, clock.breach_recorded_at = clock.due_at, recorded_at
     ticket_services.ticket_record_sla_event(
         ticket_id=clock.ticket_id,
         kind=E.SLA_BREACHED,
