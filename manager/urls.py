@@ -7,6 +7,7 @@ app_name = "manager"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("at-risk/", views.at_risk, name="at-risk"),
+    path("export/<slug:name>.csv", views.export, name="export"),
     path(
         "alerts/<int:pk>/acknowledge/",
         views.trend_alert_action,

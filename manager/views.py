@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sla import metrics
 
-from . import charts, services, tables
+from . import charts, exports, services, tables
 from .access import dashboard_scope
 from .forms import DashboardFilterForm
 from .models import TrendAlert
@@ -38,6 +39,12 @@ def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
     fallback = DashboardFilterForm({}, scope=scope)
     fallback.is_valid()
     return form, fallback.metric_filters()
+
+
+def _table_rows(filters: metrics.MetricFilters, name: str) -> list[tables.Row]:
+    if name == "agents":
+        return tables.agent_rows(metrics.figures_by(filters, group="assignee"))
+    return tables.team_rows(metrics.figures_by(filters, group="team"), no_team=_("No team"))
 
 
 def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
@@ -69,12 +76,10 @@ def dashboard(request):
     now = timezone.now()
     per_day = metrics.volume(filters)
     agents, agents_sort = tables.sort_rows(
-        tables.agent_rows(metrics.figures_by(filters, group="assignee")),
-        request.GET.get("agents_sort", ""),
+        _table_rows(filters, "agents"), request.GET.get("agents_sort", "")
     )
     teams, teams_sort = tables.sort_rows(
-        tables.team_rows(metrics.figures_by(filters, group="team"), no_team=_("No team")),
-        request.GET.get("teams_sort", ""),
+        _table_rows(filters, "teams"), request.GET.get("teams_sort", "")
     )
     context = {
         "form": form,
@@ -119,3 +124,18 @@ def trend_alert_action(request, pk: int, action: str):
     else:
         services.trend_alert_acknowledge(alert=alert, by=request.user)
     return redirect("manager:dashboard")
+
+
+@require_GET
+@login_required
+def export(request, name: str):
+    """One chart or table as CSV, for the same range, filters and scope as the page."""
+    if name not in exports.EXPORTS:
+        raise Http404
+    _form, filters = _filters(request)
+    rows = _table_rows(filters, name) if name in ("agents", "teams") else None
+    response = HttpResponse(
+        exports.to_csv(exports.export_rows(name, filters, rows)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="jornada-{name}.csv"'
+    return response
