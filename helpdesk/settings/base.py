@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal",
     "api",
     "demo",
+    "manager",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,9 @@ CELERY_TASK_ROUTES = {
     "portal.send_signin_link": {"queue": "outbound"},
     "surveys.send_invitation_email": {"queue": "outbound"},
 }
+# How often the SLA timer records due warnings and breaches (seconds): every 15 s unless set;
+# each run works for at most 80 % of that, so runs do not pile up.
+SLA_TIMER_SECONDS = float(os.environ.get("JORNADA_SLA_TIMER_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
         "task": "tickets.tasks.close_stale_solved_tickets",
@@ -211,7 +215,11 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
     "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},
-    "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
+    "sla-sweep-clocks": {
+        "task": "sla.sweep_clocks",
+        "schedule": SLA_TIMER_SECONDS,
+        "kwargs": {"seconds": SLA_TIMER_SECONDS * 0.8},
+    },
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
     "surveys-send-due-invitations": {"task": "surveys.send_due_invitations", "schedule": 60.0},
@@ -219,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.schedule_relationship_nps",
         "schedule": 24 * 3600.0,
     },
+    "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
@@ -348,10 +357,9 @@ JORNADA = {
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
-    # Inbox: "SLA at risk" lists open tickets whose next SLA target is due within this many
-    # minutes (or overdue); view counts are kept this many seconds per agent; a search takes
-    # at most this many matching messages and customers.
-    "SLA_AT_RISK_MINUTES": int(os.environ.get("JORNADA_SLA_AT_RISK_MINUTES", "60")),
+    # Inbox ("SLA at risk" lists the tickets the SLA timer has reached the warning time of, in
+    # business time: each policy's "warn before"): view counts are kept this many seconds per
+    # agent; a search takes at most this many matching messages and customers.
     "INBOX_COUNTS_CACHE_SECONDS": 30,
     "SEARCH_MATCH_LIMIT": 2000,
     # On conversational channels (WhatsApp, SMS, chat) a message joins the customer's solved

@@ -2,7 +2,8 @@
 // - inbox: "N new or updated tickets — Show" (#live-updates, workspace/_live_updates.html);
 // - ticket page: who else is viewing or typing, and a reload offer when someone else changes the
 //   ticket ([data-presence], workspace/_presence.html); typing in a textarea[data-typing] is shared;
-// - everywhere: a toast for the agent's notifications (mentions, assignments).
+// - everywhere: a toast for the agent's notifications (mentions, assignments), and a
+//   "jornada:sla" DOM event on <body> for each SLA warning or breach (manager/ dashboards).
 // Progressive enhancement: it starts only when <body data-ws-url> is set, and every page works
 // without it. Translated strings come from the partials' data attributes and the server's hello.
 (function () {
@@ -115,6 +116,11 @@
       presenceBox.querySelector(".rt-presence-line").textContent = "";
       presenceBox.classList.remove("has-others", "is-collision");
       showChanged("unwatched");
+    },
+    sla: function (message) {
+      // An SLA warning or breach: lists that show tickets at risk (the managers' dashboard)
+      // listen for this event and refresh themselves (hx-trigger="jornada:sla from:body").
+      body.dispatchEvent(new CustomEvent("jornada:sla", { detail: message }));
     },
     notification: function (message) {
       showToast(message);
