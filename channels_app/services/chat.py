@@ -343,3 +343,15 @@ def chat_visitor_typing(*, ticket_id: int, number: int, on: bool) -> None:
     send_many(
         [(ticket_group(ticket_id), {"type": "chat.typing", "ticket": number, "on": bool(on)})]
     )
+
+
+def chat_survey_offer(*, ticket_id: int, survey: dict[str, Any]) -> bool:
+    """The hook the surveys app calls (surveys.delivery, a sender for "chat"): the visitor's open
+    tabs get `{"type": "survey", **survey}` (e.g. url, scores). Nothing is stored here: the
+    invitation is the surveys app's record. Whether there was a chat to offer it to."""
+    session_id = (
+        ChatSession.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True).first()
+    )
+    if session_id is None:
+        return False
+    return send_many([(chat_group(session_id), {"type": "chat.survey", "survey": survey})])
