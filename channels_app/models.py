@@ -251,6 +251,17 @@ class WhatsAppTemplate(models.Model):
     def render(self, params: list[str]) -> str:
         return TEMPLATE_PARAMETER.sub(lambda m: params[int(m.group(1)) - 1], self.body)
 
+    def message_metadata(self, params: list[str]) -> dict:
+        """What a message carries to be sent as this template (outbound.parts reads it)."""
+        return {
+            "whatsapp_template": {
+                "id": self.pk,
+                "name": self.name,
+                "language": self.language,
+                "params": params,
+            }
+        }
+
 
 # --- Live chat -----------------------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ urlpatterns = [
     ),
     path(settings.KB_MEDIA_URL.lstrip("/") + "<path:name>", kb_views.media, name="kb-media"),
     path("portal/", include("portal.urls")),
+    path("survey/", include("surveys.urls")),
+    path("manager/", include("manager.urls")),
 ]
 # No route serves MEDIA_ROOT, not even with DEBUG: ticket attachments go through the
 # permission-checked download view (URL name "attachment") only.

@@ -52,6 +52,7 @@ class ClockState:
     paused: timedelta
     due_at: datetime | None
     warn_at: datetime | None
+    business: timedelta | None = None  # business time it ran, pauses excluded, once stopped
 
 
 @dataclass
@@ -158,4 +159,9 @@ def _state(clock: _Clock, target: timedelta, lead: timedelta, hours: BusinessHou
         paused=clock.paused,
         due_at=due_at,
         warn_at=warn_at,
+        business=(
+            None
+            if clock.stopped_at is None
+            else max(hours.between(clock.started_at, clock.stopped_at) - clock.paused, ZERO)
+        ),
     )

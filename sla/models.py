@@ -256,8 +256,23 @@ class TicketSLA(models.Model):
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("business time paused (seconds)"), default=0)
     stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    business_seconds = models.PositiveIntegerField(
+        _("business time taken (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_("Once stopped: the business time it ran, pauses excluded (for reports)."),
+    )
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breach_recorded_at = models.DateTimeField(
+        _("breach recorded at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the timer recorded the breach (the breach itself is dated at the due time): "
+            "the difference is the timer's lag. A warning is recorded at its warned-at time."
+        ),
+    )
     synced_at = models.DateTimeField(_("last computed at"), default=timezone.now)
 
     class Meta:
@@ -268,6 +283,13 @@ class TicketSLA(models.Model):
             models.UniqueConstraint(fields=["ticket", "target"], name="sla_clock_unique_target")
         ]
         indexes = [
+            # Reports: clocks decided (stopped, or breached) in a date range, per target.
+            models.Index(fields=["target", "stopped_at"], name="sla_clock_target_stopped"),
+            models.Index(
+                fields=["breached_at"],
+                name="sla_clock_breached",
+                condition=Q(breached_at__isnull=False),
+            ),
             # What the timer task looks for: running clocks that may breach or need a warning.
             models.Index(
                 fields=["due_at"],

@@ -24,7 +24,8 @@ from .models import SLAPolicy, Target, TicketSLA
 logger = logging.getLogger(__name__)
 E = TicketEvent.Kind
 CLOCK_FIELDS = ["policy", "target_minutes", "started_at", "due_at", "warn_at", "paused_at",
-                "paused_seconds", "stopped_at", "warned_at", "breached_at"]  # fmt: skip
+                "paused_seconds", "stopped_at", "business_seconds", "warned_at",
+                "breached_at", "breach_recorded_at"]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,9 +76,10 @@ def _apply(clock: TicketSLA, policy: SLAPolicy, state: ClockState) -> bool:
         "paused_at": state.paused_at,
         "paused_seconds": int(state.paused.total_seconds()),
         "stopped_at": state.stopped_at,
+        "business_seconds": None if state.business is None else int(state.business.total_seconds()),
     }
     if clock.pk is not None and clock.started_at != state.started_at:
-        values.update(warned_at=None, breached_at=None)
+        values.update(warned_at=None, breached_at=None, breach_recorded_at=None)
     changed = clock.policy_id != policy.pk
     clock.policy = policy
     for name, value in values.items():
@@ -108,7 +110,7 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
         .select_related("customer")
         .only(
             "created_at", "status", "priority", "channel", "tier", "first_response_at",
-            "sla_due_at", "customer__segment",
+            "sla_due_at", "sla_warn_at", "customer__segment",
         )
         .filter(pk__in=ticket_ids)
         .order_by("pk")
@@ -153,19 +155,31 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
         TicketSLA.objects.filter(ticket_id__in=untouched).update(synced_at=now)
     result.tickets, result.created, result.updated = len(ids), len(to_create), len(to_update)
 
-    changed_due = {}
+    changed_due, changed_warn = {}, {}
     for ticket in tickets:
-        clocks = clocks_by_ticket[ticket.pk]
-        running = [c.due_at for c in clocks if c.stopped_at is None and c.due_at is not None]
-        due = min(running, default=None)
+        due, warn = at_risk_times(clocks_by_ticket[ticket.pk])
         if due != ticket.sla_due_at:
             changed_due[ticket.pk] = due
-    ticket_services.tickets_set_sla_due(due_at_by_ticket=changed_due)
+        if warn != ticket.sla_warn_at:
+            changed_warn[ticket.pk] = warn
+    ticket_services.tickets_set_sla_due(
+        due_at_by_ticket=changed_due, warn_at_by_ticket=changed_warn
+    )
     for ticket in tickets:
         for clock in clocks_by_ticket[ticket.pk]:
             if _stopped_late(clock) and _record_breach(clock, stopped=True):
                 result.late_breaches += 1
     return result
+
+
+def at_risk_times(clocks: list[TicketSLA]) -> tuple[datetime | None, datetime | None]:
+    """A ticket's earliest running due time, and when it becomes at risk: the earliest warning
+    time of its running clocks (their due time for a clock without a warning). The timer warns
+    at that same business-time moment, so a warned ticket is always in the "at risk" view."""
+    running = [c for c in clocks if c.stopped_at is None and c.due_at is not None]
+    due = min((c.due_at for c in running), default=None)
+    warn = min((c.warn_at or c.due_at for c in running), default=None)
+    return due, warn
 
 
 def _stopped_late(clock: TicketSLA) -> bool:
@@ -192,9 +206,10 @@ def _record_breach(clock: TicketSLA, *, stopped: bool) -> bool:
         candidates = candidates.filter(stopped_at__gt=F("due_at"))
     else:
         candidates = candidates.filter(stopped_at=None, due_at__lte=timezone.now())
-    if not candidates.update(breached_at=F("due_at")):
+    recorded_at = timezone.now()
+    if not candidates.update(breached_at=F("due_at"), breach_recorded_at=recorded_at):
         return False
-    clock.breached_at = clock.due_at
+    clock.breached_at, clock.breach_recorded_at = clock.due_at, recorded_at
     ticket_services.ticket_record_sla_event(
         ticket_id=clock.ticket_id,
         kind=E.SLA_BREACHED,

@@ -14,10 +14,10 @@ RESYNC_WINDOW = timedelta(minutes=15)
 
 
 @shared_task(name="sla.sweep_clocks", acks_late=True, ignore_result=True)
-def sweep_clocks(batch: int = 200, seconds: float = 25.0) -> dict[str, int]:
+def sweep_clocks(batch: int = 200, seconds: float = 12.0) -> dict[str, int]:
     """Record the warnings and breaches that are due, in batches, until none is left or the time
-    is up (beat runs it again every 30 seconds, so a backlog after downtime drains over a few
-    runs, most overdue first)."""
+    is up (beat runs it again every SLA_TIMER_SECONDS, 15 by default, with 80 % of that as its
+    time, so a backlog after downtime drains over a few runs, most overdue first)."""
     deadline = time.monotonic() + seconds
     totals = {"breached": 0, "warned": 0}
     while True:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from . import (
+            panels,
+            subscribers,  # noqa: F401  (registers the domain-event subscribers)
+        )
+
+        panels.register()

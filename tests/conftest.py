@@ -24,8 +24,25 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
     for item in items:
-        if "services" in item.keywords:
+        if "services" in item.keywords or "drill" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def whatsapp_secret(settings):
+    """Signed WhatsApp webhooks are accepted (no Graph API behind: nothing is sent)."""
+    from tests.channels_app import whatsapp_support as wa
+
+    settings.WHATSAPP_APP_SECRET = wa.APP_SECRET
+
+
+@pytest.fixture
+def twilio_secret(settings):
+    """Signed Twilio webhooks are accepted (no Twilio API behind: nothing is sent)."""
+    from tests.channels_app.fake_providers import TWILIO_SID, TWILIO_TOKEN
+
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = TWILIO_SID, TWILIO_TOKEN
+    settings.TWILIO_WEBHOOK_BASE_URL = ""
 
 
 @pytest.fixture

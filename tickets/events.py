@@ -223,6 +223,19 @@ class SLABreached(DomainEvent):
     event_id: int
 
 
+@_event("survey.responded")
+class SurveyResponded(DomainEvent):
+    """A customer answered a survey (or changed their answer before its deadline). `ticket_id`
+    is None for a relationship survey, which follows no ticket."""
+
+    response_id: int
+    customer_id: int
+    survey_kind: str  # csat | nps | ces
+    score: int
+    comment: str
+    changed: bool = False  # an earlier answer to the same invitation was replaced
+
+
 ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]

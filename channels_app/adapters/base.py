@@ -115,6 +115,18 @@ def sent_part_ids(message: Message, progress_key: str) -> list[str]:
     return [pid for key, pid in progress.items() if pid and not key.startswith("upload:")]
 
 
+def without_nul(value):
+    """A decoded payload (dicts, lists, strings) without U+0000, which PostgreSQL's text and jsonb
+    cannot hold: a NUL a sender slips into a field would fail the INSERT, again at every try."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
 @dataclass(frozen=True)
 class DeliveryUpdate:
     """A provider's word on one of our outbound messages (sent, delivered, read, failed)."""

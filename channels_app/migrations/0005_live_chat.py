@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels_app', '0004_sender_authentication'),
-        ('tickets', '0011_live_chat'),
+        ('tickets', '0013_live_chat'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 
 from tickets.models import AgentProfile, Attachment, Channel, CustomerIdentity, Message
@@ -71,14 +71,20 @@ def chat_session_for_ticket(ticket_id: int) -> ChatSession | None:
 
 
 def chat_messages_after(*, ticket_id: int, after: int, limit: int = MESSAGES_PAGE) -> list[Message]:
-    """The chat messages of a ticket the visitor may see (no internal note), after an id."""
-    return list(
+    """The chat messages of a ticket the visitor may see (no internal note), after an id, each
+    with `files` (its attachments): one query, a second only when one of them has files."""
+    messages = list(
         Message.objects.filter(ticket_id=ticket_id, channel=Channel.CHAT, pk__gt=after)
         .exclude(kind=Message.Kind.INTERNAL_NOTE)
         .select_related("author_user")
-        .prefetch_related("attachments")
+        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
         .order_by("pk")[:limit]
     )
+    with_files = [message for message in messages if message.has_files]
+    prefetch_related_objects(with_files, "attachments")
+    for message in messages:
+        message.files = list(message.attachments.all()) if message.has_files else []
+    return messages
 
 
 def chat_attachment_for_visitor(attachment_id: int, visitor: uuid.UUID) -> Attachment | None:

@@ -15,6 +15,7 @@ from .chat import (
     chat_session_join,
     chat_session_record_message,
     chat_sessions_follow_tickets,
+    chat_survey_offer,
     chat_visitor_read,
     chat_visitor_typing,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "chat_session_join",
     "chat_session_record_message",
     "chat_sessions_follow_tickets",
+    "chat_survey_offer",
     "chat_transcript_email",
     "chat_transcript_text",
     "chat_visitor_identify",

@@ -6,6 +6,7 @@ The doorbell only says "look": every tab of the visitor reads the new rows from 
 after the last id it sent, so a ring lost (a full group, a restart) loses nothing."""
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,11 @@ from .ingest import inbound_event_process, inbound_event_store, schedule_process
 logger = logging.getLogger(__name__)
 S = ChatSession.State
 BOT_ARTICLES = 3
+
+
+# The session chat_session_record_message left a message's ticket in, for the caller of
+# chat_message_receive in the same thread (it decides whether the bot answers): one read less.
+_recorded: ContextVar[ChatSession | None] = ContextVar("chat_session_recorded", default=None)
 
 
 class ChatMessageNotStored(Exception):
@@ -68,6 +74,7 @@ def chat_message_receive(
         chat_channel_id=channel.pk, visitor=visitor, client_id=client_id, text=text,
         language=language, name=name, attachments=list(attachments),
     )  # fmt: skip
+    _recorded.set(None)
     event, _created = inbound_event_store(
         channel="chat", source=f"chat:{channel.public_key}", provider_id=provider_id, raw=raw,
         schedule=False,
@@ -82,7 +89,12 @@ def chat_message_receive(
         if event.status == InboundEvent.Status.RECEIVED:
             schedule_processing()
         raise ChatMessageNotStored(event.error or event.status)
-    return event.message  # the processing's own instance, or read once for a resend
+    message = event.message  # the processing's own instance, or read once for a resend
+    # The session the processing left it in (adapter.received), None for a resend.
+    message.chat_session = _recorded.get()
+    if message.chat_session is not None and message.chat_session.ticket_id != message.ticket_id:
+        message.chat_session = None
+    return message
 
 
 def chat_session_record_message(
@@ -106,11 +118,14 @@ def chat_session_record_message(
         # The visitor's other tabs do not know the session yet: they hear it on their own group.
         visitor_group = chat_visitor_group(item.sender_value)
         transaction.on_commit(lambda: send_many([(visitor_group, {"type": "chat.session"})]))
-    elif session.state == S.ENDED:
+    else:
+        session.ticket = ticket  # the caller reads its number
+    if session.state == S.ENDED:
         state = S.BOT if session.chat_channel.bot_enabled else S.WAITING
         waiting_since = now if state == S.WAITING else None
         _move(session, state, waiting_since=waiting_since, ended_at=None, outcome="")
     ring(session.pk, last=message_id)
+    _recorded.set(session)
     return session
 
 
@@ -328,3 +343,15 @@ def chat_visitor_typing(*, ticket_id: int, number: int, on: bool) -> None:
     send_many(
         [(ticket_group(ticket_id), {"type": "chat.typing", "ticket": number, "on": bool(on)})]
     )
+
+
+def chat_survey_offer(*, ticket_id: int, survey: dict[str, Any]) -> bool:
+    """The hook the surveys app calls (surveys.delivery, a sender for "chat"): the visitor's open
+    tabs get `{"type": "survey", **survey}` (e.g. url, scores). Nothing is stored here: the
+    invitation is the surveys app's record. Whether there was a chat to offer it to."""
+    session_id = (
+        ChatSession.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True).first()
+    )
+    if session_id is None:
+        return False
+    return send_many([(chat_group(session_id), {"type": "chat.survey", "survey": survey})])

@@ -40,12 +40,5 @@ def whatsapp_template_send(
         by=by,
         body_text=template.render(params),
         channel="whatsapp",
-        metadata={
-            "whatsapp_template": {
-                "id": template.pk,
-                "name": template.name,
-                "language": template.language,
-                "params": params,
-            }
-        },
+        metadata=template.message_metadata(params),
     )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal",
     "api",
     "demo",
+    "manager",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "helpdesk.middleware.DatabaseUnavailable",
     # Last, as django-axes asks: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -203,7 +205,11 @@ CELERY_TASK_ROUTES = {
     "channels_app.send_chat_verification": {"queue": "outbound"},
     "channels_app.send_chat_transcript": {"queue": "outbound"},
     "portal.send_signin_link": {"queue": "outbound"},
+    "surveys.send_invitation_email": {"queue": "outbound"},
 }
+# How often the SLA timer records due warnings and breaches (seconds): every 15 s unless set;
+# each run works for at most 80 % of that, so runs do not pile up.
+SLA_TIMER_SECONDS = float(os.environ.get("JORNADA_SLA_TIMER_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
     "close-stale-solved-tickets": {
         "task": "tickets.tasks.close_stale_solved_tickets",
@@ -212,9 +218,19 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
     "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},
-    "sla-sweep-clocks": {"task": "sla.sweep_clocks", "schedule": 30.0},
+    "sla-sweep-clocks": {
+        "task": "sla.sweep_clocks",
+        "schedule": SLA_TIMER_SECONDS,
+        "kwargs": {"seconds": SLA_TIMER_SECONDS * 0.8},
+    },
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
+    "surveys-send-due-invitations": {"task": "surveys.send_due_invitations", "schedule": 60.0},
+    "surveys-schedule-relationship-nps": {
+        "task": "surveys.schedule_relationship_nps",
+        "schedule": 24 * 3600.0,
+    },
+    "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
@@ -344,10 +360,9 @@ JORNADA = {
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
-    # Inbox: "SLA at risk" lists open tickets whose next SLA target is due within this many
-    # minutes (or overdue); view counts are kept this many seconds per agent; a search takes
-    # at most this many matching messages and customers.
-    "SLA_AT_RISK_MINUTES": int(os.environ.get("JORNADA_SLA_AT_RISK_MINUTES", "60")),
+    # Inbox ("SLA at risk" lists the tickets the SLA timer has reached the warning time of, in
+    # business time: each policy's "warn before"): view counts are kept this many seconds per
+    # agent; a search takes at most this many matching messages and customers.
     "INBOX_COUNTS_CACHE_SECONDS": 30,
     "SEARCH_MATCH_LIMIT": 2000,
     # On conversational channels (WhatsApp, SMS, chat) a message joins the customer's solved
@@ -375,6 +390,9 @@ JORNADA = {
     "CHAT_VERIFICATIONS_PER_HOUR": int(
         os.environ.get("JORNADA_CHAT_VERIFICATIONS_PER_HOUR", "200")
     ),
+    # Threads per ASGI process doing the live chat's database work (each keeps one connection):
+    # visitors' messages are stored and processed side by side, this many at once.
+    "CHAT_DB_THREADS": int(os.environ.get("JORNADA_CHAT_DB_THREADS", "4")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again
@@ -382,6 +400,17 @@ JORNADA = {
     # events once more this long after it starts, so nothing accepted meanwhile waits for the
     # sweeper (channels_app.services.ingest.schedule_processing_after_accept). Web and worker
     # must agree on it: set it in the environment both read. 0 turns the guard off.
+    # Surveys: a customer gets at most one survey in this many days; a relationship NPS at most
+    # this often; an invitation link works this many days; links are absolute on this base.
+    "SURVEY_FATIGUE_DAYS": int(os.environ.get("JORNADA_SURVEY_FATIGUE_DAYS", "14")),
+    "SURVEY_RELATIONSHIP_DAYS": int(os.environ.get("JORNADA_SURVEY_RELATIONSHIP_DAYS", "90")),
+    "SURVEY_LINK_DAYS": int(os.environ.get("JORNADA_SURVEY_LINK_DAYS", "7")),
+    # The approved WhatsApp template (one parameter: the link) for invitations outside the
+    # 24-hour window; without it they go by email, or not at all.
+    "SURVEY_WHATSAPP_TEMPLATE": os.environ.get("JORNADA_SURVEY_WHATSAPP_TEMPLATE", "pesquisa"),
+    "PUBLIC_BASE_URL": os.environ.get("JORNADA_PUBLIC_BASE_URL", "http://localhost:8000").rstrip(
+        "/"
+    ),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
     ),

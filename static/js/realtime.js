@@ -3,7 +3,8 @@
 // - ticket page: who else is viewing or typing, and a reload offer when someone else changes the
 //   ticket ([data-presence], workspace/_presence.html); typing in a textarea[data-typing] is shared;
 //   on a live chat ([data-chat]) the conversation refreshes itself and the visitor's typing shows;
-// - everywhere: a toast for the agent's notifications (mentions, assignments).
+// - everywhere: a toast for the agent's notifications (mentions, assignments), and a
+//   "jornada:sla" DOM event on <body> for each SLA warning or breach (manager/ dashboards).
 // Progressive enhancement: it starts only when <body data-ws-url> is set, and every page works
 // without it. Translated strings come from the partials' data attributes and the server's hello.
 (function () {
@@ -125,6 +126,11 @@
       presenceBox.querySelector(".rt-presence-line").textContent = "";
       presenceBox.classList.remove("has-others", "is-collision");
       showChanged("unwatched");
+    },
+    sla: function (message) {
+      // An SLA warning or breach: lists that show tickets at risk (the managers' dashboard)
+      // listen for this event and refresh themselves (hx-trigger="jornada:sla from:body").
+      body.dispatchEvent(new CustomEvent("jornada:sla", { detail: message }));
     },
     notification: function (message) {
       showToast(message);

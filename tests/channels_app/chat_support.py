@@ -49,13 +49,18 @@ def chat_stack(settings):
 
 @pytest.fixture
 def chat_channel(transactional_db, teams):
-    return ChatChannel.objects.create(
+    """A chat channel; afterwards the consumers' database threads let go of their connections
+    (they would outlive the test database)."""
+    from channels_app.adapters.chat import consumer
+
+    yield ChatChannel.objects.create(
         name="Loja Exemplo",
         allowed_origins=f"{SHOP_ORIGIN}\nhttp://127.0.0.1:8765",
         greeting_pt_br="Olá! Como podemos ajudar?",
         greeting_en="Hi! How can we help?",
         team=teams[Tier.N1],
     )
+    consumer.close_database_work()
 
 
 @pytest.fixture

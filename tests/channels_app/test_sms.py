@@ -444,6 +444,38 @@ def test_intermediate_and_unknown_statuses_are_ignored(sent_sms, post):
     assert "unknown message" in notes[1]
 
 
+# --- Replays: Twilio signs no timestamp, so a captured request stays valid -----------------------
+
+
+def test_a_replayed_signed_sms_stores_nothing_new_and_leaves_the_ticket_alone(
+    db, sms, post, n1_agent
+):
+    form = inbound("Minha fatura veio errada")
+    post(form)
+    ticket = Ticket.objects.get()
+    ticket_services.ticket_claim(ticket=ticket, by=n1_agent)
+    ticket_services.ticket_change_status(ticket=ticket, to_status="solved", by=n1_agent)
+
+    replay = post(form)  # the very request, signature and all, days later
+
+    assert replay.status_code == 200
+    assert InboundEvent.objects.count() == 1
+    assert Message.objects.count() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_a_replayed_status_callback_stores_nothing_new(sent_sms, post):
+    post(callback(sent_sms.external_id, "undelivered", ErrorCode="30003"), url=STATUS_URL)
+    stored = InboundEvent.objects.count()
+
+    post(callback(sent_sms.external_id, "undelivered", ErrorCode="30003"), url=STATUS_URL)
+
+    assert InboundEvent.objects.count() == stored
+    sent_sms.refresh_from_db()
+    assert len(sent_sms.metadata["delivery_history"]) == 2  # sent, then failed once
+
+
 # --- MMS ----------------------------------------------------------------------------------------
 
 

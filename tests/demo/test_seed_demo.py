@@ -217,3 +217,20 @@ def test_demo_history_leaves_no_work_behind(seeded):
     assert outbound.exists()
     assert not outbound.filter(delivery_status=Message.DeliveryStatus.QUEUED).exists()
     assert not Message.objects.filter(kind=Message.Kind.SYSTEM).exists()  # no acknowledgements
+
+
+def test_solved_tickets_get_survey_answers_with_portuguese_comments_once(seeded):
+    from surveys.models import Survey, SurveyInvitation, SurveyResponse
+
+    answers = SurveyResponse.objects.select_related("ticket")
+    assert Survey.objects.filter(kind="nps", is_relationship=True).exists()
+    assert answers.exists()
+    assert all(a.ticket.status in ("solved", "closed") for a in answers)
+    assert all(a.created_at > a.ticket.solved_at for a in answers)
+    assert answers.exclude(comment="").exists()
+    assert TicketEvent.objects.filter(kind="survey_answered").count() == answers.count()
+    before = (SurveyInvitation.objects.count(), answers.count())
+
+    seed()
+
+    assert (SurveyInvitation.objects.count(), SurveyResponse.objects.count()) == before

@@ -83,6 +83,8 @@ def test_breach_is_recorded_once_at_its_due_time(new_ticket, clock, committed, p
     [breach] = sla_events(new_ticket, E.SLA_BREACHED)
     assert breach.created_at == MONDAY_9 + H
     assert first_response(new_ticket).breached_at == MONDAY_9 + H
+    # When it was recorded is kept too: the timer's lag, measured.
+    assert first_response(new_ticket).breach_recorded_at == MONDAY_9 + 61 * MIN
     assert [event.name for event in published] == ["sla.breached"]
     # Past due already: the warning would only be noise.
     assert sla_events(new_ticket, E.SLA_WARNING) == []
@@ -287,3 +289,11 @@ def test_timer_and_recomputation_meeting_on_a_ticket_do_not_deadlock(transaction
 
     assert errors == []
     assert TicketEvent.objects.filter(ticket=ticket, kind=E.SLA_WARNING).count() == 1
+
+
+def test_the_timer_runs_every_15_seconds_by_default_and_within_its_interval(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["sla-sweep-clocks"]
+
+    assert settings.SLA_TIMER_SECONDS == 15
+    assert entry["schedule"] == 15
+    assert entry["kwargs"]["seconds"] < entry["schedule"]

@@ -909,3 +909,17 @@ def test_tag_spelled_unlike_the_service_is_a_form_error_not_a_silent_no_op(agent
         "rename it under Tags first."
     ]
     assert list(ticket.tags.all()) == [odd]
+
+
+def test_an_agents_chat_capacity_is_set_in_the_admin(agent_client, teams):
+    user = AgentFactory(tier=Tier.N1, teams=[teams[Tier.N1]]).user
+    profile = user.agent_profile
+    form = {"user": user.pk, "tier": "N1", "n1_role": "solver", "languages": "pt-br"}
+    form["teams"] = [teams[Tier.N1].pk]
+
+    agent_client.post(url(AgentProfile, "change", profile.pk), {**form, "chat_capacity": 5})
+    profile.refresh_from_db()
+    assert profile.chat_capacity == 5
+    agent_client.post(url(AgentProfile, "change", profile.pk), form)  # left out: kept
+    profile.refresh_from_db()
+    assert profile.chat_capacity == 5

@@ -25,8 +25,18 @@ def _fresh_counts():
 
 def test_sla_column_says_time_left_or_overdue(client, teams, n1_agent):
     now, team = timezone.now(), teams[Tier.N1]
-    make_ticket(team=team, subject="Atrasado", sla_due_at=now - timedelta(hours=2, minutes=5))
-    make_ticket(team=team, subject="Quase", sla_due_at=now + timedelta(minutes=30))
+    make_ticket(
+        team=team,
+        subject="Atrasado",
+        sla_due_at=now - timedelta(hours=2, minutes=5),
+        sla_warn_at=now - timedelta(hours=3),
+    )
+    make_ticket(
+        team=team,
+        subject="Quase",
+        sla_due_at=now + timedelta(minutes=30),
+        sla_warn_at=now - timedelta(minutes=1),
+    )
     client.force_login(n1_agent)
 
     body = client.get("/agent/?view=sla").content.decode()

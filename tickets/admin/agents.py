@@ -55,7 +55,15 @@ class TeamAdmin(admin.ModelAdmin):
 class AgentProfileForm(forms.ModelForm):
     class Meta:
         model = AgentProfile
-        fields = ("user", "tier", "n1_role", "teams", "languages", "is_manager")
+        fields = ("user", "tier", "n1_role", "teams", "languages", "is_manager", "chat_capacity")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chat_capacity"].required = False  # left out: kept as it is
+
+    def clean_chat_capacity(self):
+        value = self.cleaned_data.get("chat_capacity")
+        return self.instance.chat_capacity if value is None else value
 
     def clean(self):
         cleaned = super().clean()
@@ -104,8 +112,11 @@ def _apply_teams(profile: AgentProfile, teams: list[Team] | None, *, by) -> None
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     form = AgentProfileForm
-    list_display = ("user", "full_name", "tier", "n1_role", "team_list", "languages", "is_manager")
-    list_filter = ("tier", "n1_role", "is_manager", "teams")
+    list_display = (
+        "user", "full_name", "tier", "n1_role", "team_list", "languages", "is_manager",
+        "availability", "chat_capacity",
+    )  # fmt: skip
+    list_filter = ("tier", "n1_role", "is_manager", "teams", "availability")
     list_select_related = ("user",)
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
     autocomplete_fields = ("user",)
@@ -131,7 +142,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
 class AgentProfileInline(admin.StackedInline):
     model = AgentProfile
     form = AgentProfileForm
-    fields = ("tier", "n1_role", "teams", "languages", "is_manager")
+    fields = ("tier", "n1_role", "teams", "languages", "is_manager", "chat_capacity")
     filter_horizontal = ("teams",)
     can_delete = True
     extra = 0

@@ -1,9 +1,11 @@
 """The conversation of a ticket: messages and their attachments."""
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import attachment_storage
@@ -87,7 +89,13 @@ class Message(models.Model):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     now = timezone.now()
-    return f"attachments/{now:%Y/%m/%d}/{instance.message_id}/{filename}"
+    try:
+        stored = get_valid_filename(filename.replace("/", "_"))
+    except SuspiciousFileOperation:
+        # Nothing a file system can keep (":", "???"): the file gets a name of ours, the one a
+        # person sees stays in Attachment.filename.
+        stored = "attachment"
+    return f"attachments/{now:%Y/%m/%d}/{instance.message_id}/{stored}"
 
 
 class Attachment(models.Model):

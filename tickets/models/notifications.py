@@ -16,6 +16,7 @@ class AgentNotification(models.Model):
     class Kind(models.TextChoices):
         MENTION = "mention", _("Mentioned you")
         ASSIGNED = "assigned", _("Assigned to you")
+        SURVEY_FOLLOW_UP = "survey_followup", _("Unhappy customer to follow up")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

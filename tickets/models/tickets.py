@@ -95,6 +95,15 @@ class Ticket(models.Model):
         blank=True,
         help_text=_("The earliest running SLA target, kept by the SLA app for sorting and views."),
     )
+    sla_warn_at = models.DateTimeField(
+        _("SLA at risk from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the first running SLA target enters its warning time (business time), kept by "
+            "the SLA app: the ticket is at risk from then on."
+        ),
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -116,6 +125,11 @@ class Ticket(models.Model):
                 fields=["sla_due_at", "id"],
                 name="ticket_sla_due",
                 condition=Q(sla_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_warn_at"],
+                name="ticket_sla_warn",
+                condition=Q(sla_warn_at__isnull=False),
             ),
         ]
 

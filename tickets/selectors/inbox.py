@@ -64,10 +64,6 @@ FILTER_FIELDS = (
 # --- Views ---------------------------------------------------------------------------------------
 
 
-def sla_horizon() -> timedelta:
-    return timedelta(minutes=settings.JORNADA.get("SLA_AT_RISK_MINUTES", 60))
-
-
 def _views(agent: AbstractBaseUser, team_ids: list[int]) -> dict[str, tuple[str, Q]]:
     profile = agent.agent_profile
     now = timezone.now()
@@ -76,11 +72,9 @@ def _views(agent: AbstractBaseUser, team_ids: list[int]) -> dict[str, tuple[str,
         "unassigned": (_("Unassigned"), Q(assignee=None, status__in=OPEN)),
         "team": (_("My teams"), Q(team_id__in=team_ids, status__in=OPEN)),
         "tier": (_("My tier"), Q(tier=profile.tier, status__in=OPEN)),
-        # Overdue ones stay here (their due time is in the past, so below the horizon too).
-        "sla": (
-            _("SLA at risk"),
-            Q(status__in=OPEN, sla_due_at__isnull=False, sla_due_at__lte=now + sla_horizon()),
-        ),
+        # At risk from the moment the SLA timer warns (business time, set by the SLA app);
+        # overdue ones stay (their warning time is past too).
+        "sla": (_("SLA at risk"), Q(status__in=OPEN, sla_warn_at__lte=now)),
         "pending": (_("Pending"), Q(status=S.PENDING)),
         "open": (_("All open"), Q(status__in=OPEN)),
         "solved": (

@@ -169,16 +169,19 @@ def customer_panel(*, agent: AbstractBaseUser, ticket: Ticket, limit: int = 10) 
         .order_by("-created_at")[:limit]
     )
     visible = ticket_scope_for_agent(agent=agent).filter(customer=customer)
-    ratings = (
+    answers = (
         TicketEvent.objects.filter(ticket__in=visible, kind=TicketEvent.Kind.SURVEY_ANSWERED)
         .select_related("ticket")
-        .order_by("-created_at")[:5]
+        .order_by("-created_at", "-id")[:20]
     )
+    ratings: dict[int, TicketEvent] = {}
+    for answer in answers:  # a changed answer: only the last one counts
+        ratings.setdefault(answer.ticket_id, answer)
     return {
         "customer": customer,
         "identities": list(customer.identities.order_by("kind", "value")),
         "other_tickets": list(others),
-        "ratings": list(ratings),
+        "ratings": list(ratings.values())[:5],
     }
 
 

@@ -36,6 +36,7 @@ from .portal import (
 )
 from .relations import message_split, ticket_link, ticket_unlink
 from .sla import ticket_record_sla_event, tickets_set_sla_due
+from .surveys import survey_response_publish, ticket_record_survey_sent, ticket_survey_follow_up
 from .tickets import (
     team_for_tier,
     ticket_assign,
@@ -81,6 +82,7 @@ __all__ = [
     "saved_view_create",
     "saved_view_delete",
     "saved_view_rename",
+    "survey_response_publish",
     "team_for_tier",
     "ticket_assign",
     "ticket_change_priority",
@@ -93,7 +95,9 @@ __all__ = [
     "ticket_merge",
     "ticket_record_chat_state",
     "ticket_record_sla_event",
+    "ticket_record_survey_sent",
     "ticket_solve_by_customer",
+    "ticket_survey_follow_up",
     "ticket_tag",
     "ticket_unlink",
     "tickets_bulk_apply",

@@ -479,7 +479,8 @@ def message_notify(
 ) -> Message:
     """An automatic message to the customer (acknowledgement, survey invitation, the chat bot's
     articles...), queued for delivery like a reply but not counted as an agent's response.
-    `metadata` is kept on the message for its channel."""
+    `metadata` is kept for its channel, as message_reply's (a WhatsApp template or interactive
+    message, the chat bot's articles)."""
     ticket = lock_ticket(ticket)
     message = Message.objects.create(
         ticket=ticket,

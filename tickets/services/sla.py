@@ -1,6 +1,7 @@
-"""The two things the SLA engine writes on tickets: the next due time (for sorting and the "at risk"
-view) and the warning/breach entries of the audit trail. The engine lives in the `sla` app; this
-module knows nothing of it, so the core keeps no dependency on its plug-ins."""
+"""The two things the SLA engine writes on tickets: the next due time and the start of the
+warning time (for sorting and the "at risk" view), and the warning/breach entries of the audit
+trail. The engine lives in the `sla` app; this module knows nothing of it, so the core keeps no
+dependency on its plug-ins."""
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,18 +17,29 @@ E = TicketEvent.Kind
 DOMAIN_EVENT = {E.SLA_WARNING: events.SLAWarned, E.SLA_BREACHED: events.SLABreached}
 
 
-def tickets_set_sla_due(*, due_at_by_ticket: Mapping[int, datetime | None]) -> int:
-    """Store the earliest running SLA due time of tickets (None: nothing running), all in one
-    UPDATE, leaving `updated_at` alone: a clock moving is not an update of the ticket. The caller
-    passes the tickets whose due time changed. Returns how many rows were written."""
-    if not due_at_by_ticket:
+def tickets_set_sla_due(
+    *,
+    due_at_by_ticket: Mapping[int, datetime | None],
+    warn_at_by_ticket: Mapping[int, datetime | None] | None = None,
+) -> int:
+    """Store the earliest running SLA due time of tickets (None: nothing running) and, when
+    given, when they become at risk (the earliest warning time of their running clocks), all in
+    one UPDATE, leaving `updated_at` alone: a clock moving is not an update of the ticket. The
+    caller passes the tickets whose times changed. Returns how many rows were written."""
+    columns = {"sla_due_at": due_at_by_ticket, "sla_warn_at": warn_at_by_ticket or {}}
+    ids = {pk for values in columns.values() for pk in values}
+    if not ids:
         return 0
-    new_due = Case(
-        *(When(pk=pk, then=Value(due)) for pk, due in due_at_by_ticket.items()),
-        default=F("sla_due_at"),  # also gives PostgreSQL the type of a CASE of NULLs
-        output_field=DateTimeField(),
-    )
-    return Ticket.objects.filter(pk__in=list(due_at_by_ticket)).update(sla_due_at=new_due)
+    changes = {
+        column: Case(
+            *(When(pk=pk, then=Value(at)) for pk, at in values.items()),
+            default=F(column),  # also gives PostgreSQL the type of a CASE of NULLs
+            output_field=DateTimeField(),
+        )
+        for column, values in columns.items()
+        if values
+    }
+    return Ticket.objects.filter(pk__in=list(ids)).update(**changes)
 
 
 @transaction.atomic

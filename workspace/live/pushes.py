@@ -56,6 +56,8 @@ CHANGE_EVENTS = (
     events.SLAWarned,
     events.SLABreached,
 )
+# A clock warned or breached: the dashboards' "at risk now" lists of those who may see it refresh.
+SLA_EVENTS = (events.SLAWarned, events.SLABreached)
 
 
 def agent_group(user_id: int) -> str:
@@ -97,6 +99,7 @@ def announce(batch: list[events.DomainEvent]) -> None:
     tickets are read in one query, whatever the size of the batch."""
     news: dict[int, events.DomainEvent] = {}
     changes: dict[int, events.DomainEvent] = {}
+    sla_news: dict[int, events.DomainEvent] = {}  # for the managers' "at risk now" lists
     actors: dict[tuple[str, int], set] = defaultdict(set)  # who made the news / the changes
     for event in batch:
         if event.ticket_id is None:
@@ -104,6 +107,8 @@ def announce(batch: list[events.DomainEvent]) -> None:
         if _is_news_for_queues(event):
             news[event.ticket_id] = event
             actors["news", event.ticket_id].add(event.by_id)
+        if isinstance(event, SLA_EVENTS):
+            sla_news[event.ticket_id] = event
         if isinstance(event, CHANGE_EVENTS):
             for pk in (event.ticket_id, *event.related_ticket_ids()):
                 changes[pk] = event
@@ -120,7 +125,7 @@ def announce(batch: list[events.DomainEvent]) -> None:
         ticket.pk: ticket
         for ticket in Ticket.objects.select_related("customer")
         .only(*PUSH_FIELDS)
-        .filter(pk__in={*news, *changes})
+        .filter(pk__in={*news, *changes, *sla_news})
     }
     messages = []
     for pk, event in news.items():
@@ -152,6 +157,11 @@ def announce(batch: list[events.DomainEvent]) -> None:
             groups = sorted(audience(ticket))
             change = {"type": "ticket.changed", "payload": payload, "audience": groups}
             messages.append((ticket_group(pk), change))
+    for pk, event in sla_news.items():
+        if ticket := tickets.get(pk):
+            payload = {"type": "sla", "event": event.name, "ticket": ticket.number, "by": None}
+            push = {"type": "ticket.push", "id": uuid.uuid4().hex, "payload": payload}
+            messages += [(group, push) for group in audience(ticket)]
     send_many(messages)
 
 

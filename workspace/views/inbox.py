@@ -29,7 +29,6 @@ from tickets.selectors.inbox import (
     SORTS,
     forget_view_counts,
     inbox_page,
-    sla_horizon,
 )
 from tickets.services.views import clean_query
 
@@ -97,7 +96,6 @@ def _label_rows(tickets: list[Ticket], now) -> None:
             ("channel", Channel.choices),
         )
     }
-    risk_until = now + sla_horizon()
     _label_chats(tickets, now)
     for ticket in tickets:
         ticket.status_label = labels["status"].get(ticket.status, ticket.status)
@@ -111,7 +109,8 @@ def _label_rows(tickets: list[Ticket], now) -> None:
             ticket.sla_state = "overdue"
             ticket.sla_text = _("overdue by %(time)s") % {"time": timesince(due, now, depth=1)}
         else:
-            ticket.sla_state = "at-risk" if due <= risk_until else "running"
+            at_risk = ticket.sla_warn_at is not None and ticket.sla_warn_at <= now
+            ticket.sla_state = "at-risk" if at_risk else "running"
             ticket.sla_text = _("in %(time)s") % {"time": timeuntil(due, now, depth=1)}
 
 

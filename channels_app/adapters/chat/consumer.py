@@ -10,13 +10,16 @@ before they have one, the group of their visitor id) and, when it rings, read fr
 whatever came after the last message id they sent."""
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import connection
 from django.http.request import validate_host
 from django.utils import translation
 
@@ -32,7 +35,53 @@ FRAME_WINDOW_SECONDS = 10  # ...in this many seconds; the rest are refused
 TYPING_REFRESH_SECONDS = 2  # "still typing" is passed on at most this often
 MESSAGE_KINDS = frozenset({"message", "resolved", "handover", "end"})
 
-db = database_sync_to_async
+
+class _ChatDatabaseWork(DatabaseSyncToAsync):
+    """The chat's database work, on a small pool of threads of its own (CHAT_DB_THREADS per
+    process) instead of the one thread all of Channels' database calls share: visitors' messages
+    are stored and processed side by side, each waiting on PostgreSQL, not behind each other.
+    Each pool thread keeps its connection for KEEP_CONNECTION_SECONDS (checked as Django checks
+    any kept connection): a fixed number of threads cannot pile connections up as per-request
+    threads would (which is why helpdesk/asgi.py closes those after each request)."""
+
+    def thread_handler(self, loop, *args, **kwargs):
+        if connection.settings_dict.get("CONN_MAX_AGE") != KEEP_CONNECTION_SECONDS:
+            # This thread's connection only: each thread has a DatabaseWrapper of its own.
+            connection.settings_dict = {
+                **connection.settings_dict, "CONN_MAX_AGE": KEEP_CONNECTION_SECONDS
+            }  # fmt: skip
+        return super().thread_handler(loop, *args, **kwargs)
+
+
+KEEP_CONNECTION_SECONDS = 60
+_pool: ThreadPoolExecutor | None = None
+
+
+def db(func):
+    global _pool
+    if _pool is None:
+        threads = settings.JORNADA.get("CHAT_DB_THREADS", 4)
+        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="chat-db")
+    return _ChatDatabaseWork(func, thread_sensitive=False, executor=_pool)
+
+
+def close_database_work() -> None:
+    """Close the pool threads' kept connections and stop them (a test database about to be
+    dropped, a process shutting down)."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is None:
+        return
+    started = len(pool._threads)
+    barrier = threading.Barrier(started) if started else None
+
+    def close_mine() -> None:
+        barrier.wait(timeout=5)  # one task per thread: each closes its own connection
+        connection.close()
+
+    for future in [pool.submit(close_mine) for _ in range(started)]:
+        future.result(timeout=10)
+    pool.shutdown(wait=True)
 
 
 def _header(scope: dict, name: bytes) -> str:
@@ -161,6 +210,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "typing", "from": "agent", "on": bool(event.get("on"))})
+
+    async def chat_survey(self, event: dict[str, Any]) -> None:
+        """The surveys app offers its survey (services.chat_survey_offer)."""
+        await self.send_json({**event.get("survey", {}), "type": "survey"})
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "read", "up_to": event["up_to"], "by": "agent"})

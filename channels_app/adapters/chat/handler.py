@@ -100,7 +100,7 @@ def message_frame(message: Message, conversation: Conversation) -> dict[str, Any
                 "size": attachment.size,
                 "content_type": attachment.content_type,
             }
-            for attachment in message.attachments.all()
+            for attachment in message.files
         ],
         "at": message.created_at.isoformat(),
     }
@@ -243,7 +243,7 @@ def message(
             )
         ]
     frames: Frames = [{"type": "ack", "client_id": client_id, "id": stored.pk}]
-    session = selectors.chat_session_for_ticket(stored.ticket_id)
+    session = stored.chat_session or selectors.chat_session_for_ticket(stored.ticket_id)
     conversation.track(session)
     if session is not None and session.state == ChatSession.State.BOT:
         answer = services.chat_bot_answer(session=session, question=stored)

@@ -21,6 +21,7 @@ from ..base import (
     ParsedItem,
     part_sent,
     sent_part_ids,
+    without_nul,
 )
 from . import twilio
 
@@ -39,7 +40,8 @@ STATUSES = {
 
 
 def form_fields(raw: bytes) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+    fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    return without_nul({key: values[0] for key, values in fields.items()})
 
 
 def provider_id_for(fields: dict[str, str]) -> str:
@@ -139,7 +141,9 @@ class SmsAdapter(BaseChannelAdapter):
         fields = {"To": to, **sender}
         if callback := status_callback_url():
             fields["StatusCallback"] = callback
-        body = message.body_text.strip()
+        # `sent_text`: what the customer gets when it must differ from what agents read (a
+        # survey's personal link).
+        body = (message.metadata.get("sent_text") or message.body_text).strip()
         chunks = [body[i : i + BODY_LIMIT] for i in range(0, len(body), BODY_LIMIT)] or [""]
         progress = dict(message.metadata.get(PROGRESS) or {})
         for index, chunk in enumerate(chunks):

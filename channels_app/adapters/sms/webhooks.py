@@ -3,7 +3,16 @@
 
 X-Twilio-Signature is checked against the URL Twilio called (TWILIO_WEBHOOK_BASE_URL when a
 proxy hides it from us) before anything is stored; then the form body is kept as received, as
-one InboundEvent per message or status, and processed after commit."""
+one InboundEvent per message or status, and processed after commit.
+
+Replays: Twilio's signature covers the URL and the form, with no timestamp, so a captured request
+stays valid for ever; there is no window after which it is refused. What makes a replay harmless
+is the dedupe: a message is stored under its MessageSid and a status under its MessageSid and
+status (InboundEvent is unique on (channel, provider id)), so the same request a second time
+stores nothing and changes nothing, for as long as the first event is kept (Jornada deletes none;
+an operator who purges old events opens that window again for messages, though Message's own
+unique (channel, external_id) still keeps a second copy of a message out). Statuses only move
+forward, so even an unseen status replayed cannot undo a later one."""
 
 from urllib.parse import urlencode
 
@@ -14,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from channels_app import services
 
+from ..request_body import body_capped, webhook_limit
 from . import twilio
 from .adapter import CHANNEL, form_fields, provider_id_for
 
@@ -27,19 +37,12 @@ def _called_url(request: HttpRequest) -> str:
 
 @csrf_exempt
 @require_POST
+@body_capped(webhook_limit)
 def twilio_webhook(request: HttpRequest) -> HttpResponse:
     token = settings.TWILIO_AUTH_TOKEN
     if not token:
         return HttpResponse(status=404)  # the channel is not configured
-    limit = settings.JORNADA["WEBHOOK_MAX_BYTES"]
-    try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-            return HttpResponse(status=413)
-    except ValueError:
-        return HttpResponse(status=400)
-    raw = request.body
-    if len(raw) > limit:
-        return HttpResponse(status=413)
+    raw = request.body  # at most WEBHOOK_MAX_BYTES (body_capped)
     signature = request.headers.get(twilio.SIGNATURE_HEADER, "")
     if not signature:
         return HttpResponse(status=401)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED, InboundAttachment, NormalizedMessage
 
-from ..base import BaseChannelAdapter, ChannelError, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, ParsedItem, without_nul
 
 
 def encode_submission(*, name, email, subject, body, attachments, meta) -> bytes:
@@ -55,6 +55,8 @@ def _sender(event, data: dict) -> tuple[str, str, dict]:
         SENDER_AUTHENTICATED: False,
         SENDER_AUTH: {"reason": "an address typed into the web form"},
     }
+    if not isinstance(data["email"], str) or "@" not in data["email"]:
+        raise ValueError(f"not an email address: {data['email']!r}")
     return "email", data["email"], proof
 
 
@@ -66,7 +68,9 @@ class WebFormAdapter(BaseChannelAdapter):
 
     def parse(self, event) -> list[ParsedItem]:
         try:
-            data = json.loads(bytes(event.raw))
+            data = without_nul(json.loads(bytes(event.raw)))
+            if not all(isinstance(data.get(key, ""), str) for key in ("name", "subject", "body")):
+                raise ValueError("a field that is not text")
             attachments = tuple(
                 InboundAttachment(
                     filename=item["filename"],
@@ -94,8 +98,8 @@ class WebFormAdapter(BaseChannelAdapter):
                     },
                 )
             ]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ChannelError(f"Unreadable form submission: {exc}", permanent=True) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ChannelError(f"Unreadable form submission: {exc!r}", permanent=True) from exc
 
     def send(self, message) -> str:
         raise ChannelError("Web form tickets are answered by email.", permanent=True)

@@ -3,7 +3,8 @@
 A reply becomes one Graph message per part: its text (split when longer than WhatsApp allows)
 and each attachment, uploaded first, the text riding as the caption of the first one when it
 fits. Parts already sent are remembered on the message, so a retry after a failure half-way
-sends only what is missing. A template (outside the 24-hour window) is a single part."""
+sends only what is missing. A template (outside the 24-hour window) or an interactive message
+(buttons, a list) is a single part."""
 
 from django.conf import settings
 
@@ -94,6 +95,9 @@ def parts(message: Message) -> list[tuple[str, dict, Attachment | None]]:
     template = message.metadata.get("whatsapp_template")
     if template:
         return [("template", _template_part(template), None)]
+    interactive = message.metadata.get("whatsapp_interactive")
+    if interactive:  # buttons or a list (a survey's scores), inside the 24-hour window only
+        return [("interactive", {"type": "interactive", "interactive": interactive}, None)]
     text = message.body_text.strip()
     attachments = list(message.attachments.all())
     caption = ""

@@ -17,7 +17,7 @@ from tickets.identities import InvalidIdentity, normalize_phone
 from tickets.inbound import NormalizedMessage
 from tickets.models import Message
 
-from ..base import Annotation, ChannelError, DeliveryUpdate, Ignored, ParsedItem
+from ..base import Annotation, ChannelError, DeliveryUpdate, Ignored, ParsedItem, without_nul
 
 CHANNEL = "whatsapp"
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
@@ -43,6 +43,7 @@ def _sha256(raw: bytes) -> str:
 def split_webhook(payload: Any, raw: bytes) -> list[tuple[str, bytes]]:
     """(provider id, raw piece) for each message, status and echo in a webhook body. A body
     with none of them (other notifications, or a shape we do not know) stays whole."""
+    payload = without_nul(payload)
     try:
         pieces = []
         for entry in payload.get("entry") or []:
@@ -101,6 +102,7 @@ def status_provider_ids(wamid: str) -> list[str]:
 
 
 def parse_payload(payload: Any, *, event_id: int | None = None) -> list[ParsedItem]:
+    payload = without_nul(payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise ChannelError("Not a WhatsApp webhook: no entry list", permanent=True)
     items: list[ParsedItem] = []
@@ -133,7 +135,7 @@ def _error_text(error: dict) -> str:
 
 def _status(status: dict) -> ParsedItem:
     name, wamid = status.get("status"), status.get("id")
-    if name not in STATUSES or not wamid:
+    if name not in STATUSES or not wamid or not isinstance(wamid, str):
         return Ignored(f"WhatsApp status {name!r} for {wamid}: not a delivery status we track")
     error = "; ".join(_error_text(error) for error in status.get("errors") or [])
     return DeliveryUpdate((wamid,), STATUSES[name], error)
@@ -179,7 +181,7 @@ def _message(message: dict, value: dict, metadata: dict, event_id: int | None) -
 def _reaction(message: dict, sender: str, wa_id: str) -> ParsedItem:
     reaction = message.get("reaction") or {}
     target = reaction.get("message_id")
-    if not target:
+    if not target or not isinstance(target, str):
         return Ignored("WhatsApp reaction without the message it reacts to")
     emoji = str(reaction.get("emoji") or "")[:16]
     return Annotation(
@@ -198,6 +200,7 @@ def _change(
 ) -> ParsedItem:
     detail = message.get(kind) or {}
     original = detail.get("original_message_id")
+    original = original if isinstance(original, str) else ""  # an id, or nothing we can look up
     at = (_sent_at(message) or timezone.now()).isoformat()
     if kind == "revoke":
         if not original:

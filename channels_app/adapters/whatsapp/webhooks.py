@@ -1,8 +1,9 @@
 """/channels/whatsapp/webhook/: Meta's subscription handshake (GET) and its events (POST).
 
-A POST is checked (size, X-Hub-Signature-256) before anything is read from it, then each message
-and status is stored as its own InboundEvent, all in one INSERT, and Meta gets its 200 at once:
-processing happens after commit. Meta retries anything but a 200 for days; a retried delivery
+A POST is checked (size, X-Hub-Signature-256) before anything is read from it (a body without a
+Content-Length is read to the limit at most: request_body), then each message and status is
+stored as its own InboundEvent, all in one INSERT, and Meta gets its 200 at once: processing
+happens after commit. Meta retries anything but a 200 for days; a retried delivery
 finds its events already stored and changes nothing."""
 
 import hashlib
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from channels_app import services
 
+from ..request_body import body_capped, webhook_limit
 from .adapter import SIGNATURE_HEADER, signature_valid
 from .parse import CHANNEL, split_webhook
 
@@ -24,6 +26,7 @@ CHALLENGE_MAX = 200
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@body_capped(webhook_limit)
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _subscription_handshake(request)
@@ -50,16 +53,7 @@ def _subscription_handshake(request: HttpRequest) -> HttpResponse:
 def _receive(request: HttpRequest) -> HttpResponse:
     if not settings.WHATSAPP_APP_SECRET:
         return HttpResponse(status=404)  # the channel is not configured: nobody should call
-    limit = settings.JORNADA["WEBHOOK_MAX_BYTES"]
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return HttpResponse(status=400)
-    if declared > limit:
-        return HttpResponse(status=413)
-    body = request.body
-    if len(body) > limit:
-        return HttpResponse(status=413)
+    body = request.body  # at most WEBHOOK_MAX_BYTES (body_capped)
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature:
         return HttpResponse(status=401)

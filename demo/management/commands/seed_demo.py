@@ -34,6 +34,7 @@ from demo.knowledge_base import seed_knowledge_base
 from demo.planning import CONVERSATIONAL, DEFAULT_SEED, DEMO_PASSWORD, TIERS
 from demo.seeder import Seeder
 from demo.story import TicketStory
+from demo.surveys import seed_survey_answers
 from demo.workspace import seed_workspace
 from sla.defaults import sla_policies_seed_defaults
 from tickets import events
@@ -156,6 +157,12 @@ class Command(BaseCommand):
                 created_at__lt=seeder.now - timedelta(days=1), read_at=None
             ).update(read_at=seeder.now)
 
+        with transaction.atomic():
+            answers = seed_survey_answers(seed=options["seed"])
+        self.say(
+            _("Surveys: %(answers)s answers to solved tickets added (existing ones kept).")
+            % {"answers": answers}
+        )
         if self.verbose:
             self.summary(time.perf_counter() - started)
 

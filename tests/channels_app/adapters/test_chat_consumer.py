@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from channels_app import services as channel_services
 from channels_app.adapters.chat import consumer
 from channels_app.adapters.chat.consumer import CLOSE_ORIGIN_REFUSED, CLOSE_UNKNOWN_CHANNEL
 from channels_app.models import ChatChannel, ChatSession, InboundEvent
@@ -443,5 +444,21 @@ def test_a_poll_waits_for_the_doorbell_and_returns_the_reply(chat_channel, n1_ag
         answer = await response
         frames = json.loads(answer["body"])["frames"]
         assert [f["id"] for f in frames if f["type"] == "message"] == [reply.pk]
+
+    run(scenario)
+
+
+def test_the_surveys_hook_reaches_the_visitors_open_tabs(chat_channel):
+    async def scenario():
+        socket_, _ = await visitor(chat_channel)
+        asked = await say(socket_, "Obrigado!")
+        ticket_id = await db_call(lambda: Message.objects.get(pk=asked["id"]).ticket_id)()
+        survey = {"url": "https://desk.example/survey/abc/", "scores": [1, 2, 3, 4, 5]}
+        offered = await db_call(channel_services.chat_survey_offer)(
+            ticket_id=ticket_id, survey=survey
+        )
+        assert offered
+        assert await next_of(socket_, "survey") == {"type": "survey", **survey}
+        await socket_.disconnect()
 
     run(scenario)

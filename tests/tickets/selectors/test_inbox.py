@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
 from tests.tickets.factories import (
@@ -63,18 +62,31 @@ def test_each_view_shows_its_tickets_and_counts_them(n1_agent, queue):
     }
 
 
-@override_settings(JORNADA={**inbox.settings.JORNADA, "SLA_AT_RISK_MINUTES": 60})
-def test_sla_at_risk_lists_open_tickets_due_within_the_horizon_or_overdue(teams, n1_agent):
+def test_sla_at_risk_lists_open_tickets_past_their_warning_time(teams, n1_agent):
     now, team = timezone.now(), teams[Tier.N1]
-    overdue = make_ticket(team=team, status=S.OPEN, sla_due_at=now - timedelta(hours=3))
-    soon = make_ticket(team=team, sla_due_at=now + timedelta(minutes=20))
-    make_ticket(team=team, sla_due_at=now + timedelta(hours=5))  # not yet at risk
+    overdue = make_ticket(
+        team=team,
+        status=S.OPEN,
+        sla_due_at=now - timedelta(hours=3),
+        sla_warn_at=now - timedelta(hours=4),
+    )
+    warned = make_ticket(
+        team=team, sla_due_at=now + timedelta(hours=2), sla_warn_at=now - timedelta(minutes=1)
+    )
+    make_ticket(  # due soon, but its policy warns later than this
+        team=team, sla_due_at=now + timedelta(minutes=20), sla_warn_at=now + timedelta(minutes=5)
+    )
     make_ticket(team=team)  # no SLA running
-    make_ticket(team=team, status=S.SOLVED, sla_due_at=now - timedelta(hours=1))
+    make_ticket(
+        team=team,
+        status=S.SOLVED,
+        sla_due_at=now - timedelta(hours=1),
+        sla_warn_at=now - timedelta(hours=2),
+    )
 
     page = inbox_page(agent=n1_agent, view="sla")
 
-    assert [t.number for t in page.tickets] == [overdue.number, soon.number]  # most urgent first
+    assert [t.number for t in page.tickets] == [overdue.number, warned.number]  # most urgent first
     assert page.sort == "sla"
     assert counts_of(page)["sla"] == 2
 

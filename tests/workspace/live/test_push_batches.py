@@ -63,3 +63,27 @@ def test_changes_by_two_people_in_one_batch_are_nobodys_own(sent, ticket, n1_age
     news = [m["payload"] for _, m in sent if m["type"] == "ticket.push"]
     assert news
     assert {p["by"] for p in news} == {None}  # the customer's message: nobody's own
+
+
+def test_sla_warnings_and_breaches_reach_those_who_see_the_ticket_for_their_dashboards(
+    sent, teams, django_assert_num_queries
+):
+    warned = make_ticket(team=teams[Tier.N1])
+    breached = make_ticket(team=teams[Tier.N2])
+    batch = [
+        events.SLAWarned(ticket_id=warned.pk, target="first_response", due_at="", event_id=1),
+        events.SLABreached(ticket_id=breached.pk, target="resolution", due_at="", event_id=2),
+    ]
+
+    with django_assert_num_queries(1):
+        pushes.announce(batch)
+
+    sla = [(group, msg["payload"]) for group, msg in sent if msg["payload"]["type"] == "sla"]
+    assert sorted((group, p["ticket"], p["event"]) for group, p in sla) == sorted(
+        [
+            (pushes.MANAGERS, warned.number, "sla.warning"),
+            (pushes.team_group(teams[Tier.N1].pk), warned.number, "sla.warning"),
+            (pushes.MANAGERS, breached.number, "sla.breached"),
+            (pushes.team_group(teams[Tier.N2].pk), breached.number, "sla.breached"),
+        ]
+    )

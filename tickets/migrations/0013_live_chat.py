@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0010_team_leads'),
+        ('tickets', '0012_ticket_sla_warn_at'),
     ]
 
     operations = [

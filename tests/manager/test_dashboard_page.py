@@ -1,0 +1,80 @@
+"""The dashboard page: every card, which kind of time each figure is in, the charts with their
+text alternative, and a query count that does not grow with the tickets."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.tickets.factories import make_ticket
+from tickets.models import Ticket, Tier
+
+
+def page_queries() -> int:
+    """Session, user, profile and unread notifications; the filter form's team, agent and
+    organization choices; then each figure (p: the queries of one percentile pair; the business
+    times take one query each here, no ticket having an SLA clock)."""
+    p = 1 if connection.vendor == "postgresql" else 3
+    frt = resolution = (1 + p) + 1
+    volume, responsiveness, compliance, backlog, escalations, heatmap = 5, 2, 1, 2 + p, 1, 1
+    figures = volume + responsiveness + compliance + backlog + escalations + heatmap
+    at_risk, trend_alerts = 1, 1
+    tables = 2 * 5 + 2  # five grouped figures per table, then the agents' and the teams' names
+    return 4 + 3 + frt + resolution + figures + at_risk + trend_alerts + tables
+
+
+@pytest.mark.parametrize("tickets", [1, 6])
+def test_dashboard_query_count_does_not_grow_with_tickets(
+    client, manager, teams, tickets, n1_agent, n2_agent, django_assert_num_queries
+):
+    now = timezone.now()
+    for index in range(tickets):
+        make_ticket(
+            team=teams[Tier.N1],
+            assignee=(n1_agent, n2_agent)[index % 2],
+            status=Ticket.Status.SOLVED,
+            created_at=now - timedelta(hours=3),
+            first_response_at=now - timedelta(hours=2),
+            solved_at=now - timedelta(hours=1),
+        )
+    make_ticket(team=teams[Tier.N1])
+    client.force_login(manager)
+
+    with django_assert_num_queries(page_queries()):
+        response = client.get("/manager/")
+
+    assert response.status_code == 200
+
+
+def test_every_time_figure_says_which_time_it_is(client, manager, teams):
+    make_ticket(team=teams[Tier.N1])
+    client.force_login(manager)
+
+    body = client.get("/manager/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    for key in ("frt", "resolution", "responsiveness", "fcr", "volume", "backlog", "sla"):
+        assert f'data-kpi="{key}"' in body
+    assert body.count("business time") >= 3
+    assert body.count("wall-clock time") >= 3
+
+
+def test_charts_are_inline_svg_with_a_table_alternative(client, manager, teams):
+    make_ticket(team=teams[Tier.N1])
+    client.force_login(manager)
+
+    body = client.get("/manager/").content.decode()
+
+    assert body.count('<svg role="img"') == 2
+    assert "<title>" in body
+    assert body.count("<details>") == 2
+    assert "<script" not in body.split('<main id="main">')[1]
+
+
+def test_invalid_range_is_reported_and_the_default_range_used(client, manager):
+    client.force_login(manager)
+
+    response = client.get("/manager/?start=2026-12-01&end=2026-11-01")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
