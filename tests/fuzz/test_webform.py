@@ -23,9 +23,9 @@ EMAILS = st.emails() | st.sampled_from(["a@b", "@", "x@example.com\r\nBcc: y@z.c
 FILES = st.lists(
     st.builds(
         SimpleUploadedFile,
-        name=st.text(st.characters(exclude_characters="/\\\x00"), min_size=1, max_size=40).filter(
-            lambda name: name not in (".", "..")
-        ),
+        name=st.text(
+            st.characters(codec="utf-8", exclude_characters="/\\\x00"), min_size=1, max_size=40
+        ).filter(lambda name: name not in (".", "..")),
         content=st.binary(max_size=300),
         content_type=st.sampled_from(["text/html", "image/png", "application/x-sh", ""]) | TEXT,
     ),
