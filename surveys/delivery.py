@@ -11,10 +11,10 @@ when the customer has a verified identity there). One sender per channel, in a r
 - sms: a short text with the link;
 - web: nothing is sent, the portal lists it among the customer's pending surveys.
 
-TODO(live chat, branches i12-server / i12-widget): the widget has a `survey` hook message type.
-When the chat adapter lands, it registers a sender for "chat" here (`senders.register("chat",
-send_on_chat)`) that pushes {type: "survey", url, scores} to the visitor's open conversation;
-until then a chat ticket's invitation goes to the customer's verified email (scheduling.py).
+Chat is not a sender yet: `channels_app.services.chat_survey_offer` pushes {type: "survey", ...}
+to a visitor's open tabs, but the widget only exposes a hook for it (`JornadaChat.onSurvey`, no
+form) and a closed tab would never see it. Until the widget shows the questions and replays them
+on reconnect, a chat ticket's invitation goes to the customer's verified email (scheduling.py).
 
 A sender returns the channel it used, or "" when it could not reach the customer."""
 
