@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from .base import BaseChannelAdapter, ChannelAdapter, ChannelError
+from .base import BaseChannelAdapter, ChannelAdapter, ChannelError, batch_memo, memoized_for_batch
 
 
 @cache
@@ -30,4 +30,11 @@ def get_adapter(channel: str) -> ChannelAdapter:
         raise ChannelError(f"No adapter for channel {channel!r}", permanent=True) from None
 
 
-__all__ = ["BaseChannelAdapter", "ChannelAdapter", "ChannelError", "get_adapter"]
+__all__ = [
+    "BaseChannelAdapter",
+    "ChannelAdapter",
+    "ChannelError",
+    "batch_memo",
+    "get_adapter",
+    "memoized_for_batch",
+]

@@ -96,3 +96,25 @@ def test_the_acknowledgement_task_run_twice_sends_one_acknowledgement(help_desk)
 
     acks = Message.objects.filter(metadata__automatic="acknowledgement")
     assert [ack.ticket_id for ack in acks] == [opening.ticket_id]
+
+
+# A drain processes the waiting events in one transaction per chunk (PROCESS_CHUNK): the lock,
+# the status UPDATE and the look for waiting events are paid once for the whole chunk.
+BATCH_OF_TEN_STATEMENTS = 10 * (9 - ON_POSTGRES) + 5 + ON_POSTGRES
+
+
+def test_a_burst_of_new_ticket_emails_costs_less_per_email_in_one_transaction(
+    help_desk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(10):
+            store(SIMPLE.replace(b"<abc-123@", f"<burst-{n}@".encode()).replace(
+                b"joao@", f"joao{n}@".encode()
+            ))  # fmt: skip
+
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        tasks.process_inbound_events.delay()
+
+    assert Ticket.objects.count() == 10
+    assert len(budget.statements) == BATCH_OF_TEN_STATEMENTS, budget
+    assert budget.transactions == 1, budget

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED
 from tickets.models import Message
 
-from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem
+from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem, batch_memo
 from .authentication import SenderAuthentication, sender_authentication
 from .parse import ParsedEmail, parse_email
 
@@ -90,7 +90,7 @@ class EmailAdapter(BaseChannelAdapter):
         from channels_app.models import Mailbox
 
         parsed = parse_email(bytes(event.raw))
-        mailboxes = _mailboxes(Mailbox)
+        mailboxes = batch_memo("email.mailboxes", lambda: _mailboxes(Mailbox))
         auth = _authenticate(parsed, event, mailboxes)
         if parsed.bounce is not None:
             return _delivery_report(parsed, auth)
