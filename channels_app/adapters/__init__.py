@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from .base import BaseChannelAdapter, ChannelAdapter, ChannelError, batch_memo, memoized_for_batch
+from .base import BaseChannelAdapter, ChannelAdapter, ChannelError
 
 
 @cache
@@ -34,7 +34,5 @@ __all__ = [
     "BaseChannelAdapter",
     "ChannelAdapter",
     "ChannelError",
-    "batch_memo",
     "get_adapter",
-    "memoized_for_batch",
 ]

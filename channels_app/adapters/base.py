@@ -2,12 +2,9 @@
 fetch media, replay early statuses, name the parts of a message, keep its own books on a
 message received)."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.http import HttpRequest
 
@@ -163,27 +160,3 @@ class Annotation:
 
 
 ParsedItem = NormalizedMessage | DeliveryUpdate | Ignored | Annotation
-
-
-_batch_memo: ContextVar[dict | None] = ContextVar("jornada_adapter_batch_memo", default=None)
-
-
-@contextmanager
-def memoized_for_batch() -> Iterator[None]:
-    """While a batch of inbound events is processed, what each of them would read again (the
-    email channel's mailboxes) is read once: see batch_memo."""
-    token = _batch_memo.set({})
-    try:
-        yield
-    finally:
-        _batch_memo.reset(token)
-
-
-def batch_memo(key: str, load: Callable[[], Any]) -> Any:
-    """load(), once per batch of inbound events (every time outside one)."""
-    memo = _batch_memo.get()
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]

@@ -22,9 +22,10 @@ from django.utils import timezone
 from tickets import services as ticket_services
 from tickets.identities import PHONE_KINDS, phone_equivalents
 from tickets.inbound import NormalizedMessage
+from tickets.memo import memoized_for_batch
 from tickets.models import CustomerIdentity, Message
 
-from ..adapters import get_adapter, memoized_for_batch
+from ..adapters import get_adapter
 from ..adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
 from ..models import InboundEvent, Mailbox
 from ._common import RetryLater

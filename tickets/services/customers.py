@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from .. import events
 from ..errors import InvalidCustomerMerge
 from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
+from ..memo import batch_memo
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
 from ..sanitize import single_line
 from ._common import agent_profile
@@ -21,7 +22,10 @@ def _organization_for_email(value: str) -> Organization | None:
     domain = value.rpartition("@")[2]
     if not domain:
         return None
-    return Organization.objects.filter(domain__iexact=domain).first()
+    return batch_memo(
+        ("organization", domain.lower()),
+        lambda: Organization.objects.filter(domain__iexact=domain).first(),
+    )
 
 
 def _known_identity(kind: str, value: str) -> CustomerIdentity | None:

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED
+from tickets.memo import batch_memo
 from tickets.models import Message
 
-from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem, batch_memo
+from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem
 from .authentication import SenderAuthentication, sender_authentication
 from .parse import ParsedEmail, parse_email
 
