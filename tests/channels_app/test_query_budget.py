@@ -102,6 +102,11 @@ def test_the_acknowledgement_task_run_twice_sends_one_acknowledgement(help_desk)
 # the status UPDATE, the look for waiting events, our mailboxes and the organization of a
 # domain (the ten senders share one) are read or written once for the whole chunk.
 BATCH_OF_TEN_STATEMENTS = 10 * (8 - ON_POSTGRES) + 6 + ON_POSTGRES
+QUEUED_AFTER_TEN_NEW_EMAILS = {
+    "channels_app.acknowledge_tickets": 42,
+    "channels_app.deliver_messages": 72,
+    "sla.sync_ticket_clocks": 6,
+}
 
 
 def test_a_burst_of_new_ticket_emails_costs_less_per_email_in_one_transaction(
@@ -119,3 +124,6 @@ def test_a_burst_of_new_ticket_emails_costs_less_per_email_in_one_transaction(
     assert Ticket.objects.count() == 10
     assert len(budget.statements) == BATCH_OF_TEN_STATEMENTS, budget
     assert budget.transactions == 1, budget
+    # The queued work is batched too: one acknowledgement task for the ten (their mailbox read
+    # once), one delivery task for the ten acknowledgements, one clock sync.
+    assert dict(budget.tasks) == QUEUED_AFTER_TEN_NEW_EMAILS, budget
