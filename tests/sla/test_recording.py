@@ -1,7 +1,8 @@
 """The timer records warnings and breaches in bulk: a batch costs the same statements whatever
-its size, each clock is marked exactly once (also by two sweepers at once, on PostgreSQL), the
-escalation steps follow as queued chunks, and a warning fires at the same business-time moment
-a ticket enters the "SLA at risk" view."""
+its size (its live pushes and escalation steps follow as queued tasks), each clock is marked
+exactly once (also by two sweepers at once, on PostgreSQL), the escalation steps follow as
+queued chunks, and a warning fires at the same business-time moment a ticket enters the "SLA at
+risk" view."""
 
 import threading
 import time
@@ -30,9 +31,10 @@ H = timedelta(hours=1)
 STEPS_TASK = "sla.run_escalation_steps"
 # One stage that records: due clocks, their tickets locked, the policies with steps (2), the
 # UPDATE ... RETURNING, the marked clocks read back, the trail entries' INSERT; the other stage
-# finds nothing due (1); after commit, the live push reads the tickets (1).
-SWEEP_STATEMENTS = 9
-WARNING_SWEEP_STATEMENTS = 8  # the policies with warning steps: one query
+# finds nothing due (1). After commit, the live pushes and the escalation steps are queued tasks.
+SWEEP_STATEMENTS = 8
+WARNING_SWEEP_STATEMENTS = 7  # the policies with warning steps: one query
+PUSH_TASK = "workspace.push_domain_events"
 
 
 def receive_many(count: int, committed, first: int = 0) -> list[Ticket]:
@@ -59,7 +61,7 @@ def test_a_sweep_costs_the_same_statements_for_3_or_40_breaches(
     assert len(budget.statements) == SWEEP_STATEMENTS, budget
     assert budget.transactions == 2, budget
     # The escalations follow as queued work, counted apart (with the clock syncs they cause).
-    assert set(budget.tasks) == {STEPS_TASK, "sla.sync_ticket_clocks"}, budget
+    assert set(budget.tasks) == {PUSH_TASK, STEPS_TASK, "sla.sync_ticket_clocks"}, budget
     assert Ticket.objects.filter(tier=Tier.N2).count() == count
 
 
@@ -72,6 +74,7 @@ def test_warnings_cost_a_fixed_number_of_statements(teams, policy, clock, commit
 
     assert result.warned == 25
     assert len(budget.statements) == WARNING_SWEEP_STATEMENTS, budget
+    assert set(budget.tasks) == {PUSH_TASK}, budget
     assert TicketSLA.objects.filter(warned_at=MONDAY_9 + 50 * MIN).count() == 25
 
 
