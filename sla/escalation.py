@@ -88,20 +88,41 @@ def sla_steps_run(*, stage: str, clock_ids: Sequence[int], now: datetime | None 
     if not by_ticket:
         return 0
     steps = steps_of_policies(stage, sorted(policy_ids))
-    done = 0
+    done, notified = 0, []
     for ticket_id, ids in sorted(by_ticket.items()):
         try:
-            done += _run_for_ticket(stage, ticket_id=ticket_id, clock_ids=ids, steps=steps, now=now)
+            acted = _run_for_ticket(
+                stage, ticket_id=ticket_id, clock_ids=ids, steps=steps, now=now, notified=notified
+            )
+            done += acted
         except Exception:
             # Left unclaimed: the timer queues it again (recording.requeue_lost_steps).
             logger.exception("SLA escalation steps of ticket %s failed", ticket_id)
+    # One e-mail task for the chunk, once the tickets' transactions committed (right away, or
+    # when a caller's transaction commits: callbacks run in order, the tickets' ones first).
+    transaction.on_commit(lambda: _email(notified), robust=True)
     return done
+
+
+def _email(notification_ids: list[int]) -> None:
+    from .tasks import email_sla_notifications
+
+    if notification_ids:
+        email_sla_notifications.delay(notification_ids)
 
 
 @transaction.atomic
 def _run_for_ticket(
-    stage: str, *, ticket_id: int, clock_ids: list[int], steps: dict, now: datetime
+    stage: str,
+    *,
+    ticket_id: int,
+    clock_ids: list[int],
+    steps: dict,
+    now: datetime,
+    notified: list[int],
 ) -> bool:
+    """The steps of one ticket's clocks, in one transaction. Adds the ids of the notifications
+    it made to `notified` once they are committed."""
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None:
         return False
@@ -117,23 +138,20 @@ def _run_for_ticket(
     if ticket.status in DONE:
         return False  # answered or solved in the meantime: nothing left to escalate
     reason = escalation_reason(stage, clocks[0])
-    notified = []
+    made = []
     for step in _with_legacy(stage, clocks, steps):
         try:
             with transaction.atomic():
                 if step.action == Action.NOTIFY:
-                    notified += _notify(ticket, kind)
+                    made += [row.pk for row in _notify(ticket, kind)]
                 else:
                     ticket = _move(step, ticket, reason) or ticket
         except TicketError:
             logger.warning(
                 "SLA step %s on ticket %s could not apply", step.action, ticket.pk, exc_info=True
             )
-    if notified:
-        from .tasks import email_sla_notifications
-
-        ids = [row.pk for row in notified]
-        transaction.on_commit(lambda: email_sla_notifications.delay(ids), robust=True)
+    if made:
+        transaction.on_commit(lambda: notified.extend(made))
     return True
 
 
