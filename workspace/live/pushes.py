@@ -58,6 +58,7 @@ CHANGE_EVENTS = (
 )
 # A clock warned or breached: the dashboards' "at risk now" lists of those who may see it refresh.
 SLA_EVENTS = (events.SLAWarned, events.SLABreached)
+SLA_PUSH_CHUNK = 100  # SLA events pushed by one task (about 400 group sends)
 
 
 def agent_group(user_id: int) -> str:
@@ -169,11 +170,14 @@ def announce(batch: list[events.DomainEvent]) -> None:
 def announce_sla_later(batch: list[events.DomainEvent]) -> None:
     """The SLA timer records warnings and breaches a thousand at a time: their pushes (one per
     ticket page and per audience) are sent by a queued task, so the timer never waits on the
-    channel layer. Constant work here: one task for the whole delivery."""
+    channel layer. Constant work here: one task per 100 events (each task's pushes fit in the
+    channel layer's timeout)."""
     from workspace.tasks import push_domain_events
 
     try:
-        push_domain_events.delay([event.payload() for event in batch])
+        for start in range(0, len(batch), SLA_PUSH_CHUNK):
+            chunk = batch[start : start + SLA_PUSH_CHUNK]
+            push_domain_events.delay([event.payload() for event in chunk])
     except Exception:
         logger.warning("Could not queue the pushes of %s SLA events", len(batch), exc_info=True)
 
