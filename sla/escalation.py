@@ -136,7 +136,9 @@ def _run_for_ticket(
         return False  # another run took them
     TicketSLA.objects.filter(pk__in=[clock.pk for clock in clocks]).update(**{steps_column: now})
     if ticket.status in DONE:
-        return False  # answered or solved in the meantime: nothing left to escalate
+        return False  # solved in the meantime: nothing left to escalate
+    if stage == Stage.WARNING and all(clock.stopped_at is not None for clock in clocks):
+        return False  # answered in time after all: no one to warn
     reason = escalation_reason(stage, clocks[0])
     made = []
     for step in _with_legacy(stage, clocks, steps):

@@ -265,3 +265,24 @@ def test_a_step_that_cannot_apply_does_not_stop_the_others(
     sweep_at(BREACHED, clock, committed)
 
     assert (fresh(ticket).tier, fresh(ticket).priority) == (Tier.N3, "high")
+
+
+def test_a_warning_answered_before_its_steps_ran_warns_no_one(
+    ticket, policy, n1_agent, lead, clock, committed
+):
+    step(policy, Stage.WARNING, Action.NOTIFY)
+    clock.move_to(WARNED)
+    original, recording.queue_steps = recording.queue_steps, lambda *a, **k: None
+    try:
+        with committed():
+            assert sla_services.sla_sweep().warned == 1
+    finally:
+        recording.queue_steps = original
+    with committed():
+        services.message_reply(ticket=ticket, by=n1_agent, body_text="Olá! Já vamos ver.")
+
+    clock.shift(5 * MIN)
+    with committed():
+        assert recording.requeue_lost_steps() == 1
+
+    assert not AgentNotification.objects.filter(kind="sla_warning").exists()
