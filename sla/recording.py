@@ -24,6 +24,7 @@ from django.utils import timezone
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
 
+from . import pending
 from .models import EscalationStep, SLAPolicy, TicketSLA
 
 E = TicketEvent.Kind
@@ -31,6 +32,7 @@ Stage = EscalationStep.Stage
 BATCH = 1000  # clocks recorded in one transaction
 STEPS_CHUNK = 100  # clocks handed to one escalation task
 LOST_STEPS_AFTER = timedelta(minutes=2)  # steps not run by then: their task was lost
+REQUEUED = "jornada:sla:steps-requeued"  # Redis flag: lost steps were queued again lately
 
 
 @dataclass
@@ -200,9 +202,10 @@ def clocks_record_warnings(
 def requeue_lost_steps(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Warnings and breaches recorded a while ago whose steps never ran (their task was lost
     between commit and the broker, or its worker died): queued again (the steps run once:
-    sla/escalation.py claims them under the ticket's lock)."""
+    sla/escalation.py claims them under the ticket's lock). With Redis, at most once per
+    LOST_STEPS_AFTER: in a backlog the earlier tasks may still be waiting in the queue."""
     before = (now or timezone.now()) - LOST_STEPS_AFTER
-    queued = 0
+    found = []
     for stage, filters in (
         (Stage.BREACH, {"breached_at__isnull": False, "breach_steps_at": None,
                         "breach_recorded_at__lte": before}),
@@ -211,6 +214,13 @@ def requeue_lost_steps(*, now: datetime | None = None, limit: int = 1000) -> int
     ):  # fmt: skip
         ids = list(TicketSLA.objects.filter(**filters).values_list("pk", flat=True)[:limit])
         if ids:
-            queue_steps(stage, ids, on_commit=False)
-            queued += len(ids)
-    return queued
+            found.append((stage, ids))
+    if not found:
+        return 0
+    client = pending._client()
+    seconds = int(LOST_STEPS_AFTER.total_seconds())
+    if client is not None and not client.set(REQUEUED, 1, nx=True, ex=seconds):
+        return 0
+    for stage, ids in found:
+        queue_steps(stage, ids, on_commit=False)
+    return sum(len(ids) for _, ids in found)

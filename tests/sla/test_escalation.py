@@ -286,3 +286,25 @@ def test_a_warning_answered_before_its_steps_ran_warns_no_one(
         assert recording.requeue_lost_steps() == 1
 
     assert not AgentNotification.objects.filter(kind="sla_warning").exists()
+
+
+@pytest.mark.services
+def test_lost_steps_are_queued_again_at_most_once_per_two_minutes(ticket, policy, clock, committed):
+    """In a backlog the earlier tasks may still wait in the queue: the timer does not add a
+    copy every 15 seconds (Redis remembers when it last queued lost steps again)."""
+    step(policy, Stage.BREACH, Action.RAISE_PRIORITY)
+    clock.move_to(BREACHED)
+    queued = []
+    original, recording.queue_steps = recording.queue_steps, lambda *a, **k: queued.append(a)
+    try:
+        with committed():
+            sla_services.sla_sweep()
+        clock.shift(3 * MIN)
+        first = recording.requeue_lost_steps()
+        clock.shift(MIN)
+        second = recording.requeue_lost_steps()
+    finally:
+        recording.queue_steps = original
+
+    assert (first, second) == (1, 0)
+    assert len(queued) == 2  # the sweep's own, then one copy
