@@ -39,6 +39,7 @@ urlpatterns = [
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
     path("api/v1/", include("api.urls")),
+    path("api/", include("api.docs_urls")),
     path(
         "sitemap.xml",
         sitemap,

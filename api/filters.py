@@ -1,0 +1,44 @@
+"""The ticket list's filters (django-filter)."""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from sla.models import TicketSLA
+from tickets.models import Ticket
+from tickets.models.choices import Channel, Tier
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    team = django_filters.NumberFilter(field_name="team_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    tag = django_filters.CharFilter(method="filter_tag")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    organization = django_filters.NumberFilter(field_name="customer__organization_id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Incremental sync: tickets changed at or after this time.",
+    )
+    sla_breached = django_filters.BooleanFilter(method="filter_sla_breached")
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__name=value)
+
+    def filter_sla_breached(self, queryset, name, value):
+        breached = Exists(
+            TicketSLA.objects.filter(ticket_id=OuterRef("pk"), breached_at__isnull=False)
+        )
+        return queryset.filter(breached) if value else queryset.exclude(breached)
