@@ -16,6 +16,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = [ScopedAgent]
     throttle_classes = [ApiTokenThrottle]
     pagination_class = ApiCursorPagination
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is 404, never a 500
     scope_resource = "tickets"
     scope_level = None  # None: read for safe methods, write for the others
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from sla.models import TicketSLA
 from tickets import selectors, services
 from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import Channel, Ticket
@@ -18,6 +19,7 @@ from tickets.models import Channel, Ticket
 from ..filters import TicketFilter
 from ..pagination import ApiCursorPagination, IdCursorPagination
 from ..serializers import tickets as s
+from ..serializers.resources import TicketSLASerializer
 from .base import ApiViewSet
 
 NOT_FOUND = OpenApiResponse(description="No such ticket within your reach.")
@@ -64,7 +66,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     @property
     def scope_resource(self) -> str:
-        return "messages" if self.action in ("messages", "reply", "note") else "tickets"
+        if self.action in ("messages", "reply", "note"):
+            return "messages"
+        return "sla" if self.action == "sla" else "tickets"
 
     def get_queryset(self):
         return ticket_queryset(self.request.user)
@@ -182,6 +186,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 IdCursorPagination() if self.action == "messages" else ApiCursorPagination()
             )
         return self._paginator
+
+    @extend_schema(
+        summary="A ticket's SLA clocks",
+        description="One clock per target (first response, next response, resolution).",
+        responses={200: TicketSLASerializer(many=True), 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def sla(self, request, number=None):
+        ticket = self._ticket()
+        clocks = TicketSLA.objects.filter(ticket=ticket).select_related("policy").order_by("id")
+        return Response(TicketSLASerializer(clocks, many=True).data)
 
     @extend_schema(
         summary="Reply to the customer",
