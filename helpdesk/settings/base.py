@@ -232,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
+    "api-purge-idempotency-records": {
+        "task": "api.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,

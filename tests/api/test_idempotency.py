@@ -89,3 +89,20 @@ def test_two_concurrent_posts_with_one_key_create_one_ticket(make_token, n1_agen
         thread.join()
     assert Ticket.objects.count() == 1
     assert set(answers) == {(201, Ticket.objects.get().number)}
+
+
+def test_purge_forgets_keys_older_than_a_day(api, n1_agent, teams):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.tasks import purge_idempotency_records
+
+    client = api(n1_agent)
+    client.post("/api/v1/tickets", NEW, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post("/api/v1/tickets", NEW, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert purge_idempotency_records() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
