@@ -2,8 +2,9 @@
 `{"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}`."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,3 +46,11 @@ def exception_handler(exc, context):
         message = " ".join(_messages(getattr(exc, "detail", str(exc))))
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response
+
+
+@csrf_exempt  # it changes nothing, and must answer JSON to a POST too
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/."""
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404
+    )

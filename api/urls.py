@@ -1,8 +1,9 @@
 """The REST API, under /api/v1/."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from . import errors
 from .views import attachments, content, kb, people, tickets
 
 router = SimpleRouter(trailing_slash=False)
@@ -25,4 +26,6 @@ urlpatterns = [
     path("kb/suggest", kb.suggest, name="api-kb-suggest"),
     path("kb/suggestions-shown", kb.suggestions_shown, name="api-kb-suggestions-shown"),
     *router.urls,
+    # Anything else under /api/v1/ answers 404 in the API's error shape, not an HTML page.
+    re_path(r"^.*$", errors.not_found, name="api-not-found"),
 ]

@@ -25,7 +25,7 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 class CustomerSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Customer

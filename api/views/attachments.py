@@ -31,7 +31,8 @@ class AttachmentViewSet(ApiViewSet):
 
     @extend_schema(
         summary="Download an attachment",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The file's bytes, with its own content type.",
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):

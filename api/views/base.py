@@ -26,7 +26,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
         super().initial(request, *args, **kwargs)
-        if request.method == "POST":
+        if request.method == "POST" and hasattr(self, "post"):
             self.post = idempotent(self.post)
 
     def finalize_response(self, request, response, *args, **kwargs):

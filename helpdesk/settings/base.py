@@ -364,6 +364,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TicketPriorityEnum": "tickets.models.Ticket.Priority",
