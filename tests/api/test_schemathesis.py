@@ -7,7 +7,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
@@ -35,7 +37,13 @@ def api_schema(db, teams, manager, customer, settings):
     cache.clear()
     ticket = make_ticket(customer=customer, team=teams[Tier.N1])
     services.note_add(ticket=ticket, by=manager, body_text="x", attachments=[make_attachment()])
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # The WSGI handler closes the database connection after each request, as in production;
+    # here that would close the test's own transaction (Django's test client does the same).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
