@@ -36,9 +36,22 @@ def owner_of(request) -> str:
 
 
 def request_hash(request) -> str:
+    """The request's method, path and body; for a multipart upload (which may be larger than
+    Django lets a body be read whole) its parsed fields and files instead."""
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body)
+    if request.content_type.startswith("multipart/"):
+        for name, values in sorted(request.data.lists()):
+            for value in values:
+                if hasattr(value, "chunks"):
+                    digest.update(f"{name}={value.name}:{value.size}:".encode())
+                    for chunk in value.chunks():
+                        digest.update(chunk)
+                    value.seek(0)
+                else:
+                    digest.update(f"{name}={value}\n".encode())
+    else:
+        digest.update(request._request.body)
     return digest.hexdigest()
 
 
@@ -52,7 +65,7 @@ def idempotent(handler):
             return handler(request_, *args, **kwargs)
         if len(key) > MAX_KEY:
             return _error("invalid_idempotency_key", _("The Idempotency-Key is too long."))
-        owner, fingerprint = owner_of(request_), request_hash(request_._request)
+        owner, fingerprint = owner_of(request_), request_hash(request_)
         with transaction.atomic():
             IdempotencyRecord.objects.filter(
                 owner=owner, key=key, created_at__lt=timezone.now() - KEEP_FOR

@@ -131,7 +131,6 @@ class TicketCreate(serializers.Serializer):
 class TicketUpdate(serializers.Serializer):
     """Fields changed by PATCH, each through its own service (the actions change the rest)."""
 
-    subject = serializers.CharField(max_length=255, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=64),

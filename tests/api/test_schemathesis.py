@@ -9,8 +9,8 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 

@@ -192,3 +192,34 @@ def test_messages_of_a_ticket(api, n1_agent, ticket):
     client.post(f"/api/v1/tickets/{ticket.number}/note", {"body": "nota"}, format="json")
     results = client.get(f"/api/v1/tickets/{ticket.number}/messages").json()["results"]
     assert results[-1]["body_text"] == "nota"
+
+
+def test_reply_with_an_uploaded_file_and_its_download(api, n1_agent, ticket, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = api(n1_agent)
+    upload = SimpleUploadedFile("boleto.pdf", b"%PDF-1.4 boleto", content_type="application/pdf")
+    url = f"/api/v1/tickets/{ticket.number}/note"
+    response = client.post(
+        url,
+        {"body": "segue", "attachments": [upload]},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    assert response.status_code == 201, response.content
+    attachment = response.json()["attachments"][0]
+    assert attachment["filename"] == "boleto.pdf"
+    upload.seek(0)
+    again = client.post(
+        url,
+        {"body": "segue", "attachments": [upload]},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-1",
+    )
+    assert again["Idempotent-Replayed"] == "true"
+    assert ticket.messages.count() == 1
+    download = client.get(f"/api/v1/attachments/{attachment['id']}/download")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 boleto"
+    assert "boleto.pdf" in download["Content-Disposition"]
