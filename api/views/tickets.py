@@ -8,7 +8,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from sla.models import TicketSLA
@@ -16,7 +15,7 @@ from tickets import selectors, services
 from tickets.inbound import InboundAttachment, NormalizedMessage
 from tickets.models import Channel, Ticket
 
-from ..filters import TicketFilter
+from ..filters import TicketFilter, TicketOrdering
 from ..pagination import ApiCursorPagination, IdCursorPagination
 from ..serializers import tickets as s
 from ..serializers.resources import TicketSLASerializer
@@ -48,8 +47,9 @@ def ticket_queryset(agent):
 @extend_schema_view(
     list=extend_schema(
         summary="List tickets",
-        description="Tickets within your reach, newest "
-        "change first by default; cursor pages of 50 (`page_size` up to 200).",
+        description="Tickets within your reach, newest change first by default (newest "
+        "first when filtered on `created_after`/`created_before`); cursor pages of 50 "
+        "(`page_size` up to 200); `updated_since` for incremental sync.",
     ),
     retrieve=extend_schema(
         summary="Read a ticket", responses={200: s.TicketSerializer, 404: NOT_FOUND}
@@ -59,7 +59,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     serializer_class = s.TicketSerializer
     lookup_field = "number"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, TicketOrdering]
     filterset_class = TicketFilter
     ordering_fields = ["updated_at", "created_at", "number", "sla_due_at"]
     ordering = ("-updated_at", "-id")

@@ -223,3 +223,14 @@ def test_reply_with_an_uploaded_file_and_its_download(api, n1_agent, ticket, set
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 boleto"
     assert "boleto.pdf" in download["Content-Disposition"]
+
+
+def test_created_range_lists_newest_first(api, n1_agent, queue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = (timezone.now() - timedelta(days=1)).isoformat()
+    results = api(n1_agent).get("/api/v1/tickets", {"created_after": start}).json()["results"]
+    numbers = [t["number"] for t in results]
+    assert numbers == sorted(numbers, reverse=True)
