@@ -107,6 +107,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and its descendants so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, times = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
 @contextmanager
 def gunicorn(logs: Path):
     port = free_port()
@@ -144,7 +165,7 @@ def gunicorn(logs: Path):
                 raise
             time.sleep(0.3)
     try:
-        yield port
+        yield port, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -155,7 +176,7 @@ def gunicorn(logs: Path):
 
 
 def wrk(
-    port: int,
+    server: tuple[int, int],
     path: str,
     *,
     clients: int,
@@ -163,6 +184,8 @@ def wrk(
     token: str = "",
     idempotency: bool = False,
 ) -> dict:
+    port, pid = server
+    cpu_before = cpu_seconds(pid)
     threads = min(2, clients)
     env = {**os.environ, "BENCH_PATH": path, "BENCH_TOKEN": token, "BENCH_IDEMPOTENCY": "1" if idempotency else "0",
            "BENCH_RUN": uuid.uuid4().hex[:8]}  # fmt: skip
@@ -174,7 +197,9 @@ def wrk(
     line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH_JSON "))
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     seconds_run = raw["duration_us"] / 1e6
+    cpu = cpu_seconds(pid) - cpu_before
     return {
+        "web_cpu_ms_per_request": round(1000 * cpu / max(raw["requests"], 1), 2),
         "clients": clients, "requests": raw["requests"], "req_s": round(raw["requests"] / seconds_run, 1),
         "ok_s": round(raw["status_2xx"] / seconds_run, 1), "p50_ms": round(raw["p50_us"] / 1000, 1),
         "p90_ms": round(raw["p90_us"] / 1000, 1), "p99_ms": round(raw["p99_us"] / 1000, 1),
@@ -214,15 +239,15 @@ def run_create(args, report) -> None:
     token = prepare_create_database()
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
-    with gunicorn(logs) as port:
+    with gunicorn(logs) as server:
         short = {"clients": args.clients, "seconds": args.seconds}
-        wrk(port, "/bench/drf-floor", clients=args.clients, seconds=3)  # warm-up
-        wrk(port, "/api/v1/tickets", clients=args.clients, seconds=3, token=token)  # warm-up
+        wrk(server, "/bench/drf-floor", clients=args.clients, seconds=3)  # warm-up
+        wrk(server, "/api/v1/tickets", clients=args.clients, seconds=3, token=token)  # warm-up
         before = Ticket.objects.count()
-        floor = wrk(port, "/bench/drf-floor", **short)
-        plain = wrk(port, "/api/v1/tickets", token=token, **short)
+        floor = wrk(server, "/bench/drf-floor", **short)
+        plain = wrk(server, "/api/v1/tickets", token=token, **short)
         middle = Ticket.objects.count()
-        keyed = wrk(port, "/api/v1/tickets", token=token, idempotency=True, **short)
+        keyed = wrk(server, "/api/v1/tickets", token=token, idempotency=True, **short)
         after = Ticket.objects.count()
     connection.close()
     for name, figures in (
@@ -231,7 +256,7 @@ def run_create(args, report) -> None:
         ("create_idempotency_key", keyed),
     ):
         print(f"  {name:26} {figures['req_s']:7.1f} req/s ({figures['ok_s']:.1f} 2xx/s), p50 {figures['p50_ms']} ms, "
-              f"p99 {figures['p99_ms']} ms, 4xx {figures['status_4xx']}, 5xx {figures['status_5xx']}, socket errors {figures['socket_errors']}")  # fmt: skip
+              f"p99 {figures['p99_ms']} ms, web CPU {figures['web_cpu_ms_per_request']} ms/request, 4xx {figures['status_4xx']}, 5xx {figures['status_5xx']}, socket errors {figures['socket_errors']}")  # fmt: skip
     created_plain, created_keyed = middle - before, after - middle
     print(
         f"  tickets in the database: +{created_plain} (2xx {plain['status_2xx']}), +{created_keyed} with keys (2xx {keyed['status_2xx']})"
