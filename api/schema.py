@@ -41,6 +41,13 @@ ERROR_SCHEMA = {
         }
     },
     "required": ["error"],
+    "example": {
+        "error": {
+            "code": "invalid",
+            "message": "Some fields are not valid.",
+            "fields": {"subject": ["This field is required."]},
+        }
+    },
 }
 ERRORS = {
     "400": "Invalid input: `fields` names each field at fault.",

@@ -18,6 +18,38 @@ class UserRef(serializers.Serializer):
         return user.get_full_name() or user.get_username()
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A new ticket",
+            response_only=True,
+            value={
+                "id": 4521,
+                "number": 5522,
+                "subject": "Pedido 4521 não chegou",
+                "status": "new",
+                "priority": "high",
+                "tier": "N1",
+                "channel": "api",
+                "language": "pt-br",
+                "customer": {"id": 812, "name": "Maria"},
+                "assignee": None,
+                "team": {"id": 1, "name": "Atendimento N1"},
+                "tags": ["pedido-atrasado"],
+                "merged_into": None,
+                "reopen_count": 0,
+                "created_at": "2026-12-05T09:30:00-03:00",
+                "updated_at": "2026-12-05T09:30:00-03:00",
+                "first_response_at": None,
+                "last_customer_message_at": "2026-12-05T09:30:00-03:00",
+                "last_agent_reply_at": None,
+                "solved_at": None,
+                "closed_at": None,
+                "sla_due_at": "2026-12-05T11:30:00-03:00",
+            },
+        )
+    ]
+)
 class TicketSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     assignee = UserRef(allow_null=True, read_only=True)
@@ -153,6 +185,27 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "An agent's reply",
+            response_only=True,
+            value={
+                "id": 9031,
+                "direction": "outbound",
+                "kind": "message",
+                "channel": "email",
+                "author": {"type": "agent", "id": 7},
+                "subject": "Pedido 4521 não chegou",
+                "body_text": "Olá, Maria! O pedido sai hoje.",
+                "body_html": "",
+                "delivery_status": "queued",
+                "created_at": "2026-12-05T09:42:00-03:00",
+                "attachments": [],
+            },
+        )
+    ]
+)
 class MessageSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
