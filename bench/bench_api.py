@@ -92,11 +92,18 @@ def ensure_database(url: str) -> None:
 # Part 1: creation throughput over HTTP
 # -------------------------------------------------------------------------------------------
 def compose_web_command() -> list[str]:
+    """docker-compose.yml's web command with its ${VAR:-default}s from the environment (WEB_WORKERS,
+    WEB_THREADS) or at their defaults."""
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    def value(match: re.Match) -> str:
+        return os.environ.get(match.group(1), match.group(2))
+
     command = [
-        re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", part) for part in compose["services"]["web"]["command"]
+        re.sub(r"\$\{(\w+):-([^}]*)\}", value, part)
+        for part in compose["services"]["web"]["command"]
     ]
     return [part for part in command if not part.startswith("--bind")]
 
@@ -208,6 +215,40 @@ def wrk(
     }  # fmt: skip
 
 
+def durable_commits(clients: int, seconds: float = 5.0) -> float:
+    """One-row INSERT + COMMIT per transaction from `clients` connections at once, straight to
+    the bench's PostgreSQL: the ceiling a one-transaction-per-ticket create meets on this machine
+    right now (every ticket is at least one durable commit)."""
+    import threading
+
+    import psycopg2
+
+    with psycopg2.connect(CREATE_DB) as setup, setup.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_api_commit (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())"
+        )
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def loop(index: int) -> None:
+        connection = psycopg2.connect(CREATE_DB)
+        with connection.cursor() as cursor:
+            while time.monotonic() < stop:
+                cursor.execute("INSERT INTO bench_api_commit DEFAULT VALUES")
+                connection.commit()
+                counts[index] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with psycopg2.connect(CREATE_DB) as cleanup, cleanup.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_api_commit")
+    return round(sum(counts) / seconds, 1)
+
+
 def prepare_create_database() -> str:
     """Migrated, tickets emptied; an N1 team, an agent and a token with tickets:write."""
     from django.core.management import call_command
@@ -250,6 +291,12 @@ def run_create(args, report) -> None:
         keyed = wrk(server, "/api/v1/tickets", token=token, idempotency=True, **short)
         after = Ticket.objects.count()
     connection.close()
+    commits = durable_commits(args.clients)
+    print(
+        f"  durable INSERT + COMMIT, {args.clients} connections straight to PostgreSQL: {commits}/s"
+    )
+    report.baseline("durable_commits_per_s", commits, unit="commits/s",
+                    label=f"one-row INSERT + COMMIT from {args.clients} connections, same database, same run")  # fmt: skip
     for name, figures in (
         ("drf_floor", floor),
         ("create", plain),
