@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
     "anymail",
@@ -231,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
+    "api-purge-idempotency-records": {
+        "task": "api.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
@@ -344,12 +349,31 @@ REST_FRAMEWORK = {
         # Suggestions as one types, per client address (a pause of ~250 ms between requests).
         "kb_suggest": os.environ.get("JORNADA_KB_SUGGEST_RATE", "240/min"),
         "kb_deflection": os.environ.get("JORNADA_KB_DEFLECTION_RATE", "60/min"),
+        # The integrators' API: per token (or signed-in user) and per client address.
+        "api_token": os.environ.get("JORNADA_API_TOKEN_RATE", "6000/min"),
+        "api_address": os.environ.get("JORNADA_API_ADDRESS_RATE", "12000/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jornada API",
     "DESCRIPTION": "REST API of the Jornada help desk.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets from drf-spectacular-sidecar, served by us: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+        "TierEnum": "tickets.models.choices.Tier",
+        "ChannelEnum": "tickets.models.choices.Channel",
+    },
 }
 
 # --- Jornada -------------------------------------------------------------------------------------
