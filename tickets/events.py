@@ -236,6 +236,16 @@ class SurveyResponded(DomainEvent):
     changed: bool = False  # an earlier answer to the same invitation was replaced
 
 
+@_event("chat.ended")
+class ChatEnded(DomainEvent):
+    """A live chat is over: the visitor ended it, an agent ended it (or solved its ticket), or
+    the bot's articles answered it ("Isso resolveu"). `by_id` is the agent who ended it, None
+    for the visitor or the bot."""
+
+    session_id: int
+    outcome: str  # deflected | visitor | agent
+
+
 ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]
