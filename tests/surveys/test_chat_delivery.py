@@ -18,9 +18,7 @@ from channels_app.models import ChatSession
 from surveys import tasks as survey_tasks
 from surveys.models import Survey, SurveyInvitation, SurveyKind, SurveyResponse, SurveyRule
 from surveys.tokens import invitation_id_from, invitation_token
-from tests.channels_app.chat_support import (  # noqa: F401  (fixtures)
-    chat_channel,
-    chat_stack,
+from tests.channels_app.chat_support import (
     db_call,
     drain,
     next_of,
@@ -124,7 +122,8 @@ def test_a_visitor_who_closed_the_tab_sees_the_survey_when_they_come_back(chat_c
         session = await db_call(_session)(asked["id"])
         await db_call(_end)(session)
         invitation = await db_call(_invitation)(session.ticket_id)
-        assert invitation.status == I.SENT and invitation.shown_at is None
+        assert invitation.status == I.SENT
+        assert invitation.shown_at is None
 
         again, back = await visitor(chat_channel, token=welcome["token"], after=asked["id"])
         survey = await next_of(again, "survey")
