@@ -59,6 +59,9 @@
       row.appendChild(label);
     });
     scores.appendChild(row);
+    row.addEventListener("change", function () {
+      showError(form, "");
+    });
     var first = (survey.scores || [])[0];
     var last = (survey.scores || [])[(survey.scores || []).length - 1];
     var ends = el("p", "survey-ends");
