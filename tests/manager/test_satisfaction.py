@@ -52,7 +52,7 @@ def test_the_card_follows_the_filters_and_the_range(client, manager, teams, n1_a
 
     everything = card(client.get("/manager/"))["csat"]
     one_team = card(client.get(f"/manager/?team={teams[Tier.N2].pk}"))["csat"]
-    one_agent = card(client.get(f"/manager/?agent={n1_agent.pk}"))["csat"]
+    one_agent = card(client.get(f"/manager/?agent={n1_agent.agent_profile.pk}"))["csat"]
     last_year = (timezone.localdate() - timedelta(days=400)).isoformat()
     earlier = card(client.get(f"/manager/?start={last_year}&end={last_year}"))["csat"]
 
