@@ -1,6 +1,7 @@
 """Which tickets get a survey, when, and where: invitations are scheduled when a ticket is solved
 (or closed by hand), after the delay of the rule that picked the survey, and cancelled when it
-reopens first. The rules that keep surveys welcome:
+reopens first; a chat's ticket gets its survey when the chat ends instead, at once, in the widget
+(invitations_schedule_after_chat). The rules that keep surveys welcome:
 
 - none for a merged ticket, one tagged spam, one closed automatically, nor an internal ticket
   (opened by an agent, the customer never wrote on it);
