@@ -41,7 +41,7 @@ def test_the_card_shows_csat_nps_and_ces_as_a_table(client, manager, teams, n1_a
     assert '<th scope="row"><abbr title="Customer satisfaction' in body
     assert "66.7&nbsp;%" in body
     assert "+25.0" in body
-    assert '75.0&nbsp;% <span class="muted">(3/4)</span>' in body
+    assert '<span title="3 of 4 invitations answered">75.0&nbsp;%</span>' in body
 
 
 def test_the_card_follows_the_filters_and_the_range(client, manager, teams, n1_agent, n2_agent):
