@@ -239,8 +239,9 @@ class SurveyResponded(DomainEvent):
 @_event("chat.ended")
 class ChatEnded(DomainEvent):
     """A live chat is over: the visitor ended it, an agent ended it (or solved its ticket), or
-    the bot's articles answered it ("Isso resolveu"). `by_id` is the agent who ended it, None
-    for the visitor or the bot."""
+    the bot's articles answered it ("Isso resolveu"). `by_id` is the agent who pressed "End
+    chat"; None for the visitor, the bot, or an end that followed the ticket being solved or
+    closed (outcome "agent", done by the chat's follow-up task)."""
 
     session_id: int
     outcome: str  # deflected | visitor | agent
