@@ -24,10 +24,8 @@
 
   function finish(container, text, chat) {
     container.textContent = "";
-    var done = el("p", "survey-done", text);
-    done.setAttribute("role", "status");
-    container.appendChild(done);
-    if (chat.announce) chat.announce(text);
+    container.appendChild(el("p", "survey-done", text));
+    if (chat.announce) chat.announce(text); // the frame's live region says it once
   }
 
   JornadaChat.onSurvey = function (survey, chat) {

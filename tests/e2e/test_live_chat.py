@@ -307,7 +307,7 @@ def test_an_agent_ends_the_chat_and_the_visitor_answers_the_survey_in_the_widget
     form.get_by_label("Quer contar mais?").fill("A Ana foi ótima!")
     phone_screenshot(visitor, "chat-09-survey-in-the-widget-390px")
     form.get_by_role("button", name="Enviar minha resposta").click()
-    chat.get_by_text("Obrigado pela sua resposta!").wait_for()
+    chat.locator("#survey").get_by_text("Obrigado pela sua resposta!").wait_for()
     phone_screenshot(visitor, "chat-10-survey-answered-390px")
 
     response = SurveyResponse.objects.get(ticket=ticket)
