@@ -25,7 +25,7 @@ def export_rows(name: str, filters: metrics.MetricFilters, rows_of_table=None) -
         _("Name"), _("Open now"), _("Replies"), _("Solved"),
         _("First response (average, wall-clock)") + " (s)",
         _("Resolution (average, wall-clock)") + " (s)",
-        _("Met"), _("Missed"),
+        _("Met"), _("Missed"), _("CSAT") + " (%)", _("CSAT answers"),
     ]  # fmt: skip
     body = [
         [
@@ -37,6 +37,8 @@ def export_rows(name: str, filters: metrics.MetricFilters, rows_of_table=None) -
             _round(row.figures.resolution),
             row.figures.met,
             row.figures.missed,
+            "" if row.csat is None else row.csat,
+            row.csat_answers,
         ]
         for row in rows_of_table
     ]

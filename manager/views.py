@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sla import metrics
+from surveys import reports as survey_reports
 
 from . import charts, exports, services, tables
 from .access import dashboard_scope
@@ -28,6 +29,7 @@ def _columns() -> list[tuple[str, str]]:
         ("first_response", _("First response (average, wall-clock)")),
         ("resolution", _("Resolution (average, wall-clock)")),
         ("compliance", _("SLA compliance")),
+        ("csat", _("CSAT")),
     ]
 
 
@@ -43,8 +45,12 @@ def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
 
 def _table_rows(filters: metrics.MetricFilters, name: str) -> list[tables.Row]:
     if name == "agents":
-        return tables.agent_rows(metrics.figures_by(filters, group="assignee"))
-    return tables.team_rows(metrics.figures_by(filters, group="team"), no_team=_("No team"))
+        csat = survey_reports.csat_by(filters, group="agent")
+        return tables.agent_rows(metrics.figures_by(filters, group="assignee"), csat)
+    csat = survey_reports.csat_by(filters, group="team")
+    return tables.team_rows(
+        metrics.figures_by(filters, group="team"), no_team=_("No team"), csat=csat
+    )
 
 
 def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
@@ -94,6 +100,7 @@ def dashboard(request):
         "compliance": metrics.sla_compliance(filters),
         "backlog": metrics.backlog(filters, now=now),
         "escalations": metrics.escalations(filters),
+        "satisfaction": survey_reports.satisfaction_summary(filters),
         "per_day_chart": charts.per_day_bars(per_day.per_day),
         "heatmap": charts.heatmap(metrics.volume_heatmap(filters)),
         "time_zone": settings.TIME_ZONE,

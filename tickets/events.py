@@ -236,6 +236,17 @@ class SurveyResponded(DomainEvent):
     changed: bool = False  # an earlier answer to the same invitation was replaced
 
 
+@_event("chat.ended")
+class ChatEnded(DomainEvent):
+    """A live chat is over: the visitor ended it, an agent ended it (or solved its ticket), or
+    the bot's articles answered it ("Isso resolveu"). `by_id` is the agent who pressed "End
+    chat"; None for the visitor, the bot, or an end that followed the ticket being solved or
+    closed (outcome "agent", done by the chat's follow-up task)."""
+
+    session_id: int
+    outcome: str  # deflected | visitor | agent
+
+
 ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]

@@ -15,10 +15,10 @@ from .chat import (
     chat_session_join,
     chat_session_record_message,
     chat_sessions_follow_tickets,
-    chat_survey_offer,
     chat_visitor_read,
     chat_visitor_typing,
 )
+from .chat_surveys import chat_survey_offer, chat_survey_pending, chat_survey_source_register
 from .chat_visitors import (
     InvalidEmail,
     chat_contact_claim,
@@ -86,6 +86,8 @@ __all__ = [
     "chat_session_record_message",
     "chat_sessions_follow_tickets",
     "chat_survey_offer",
+    "chat_survey_pending",
+    "chat_survey_source_register",
     "chat_transcript_email",
     "chat_transcript_text",
     "chat_visitor_identify",

@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
     "surveys-send-due-invitations": {"task": "surveys.send_due_invitations", "schedule": 60.0},
+    "surveys-chat-fallback": {"task": "surveys.chat_invitations_fallback", "schedule": 300.0},
     "surveys-schedule-relationship-nps": {
         "task": "surveys.schedule_relationship_nps",
         "schedule": 24 * 3600.0,
@@ -429,6 +430,11 @@ JORNADA = {
     "SURVEY_FATIGUE_DAYS": int(os.environ.get("JORNADA_SURVEY_FATIGUE_DAYS", "14")),
     "SURVEY_RELATIONSHIP_DAYS": int(os.environ.get("JORNADA_SURVEY_RELATIONSHIP_DAYS", "90")),
     "SURVEY_LINK_DAYS": int(os.environ.get("JORNADA_SURVEY_LINK_DAYS", "7")),
+    # A survey offered in the chat widget that no tab of the visitor showed in this many
+    # minutes goes to their verified email, when they have one.
+    "SURVEY_CHAT_FALLBACK_MINUTES": int(
+        os.environ.get("JORNADA_SURVEY_CHAT_FALLBACK_MINUTES", "30")
+    ),
     # The approved WhatsApp template (one parameter: the link) for invitations outside the
     # 24-hour window; without it they go by email, or not at all.
     "SURVEY_WHATSAPP_TEMPLATE": os.environ.get("JORNADA_SURVEY_WHATSAPP_TEMPLATE", "pesquisa"),

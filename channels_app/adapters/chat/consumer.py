@@ -212,8 +212,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "typing", "from": "agent", "on": bool(event.get("on"))})
 
     async def chat_survey(self, event: dict[str, Any]) -> None:
-        """The surveys app offers its survey (services.chat_survey_offer)."""
-        await self.send_json({**event.get("survey", {}), "type": "survey"})
+        """The surveys app offered its survey (services.chat_survey_offer): read it."""
+        if self.conversation is not None:
+            for frame in await db(handler.survey)(self.conversation):
+                await self.send_json(frame)
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "read", "up_to": event["up_to"], "by": "agent"})

@@ -161,7 +161,21 @@ def hello(
         "messages": messages,
         "max_message_chars": MAX_MESSAGE_CHARS,
     }
-    return conversation, [welcome]
+    # A survey follows an ended chat only: no read for a chat going on.
+    ended = session is not None and session.state == ChatSession.State.ENDED
+    return conversation, [welcome, *(survey(conversation) if ended else [])]
+
+
+def survey(conversation: Conversation) -> Frames:
+    """The satisfaction survey waiting for this chat, as the surveys app says (its invitation is
+    the record): one `survey` frame, or none."""
+    if conversation.ticket_id is None:
+        return []
+    with translation.override(conversation.language):
+        pending = services.chat_survey_pending(
+            ticket_id=conversation.ticket_id, language=conversation.language
+        )
+    return [{**pending, "type": "survey"}] if pending else []
 
 
 def catch_up(conversation: Conversation) -> Frames:
