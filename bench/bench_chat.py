@@ -104,6 +104,12 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (/proc/<pid>/stat fields 14, 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def server_pid(port: int) -> int:
     """The process listening on the port (uvicorn with one worker serves in its main process):
     the listening socket's inode in /proc/net/tcp, then the process holding it."""
@@ -239,7 +245,8 @@ def summary(name, result):
     line = (f"{name}: {result['sent']} messages at {result['rate']:.1f}/s, to the agent p50 "
             f"{ms(percentile(agent, 50))} ms p99 {ms(percentile(agent, 99))} ms max "
             f"{ms(max(agent) if agent else None)} ms; ack p50 {ms(percentile(ack, 50))} ms p99 "
-            f"{ms(percentile(ack, 99))} ms; lost {result['lost']}")  # fmt: skip
+            f"{ms(percentile(ack, 99))} ms; lost {result['lost']}; server CPU "
+            f"{result['cpu_ms']:.2f} ms per message")  # fmt: skip
     print(line, flush=True)
 
 
@@ -295,10 +302,12 @@ async def chat_run(port, pid, channel, cookie, args):
         news = push.get("type") == "ticket" and push.get("event") == "message.created"
         return push.get("ticket") if news else None
 
+    cpu_before = cpu_seconds(pid)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=key_of_push, key_of_sender=lambda i: numbers[i], ack_of=ack_of,
     )  # fmt: skip
+    result["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / result["sent"]
     summary("chat", result)
     await agent.close()
     await load.close_all()
@@ -338,10 +347,12 @@ async def floor_run(port, pid, args):
     def ack_of(frame):
         return sent_at.pop(frame["n"], None)
 
+    cpu_before = cpu_seconds(pid)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=lambda push: push["sender"], key_of_sender=lambda i: i, ack_of=ack_of,
     )  # fmt: skip
+    result["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / result["sent"]
     summary("floor", result)
     await agent.close()
     await load.close_all()
@@ -417,6 +428,10 @@ def main():
                 report.result(f"to_agent_p{cut}", value, unit="ms", baseline=f"floor_p{cut}",
                               label=f"visitor -> stored, processed -> agent's push, p{cut}",
                               target="< 100 ms" if cut == 99 else None)  # fmt: skip
+    report.baseline("floor_cpu", round(floor["cpu_ms"], 2), unit="ms",
+                     label="bare consumer: server CPU per message")  # fmt: skip
+    report.result("cpu_per_message", round(chat["cpu_ms"], 2), unit="ms", baseline="floor_cpu",
+                  label="server CPU per message (user + system, all threads of the ASGI process)")  # fmt: skip
     report.result(
         "ack_p99",
         ms(percentile(chat["to_ack"], 99)),

@@ -19,6 +19,7 @@ from tickets.models import Message
 
 from ... import selectors, services
 from ...models import ChatChannel, ChatSession
+from ...realtime import pushes_together
 from ...throttle import over_limit
 from . import tokens
 from .protocol import MAX_MESSAGE_CHARS, RATE_MESSAGES, RATE_WINDOW_SECONDS
@@ -174,12 +175,15 @@ def catch_up(conversation: Conversation) -> Frames:
             return []
         conversation.track(session)
     frames = []
-    while batch := selectors.chat_messages_after(
-        ticket_id=conversation.ticket_id, after=conversation.last_id
-    ):
+    while True:
+        batch = selectors.chat_messages_after(
+            ticket_id=conversation.ticket_id, after=conversation.last_id
+        )
         frames += [message_frame(message, conversation) for message in batch]
-        conversation.last_id = batch[-1].pk
-    return frames
+        if batch:
+            conversation.last_id = batch[-1].pk
+        if len(batch) < selectors.MESSAGES_PAGE:  # a short page is the last one
+            return frames
 
 
 def _over_rate(conversation: Conversation) -> int:
@@ -331,9 +335,10 @@ def email_transcript(conversation: Conversation) -> Frames:
 
 
 def handle(conversation: Conversation, frame: dict) -> Frames:
-    """Any frame after hello, in the conversation's language."""
+    """Any frame after hello, in the conversation's language; what it sets off on the channel
+    layer goes out together once it is handled."""
     kind = frame.get("type")
-    with translation.override(conversation.language):
+    with translation.override(conversation.language), pushes_together():
         if kind == "message":
             return message(conversation, frame)
         if kind in ("resolved", "handover", "end"):
