@@ -69,15 +69,13 @@ WS_COMMAND = [
     "-m",
     "uvicorn",
     "helpdesk.asgi:application",
-    "--workers",
-    "1",
     "--proxy-headers",
     "--no-access-log",
     "--log-level",
     "warning",
 ]  # fmt: skip  (docker-compose.yml `ws`)
-FLOOR_COMMAND = ["-m", "uvicorn", "bench._chat_floor:application", "--workers", "1",
-                 "--no-access-log", "--log-level", "warning"]  # fmt: skip
+FLOOR_COMMAND = ["-m", "uvicorn", "bench._chat_floor:application", "--no-access-log",
+                 "--log-level", "warning"]  # fmt: skip
 CONNECT_AT_ONCE = 50  # visitors connecting together (a burst, not 1,000 at the same instant)
 
 
@@ -97,36 +95,58 @@ def reset():
             cursor.execute(f'TRUNCATE "{model._meta.db_table}" CASCADE')
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+def rss_kb(pids: list[int]) -> int:
+    """The resident memory of the server's processes (with several workers: all of them)."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads (/proc/<pid>/stat fields 14, 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the server's processes, all their threads (/proc/<pid>/stat
+    fields 14, 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def server_pid(port: int) -> int:
-    """The process listening on the port (uvicorn with one worker serves in its main process):
-    the listening socket's inode in /proc/net/tcp, then the process holding it."""
+def settled_pids(port: int, workers: int) -> list[int]:
+    """server_pids once every worker holds the socket (a supervisor plus `workers` of them)."""
+    wanted = 1 if workers == 1 else workers + 1
+    for _ in range(100):
+        pids = server_pids(port)
+        if len(pids) >= wanted:
+            return pids
+        time.sleep(0.1)
+    return pids
+
+
+def server_pids(port: int) -> list[int]:
+    """The processes holding the socket listening on the port (uvicorn serves in its main
+    process with one worker; with several, its supervisor and each worker hold it): the
+    listening socket's inode in /proc/net/tcp, then the processes holding it."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(fields[9])
+    pids = set()
     for fd in Path("/proc").glob("[0-9]*/fd/*"):
         try:
             target = os.readlink(fd)
         except OSError:
             continue
         if target.startswith("socket:[") and target[8:-1] in inodes:
-            return int(fd.parts[2])
-    raise RuntimeError(f"nothing listens on {port}")
+            pids.add(int(fd.parts[2]))
+    if not pids:
+        raise RuntimeError(f"nothing listens on {port}")
+    return sorted(pids)
 
 
 def setup_desk():
@@ -253,7 +273,7 @@ def summary(name, result):
 # --- the chat ------------------------------------------------------------------------------------
 
 
-async def chat_run(port, pid, channel, cookie, args):
+async def chat_run(port, pids, channel, cookie, args):
     load = Load(f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
     agent = await load.open("/ws/agent/?lang=en", additional_headers={"Cookie": cookie})
     assert json.loads(await agent.recv())["type"] == "hello"
@@ -261,10 +281,10 @@ async def chat_run(port, pid, channel, cookie, args):
     hello = {"type": "hello", "token": None, "after": 0, "lang": "pt-br"}
     warm = await load.connect_all(20, visitor_path, hello)  # code paths loaded before measuring
     await asyncio.sleep(1)
-    before = rss_kb(pid)
+    before = rss_kb(pids)
     times = await load.connect_all(args.visitors, visitor_path, hello)
     await asyncio.sleep(2)
-    after = rss_kb(pid)
+    after = rss_kb(pids)
     held = len(load.visitors) - len(warm)
     per_connection = (after - before) / max(1, held)
     print(f"chat: {held} visitors held (failed {load.failed}); connect+welcome p50 "
@@ -302,12 +322,12 @@ async def chat_run(port, pid, channel, cookie, args):
         news = push.get("type") == "ticket" and push.get("event") == "message.created"
         return push.get("ticket") if news else None
 
-    cpu_before = cpu_seconds(pid)
+    cpu_before = cpu_seconds(pids)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=key_of_push, key_of_sender=lambda i: numbers[i], ack_of=ack_of,
     )  # fmt: skip
-    result["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / result["sent"]
+    result["cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["sent"]
     summary("chat", result)
     await agent.close()
     await load.close_all()
@@ -324,15 +344,15 @@ def ticket_numbers(message_ids):
 # --- the floor -----------------------------------------------------------------------------------
 
 
-async def floor_run(port, pid, args):
+async def floor_run(port, pids, args):
     load = Load(f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
     agent = await load.open("/ws/echo/?role=agent")
     warm = await load.connect_all(20, "/ws/echo/", None)
     await asyncio.sleep(1)
-    before = rss_kb(pid)
+    before = rss_kb(pids)
     times = await load.connect_all(args.visitors, "/ws/echo/", None)
     await asyncio.sleep(2)
-    after = rss_kb(pid)
+    after = rss_kb(pids)
     held = len(load.visitors) - len(warm)
     per_connection = (after - before) / max(1, held)
     print(f"floor: {held} sockets held (failed {load.failed}); RSS {before} -> {after} KB: "
@@ -347,12 +367,12 @@ async def floor_run(port, pid, args):
     def ack_of(frame):
         return sent_at.pop(frame["n"], None)
 
-    cpu_before = cpu_seconds(pid)
+    cpu_before = cpu_seconds(pids)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=lambda push: push["sender"], key_of_sender=lambda i: i, ack_of=ack_of,
     )  # fmt: skip
-    result["cpu_ms"] = (cpu_seconds(pid) - cpu_before) * 1000 / result["sent"]
+    result["cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["sent"]
     summary("floor", result)
     await agent.close()
     await load.close_all()
@@ -379,6 +399,8 @@ def main():
     parser.add_argument("--rate", type=float, default=50.0, help="messages per second in all")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pool-size", type=int, default=10)
+    parser.add_argument("--ws-workers", type=int, default=1,
+                        help="uvicorn workers (docker-compose.yml's WS_WORKERS, 1 by default)")  # fmt: skip
     add_json_argument(parser)
     args = parser.parse_args()
     if not (settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and settings.REDIS_URL):
@@ -394,10 +416,14 @@ def main():
             pgbouncer(os.environ["DATABASE_URL"], pool_size=args.pool_size, folder=folder)
         )
         env = {"DATABASE_POOLER": "pgbouncer", "SECRET_KEY": SECRET_KEY}
-        with web_server(FLOOR_COMMAND, database_url=pooled, extra_env=env, logs=folder) as port:
-            floor = asyncio.run(floor_run(port, server_pid(port), args))
-        with web_server(WS_COMMAND, database_url=pooled, extra_env=env, logs=folder) as port:
-            chat = asyncio.run(chat_run(port, server_pid(port), channel, cookie, args))
+        workers = ["--workers", str(args.ws_workers)]
+        with web_server([*FLOOR_COMMAND, *workers], database_url=pooled, extra_env=env,
+                        logs=folder) as port:  # fmt: skip
+            floor = asyncio.run(floor_run(port, settled_pids(port, args.ws_workers), args))
+        with web_server([*WS_COMMAND, *workers], database_url=pooled, extra_env=env,
+                        logs=folder) as port:  # fmt: skip
+            chat = asyncio.run(chat_run(port, settled_pids(port, args.ws_workers), channel,
+                                        cookie, args))  # fmt: skip
 
     report.baseline(
         "floor_held", floor["held"], unit="sockets", label="bare Channels consumer: sockets held"
@@ -457,7 +483,7 @@ def main():
         "floor_lost", floor["lost"], unit="messages", label="bare consumer: relays that never came"
     )
     report.note(f"{args.active} of the visitors talk, {args.rate:g} messages/s in all, for {args.seconds:g} s; "
-                f"uvicorn as docker-compose.yml's ws service (1 worker), production settings, PgBouncer "
+                f"uvicorn as docker-compose.yml's ws service ({args.ws_workers} worker(s); WS_WORKERS defaults to 1), production settings, PgBouncer "
                 f"(transaction mode, pool {args.pool_size}), channels-redis; clients in this process on the same machine")  # fmt: skip
     report.note(
         f"server RSS {chat['rss_before']} KB before the visitors connected, {chat['rss_after']} KB with them"
