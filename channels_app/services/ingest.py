@@ -432,7 +432,9 @@ def inbound_event_process(
     except Exception as exc:
         if attempts is None:
             raise  # failed before the event was read (database down): nothing to record
-        error, retry = _failure(exc, event_id)
+        if not isinstance(exc, ChannelError):
+            logger.exception("Inbound event %s failed", event_id)
+        error, retry = _failure(exc)
         return _record_failure(
             event_id,
             error,
@@ -492,11 +494,11 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
     return done
 
 
-def _failure(exc: Exception, event_id: int) -> tuple[str, bool]:
-    """What a failed processing records, and whether it deserves another attempt."""
+def _failure(exc: Exception) -> tuple[str, bool]:
+    """What a failed processing records, and whether it deserves another attempt (the caller
+    logs what is no ChannelError, in its except block)."""
     if isinstance(exc, ChannelError):
         return str(exc), not exc.permanent
-    logger.error("Inbound event %s failed", event_id, exc_info=exc)
     return f"{exc.__class__.__name__}: {exc}", True
 
 
@@ -540,7 +542,9 @@ def _process_stored(event: InboundEvent) -> None:
         with transaction.atomic():
             outcome = _apply(get_adapter(event.channel).parse(event), event, savepoint=False)
     except Exception as exc:
-        error, retry = _failure(exc, event.pk)
+        if not isinstance(exc, ChannelError):
+            logger.exception("Inbound event %s failed", event.pk)
+        error, retry = _failure(exc)
         event.attempts += not isinstance(exc, TargetNotYet)
         event.error = error
         event.status = S.RECEIVED if retry and event.attempts < MAX_ATTEMPTS else S.FAILED
