@@ -1,6 +1,6 @@
 # ruff: noqa: E501
 """Live chat under load (issue 12), over real websockets on loopback, with channels-redis and the
-ASGI server we ship: docker-compose.yml's `ws` service command (uvicorn, one worker) with the
+ASGI server we ship: docker-compose.yml's `ws` service command (uvicorn, WS_WORKERS=1) with the
 production settings, through a PgBouncer in transaction mode as the `pooler` service. In one run:
 
 1. connections: --visitors (1,000) websocket visitors connect to /ws/chat/, each says hello and
@@ -10,7 +10,8 @@ production settings, through a PgBouncer in transaction mode as the `pooler` ser
    while --active visitors among them send messages at --rate (50/s) in total for --seconds: each
    is stored as an InboundEvent, processed into a ticket Message, acknowledged, and its ticket's
    news pushed to the agent. Latency from the visitor's send to the agent's push (target p99 <
-   100 ms), and to the visitor's acknowledgement;
+   100 ms), and to the visitor's acknowledgement; and the server's CPU time per message (user +
+   system, every thread), which a shared machine's load disturbs far less than latency;
 3. the floor, in the same run: the same server, layer and load on a bare Channels consumer
    (bench/_chat_floor.py: echo to the sender, relay through the layer to the agent sockets), with
    no database, sessions or protocol.
@@ -18,6 +19,8 @@ production settings, through a PgBouncer in transaction mode as the `pooler` ser
 Needs PostgreSQL, Redis and `pgbouncer` (Debian package):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/bench_chat.py [--visitors 1000] [--rate 50] [--seconds 30] [--json PATH]
+        [--ws-workers 1]  (uvicorn workers, as docker-compose.yml's WS_WORKERS; memory and CPU are
+                           then summed over the server's processes)
 The database is emptied of tickets, customers and chats first: never point it at real data.
 """
 
