@@ -460,7 +460,7 @@ def main():
     report.baseline("floor_cpu", round(floor["cpu_ms"], 2), unit="ms",
                      label="bare consumer: server CPU per message")  # fmt: skip
     report.result("cpu_per_message", round(chat["cpu_ms"], 2), unit="ms", baseline="floor_cpu",
-                  label="server CPU per message (user + system, all threads of the ASGI process)")  # fmt: skip
+                  label="server CPU per message (user + system, every thread of the ASGI server)")  # fmt: skip
     report.result(
         "ack_p99",
         ms(percentile(chat["to_ack"], 99)),
