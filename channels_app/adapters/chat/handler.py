@@ -232,11 +232,13 @@ def message(
             )
         ]
     try:
-        stored = services.chat_message_receive(
-            channel=conversation.channel, visitor=str(conversation.visitor.id),
-            client_id=client_id, text=text, language=conversation.language,
-            attachments=attachments,
-        )  # fmt: skip
+        # Its after-commit pushes (the agents' news, the visitor's other tabs) go out together.
+        with pushes_together():
+            stored = services.chat_message_receive(
+                channel=conversation.channel, visitor=str(conversation.visitor.id),
+                client_id=client_id, text=text, language=conversation.language,
+                attachments=attachments,
+            )  # fmt: skip
     except services.ChatMessageNotStored:
         return [
             error(
@@ -335,10 +337,9 @@ def email_transcript(conversation: Conversation) -> Frames:
 
 
 def handle(conversation: Conversation, frame: dict) -> Frames:
-    """Any frame after hello, in the conversation's language; what it sets off on the channel
-    layer goes out together once it is handled."""
+    """Any frame after hello, in the conversation's language."""
     kind = frame.get("type")
-    with translation.override(conversation.language), pushes_together():
+    with translation.override(conversation.language):
         if kind == "message":
             return message(conversation, frame)
         if kind in ("resolved", "handover", "end"):
