@@ -350,12 +350,16 @@ class HeldEvents:
             block.__exit__(None, None, None)
 
 
-def publish(event: DomainEvent) -> None:
-    """Deliver the event to subscribers once the current transaction commits."""
+def publish(event: DomainEvent, *, ticket: Any = None) -> None:
+    """Deliver the event to subscribers once the current transaction commits. `ticket`: the
+    ticket's row as the publishing service leaves it (see ticket_in_hand); never part of the
+    payload."""
     if not isinstance(event, DomainEvent) or not event.name:
         raise ValueError(f"Not a domain event: {event!r}")
     if _suppressed.get():
         return
+    if ticket is not None:
+        object.__setattr__(event, "_ticket_in_hand", ticket)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _arrived([event])
@@ -432,12 +436,24 @@ def _arrived(events: list[DomainEvent]) -> None:
         dispatch(events)
 
 
+def ticket_in_hand(event: DomainEvent) -> Any:
+    """The ticket row the event's publisher passed along, for a subscriber that would read it
+    again (the live pushes): only when the event is alone in its delivery, where that row is the
+    ticket as committed (any other change of it in the delivery would have published an event
+    too, and another transaction's rows may be newer). Else None: read it."""
+    return getattr(event, "_ticket_in_hand", None)
+
+
 def dispatch(events: list[DomainEvent]) -> None:
     """Deliver committed events: to each one's subscribers in order, then to batch
     subscribers once. A failing subscriber is logged and does not stop the others (whatever it
     left undone is found again by its app's sweeper)."""
     if not events:
         return
+    if len(events) > 1:
+        for event in events:
+            if ticket_in_hand(event) is not None:
+                object.__setattr__(event, "_ticket_in_hand", None)
     for event in events:
         for subscriber in list(_each.get(type(event), ())):
             _call(subscriber, event, event.name)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,12 @@ from tickets.models import Message, Ticket
 from ..adapters.chat.adapter import encode_visitor_message
 from ..models import ChatChannel, ChatSession, InboundEvent
 from ..realtime import chat_group, chat_visitor_group, send_many, ticket_group
-from .ingest import inbound_event_process, inbound_event_store, schedule_processing
+from .ingest import (
+    inbound_event_process,
+    inbound_event_store,
+    inbound_event_store_and_process,
+    schedule_processing,
+)
 
 logger = logging.getLogger(__name__)
 S = ChatSession.State
@@ -65,21 +70,29 @@ def chat_message_receive(
     name: str = "",
     attachments: list[tuple[str, str, bytes]] = (),
 ) -> Message:
-    """Store a visitor's message (InboundEvent, provider id chat:<visitor>:<client id>), then
-    process it into a ticket Message: returns that message once both are committed, so that the
-    acknowledgement never names a message that could still be lost. A resend of the same client
-    id is the same event and the same message."""
+    """Store a visitor's message (InboundEvent, provider id chat:<visitor>:<client id>) and
+    process it into a ticket Message, in one transaction: returns that message once it is
+    committed, so that the acknowledgement never names a message that could still be lost. A
+    resend of the same client id is the same event and the same message."""
     provider_id = f"chat:{visitor}:{client_id}"
     raw = encode_visitor_message(
         chat_channel_id=channel.pk, visitor=visitor, client_id=client_id, text=text,
         language=language, name=name, attachments=list(attachments),
     )  # fmt: skip
     _recorded.set(None)
-    event, _created = inbound_event_store(
-        channel="chat", source=f"chat:{channel.public_key}", provider_id=provider_id, raw=raw,
-        schedule=False,
-    )  # fmt: skip
-    if event.message_id is None:
+    source = f"chat:{channel.public_key}"
+    try:
+        event, created = inbound_event_store_and_process(
+            channel="chat", source=source, provider_id=provider_id, raw=raw
+        )
+    except DatabaseError as exc:
+        # Its one commit failed (a deferred constraint: a row it names deleted meanwhile), and
+        # took the event with it: stored alone, it waits for the drain.
+        inbound_event_store(channel="chat", source=source, provider_id=provider_id, raw=raw)
+        raise ChatMessageNotStored(str(exc)) from exc
+    if event is None:  # stored by someone else a moment ago, and deleted since
+        raise ChatMessageNotStored("gone")
+    if not created and event.message_id is None:  # a resend of one still waiting
         try:
             event = inbound_event_process(event_id=event.pk) or event
         except Exception as exc:

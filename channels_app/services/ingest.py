@@ -303,8 +303,8 @@ class _Outcome:
     error: str = ""  # why an item was refused (the event is ignored, not failed)
 
 
-def _receive(item: NormalizedMessage, outcome: _Outcome) -> None:
-    result = ticket_services.message_receive(incoming=item)
+def _receive(item: NormalizedMessage, outcome: _Outcome, savepoint: bool = True) -> None:
+    result = ticket_services.message_receive(incoming=item, savepoint=savepoint)
     if result.refused:
         outcome.error = result.refused
         return
@@ -331,7 +331,7 @@ def _sent_by_customer(item: Annotation, message: Message) -> bool:
     ).exists()
 
 
-def _annotate(item: Annotation, outcome: _Outcome, received_at) -> None:
+def _annotate(item: Annotation, outcome: _Outcome, received_at, savepoint: bool = True) -> None:
     target = (
         Message.objects.select_related("ticket")
         .filter(channel=item.channel, external_id=item.external_id)
@@ -340,7 +340,7 @@ def _annotate(item: Annotation, outcome: _Outcome, received_at) -> None:
     if target is None and timezone.now() - (item.sent_at or received_at) < TARGET_WAIT:
         raise TargetNotYet(f"waiting for message {item.external_id} ({item.description})"[:300])
     if target is None and item.fallback is not None:
-        _receive(item.fallback, outcome)
+        _receive(item.fallback, outcome, savepoint)
     elif target is None:
         outcome.notes.append(f"{item.description} of unknown message {item.external_id}"[:300])
     elif not _sent_by_customer(item, target):
@@ -377,13 +377,14 @@ def _deliver(item: DeliveryUpdate, channel: str, outcome: _Outcome) -> None:
         outcome.notes.append(f"delivery status {item.status} for unknown message(s) {unknown}")
 
 
-def _apply(items: list, event: InboundEvent) -> _Outcome:
+def _apply(items: list, event: InboundEvent, *, savepoint: bool = True) -> _Outcome:
+    """`savepoint=False`: the caller's savepoint covers the work (see message_receive)."""
     outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
     for item in items:
         if isinstance(item, NormalizedMessage):
-            _receive(item, outcome)
+            _receive(item, outcome, savepoint)
         elif isinstance(item, Annotation):
-            _annotate(item, outcome, event.received_at)
+            _annotate(item, outcome, event.received_at, savepoint)
         elif isinstance(item, DeliveryUpdate):
             _deliver(item, event.channel, outcome)
         elif isinstance(item, Ignored):
@@ -431,11 +432,9 @@ def inbound_event_process(
     except Exception as exc:
         if attempts is None:
             raise  # failed before the event was read (database down): nothing to record
-        if isinstance(exc, ChannelError):
-            error, retry = str(exc), not exc.permanent
-        else:
+        if not isinstance(exc, ChannelError):
             logger.exception("Inbound event %s failed", event_id)
-            error, retry = f"{exc.__class__.__name__}: {exc}", True
+        error, retry = _failure(exc)
         return _record_failure(
             event_id,
             error,
@@ -493,6 +492,68 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             if event is not None:
                 done.append(event)
     return done
+
+
+def _failure(exc: Exception) -> tuple[str, bool]:
+    """What a failed processing records, and whether it deserves another attempt (the caller
+    logs what is no ChannelError, in its except block)."""
+    if isinstance(exc, ChannelError):
+        return str(exc), not exc.permanent
+    return f"{exc.__class__.__name__}: {exc}", True
+
+
+def inbound_event_store_and_process(
+    *, channel: str, source: str, provider_id: str, raw: bytes
+) -> tuple[InboundEvent | None, bool]:
+    """Store a delivery and process it in one transaction, for a caller that acknowledges it
+    only once it is processed (the chat, whose client keeps a message and sends it again until
+    then). Returns (event, created); a delivery already stored returns the first event as it is
+    (processed or not) and changes nothing.
+
+    One commit, durable (the acknowledgement follows it), instead of the store's and then the
+    processing's: the event row is ours from its INSERT, so no lock is read back, and the
+    processing runs in one savepoint (the services' own is spared: a provider id is processed
+    once, so no duplicate message can come). Should the processing fail, its work is rolled back
+    to that savepoint and the event commits waiting (or failed), as inbound_event_process would
+    leave it, for the drain or the sweeper: stored first, either way."""
+    provider_id, now = provider_id[:255], timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _insert_sql(1),
+                [channel, source[:120], provider_id, None, "{}", raw, len(raw), S.RECEIVED, "",
+                 "[]", 0, connection.ops.adapt_datetimefield_value(now)],
+            )  # fmt: skip
+            row = cursor.fetchone()
+        if row is not None:
+            event = InboundEvent(
+                pk=row[0], channel=channel, source=source[:120], provider_id=provider_id,
+                headers={}, raw=raw, size=len(raw), received_at=now,
+            )  # fmt: skip
+            event._state.adding, event._state.db = False, connection.alias
+            _process_stored(event)
+            return event, True
+    return InboundEvent.objects.filter(channel=channel, provider_id=provider_id).first(), False
+
+
+def _process_stored(event: InboundEvent) -> None:
+    """inbound_event_process's work on an event this transaction has just stored."""
+    try:
+        with transaction.atomic():
+            outcome = _apply(get_adapter(event.channel).parse(event), event, savepoint=False)
+    except Exception as exc:
+        if not isinstance(exc, ChannelError):
+            logger.exception("Inbound event %s failed", event.pk)
+        error, retry = _failure(exc)
+        event.attempts += not isinstance(exc, TargetNotYet)
+        event.error = error
+        event.status = S.RECEIVED if retry and event.attempts < MAX_ATTEMPTS else S.FAILED
+    else:
+        event.attempts += 1
+        event.status, event.error = outcome.status, outcome.error
+        event.message, event.notes = outcome.message, outcome.notes
+        event.processed_at = timezone.now()
+    event.save(update_fields=EVENT_FIELDS)
 
 
 def _lock(event_id: int, *, skip_locked: bool = False) -> InboundEvent | None:

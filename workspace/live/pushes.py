@@ -122,12 +122,22 @@ def announce(batch: list[events.DomainEvent]) -> None:
 
     if not news and not changes:
         return
+    # A lone event may bring its ticket's row (a visitor's chat message): no read then.
     tickets = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.select_related("customer")
-        .only(*PUSH_FIELDS)
-        .filter(pk__in={*news, *changes, *sla_news})
+        event.ticket_id: ticket
+        for event in batch
+        if (ticket := events.ticket_in_hand(event)) is not None
+        and ticket.pk == event.ticket_id
+        and _CUSTOMER.is_cached(ticket)  # else naming them would read it
     }
+    wanted = {*news, *changes, *sla_news} - tickets.keys()
+    if wanted:
+        tickets |= {
+            ticket.pk: ticket
+            for ticket in Ticket.objects.select_related("customer")
+            .only(*PUSH_FIELDS)
+            .filter(pk__in=wanted)
+        }
     messages = []
     for pk, event in news.items():
         if ticket := tickets.get(pk):
@@ -191,6 +201,7 @@ def announce_payloads(payloads: list[dict[str, Any]]) -> None:
     announce(batch)
 
 
+_CUSTOMER = Ticket._meta.get_field("customer")
 PUSH_FIELDS = (
     "number", "subject", "channel", "status", "team_id", "assignee_id",
     "customer__name", "customer__id",

@@ -19,6 +19,7 @@ from tickets.models import Message
 
 from ... import selectors, services
 from ...models import ChatChannel, ChatSession
+from ...realtime import pushes_together
 from ...throttle import over_limit
 from . import tokens
 from .protocol import MAX_MESSAGE_CHARS, RATE_MESSAGES, RATE_WINDOW_SECONDS
@@ -188,12 +189,15 @@ def catch_up(conversation: Conversation) -> Frames:
             return []
         conversation.track(session)
     frames = []
-    while batch := selectors.chat_messages_after(
-        ticket_id=conversation.ticket_id, after=conversation.last_id
-    ):
+    while True:
+        batch = selectors.chat_messages_after(
+            ticket_id=conversation.ticket_id, after=conversation.last_id
+        )
         frames += [message_frame(message, conversation) for message in batch]
-        conversation.last_id = batch[-1].pk
-    return frames
+        if batch:
+            conversation.last_id = batch[-1].pk
+        if len(batch) < selectors.MESSAGES_PAGE:  # a short page is the last one
+            return frames
 
 
 def _over_rate(conversation: Conversation) -> int:
@@ -242,11 +246,13 @@ def message(
             )
         ]
     try:
-        stored = services.chat_message_receive(
-            channel=conversation.channel, visitor=str(conversation.visitor.id),
-            client_id=client_id, text=text, language=conversation.language,
-            attachments=attachments,
-        )  # fmt: skip
+        # Its after-commit pushes (the agents' news, the visitor's other tabs) go out together.
+        with pushes_together():
+            stored = services.chat_message_receive(
+                channel=conversation.channel, visitor=str(conversation.visitor.id),
+                client_id=client_id, text=text, language=conversation.language,
+                attachments=attachments,
+            )  # fmt: skip
     except services.ChatMessageNotStored:
         return [
             error(
