@@ -473,8 +473,12 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
         )
         for event in waiting:
             try:
+                # This savepoint covers the services' own: a duplicate message (IntegrityError)
+                # fails the event here, and the lone redo below returns the first one.
                 with transaction.atomic():
-                    outcome = _apply(get_adapter(event.channel).parse(event), event)
+                    outcome = _apply(
+                        get_adapter(event.channel).parse(event), event, savepoint=False
+                    )
             except Exception:
                 redo.append(event.pk)
                 continue

@@ -296,3 +296,22 @@ def test_ingest_email_stores_and_processes_a_folder_in_batches(
     assert sorted(Message.objects.values_list("author_customer__identities__value", flat=True)) == (
         sorted(f"joao{i}@cliente.com.br" for i in range(30))
     )
+
+
+def test_a_message_stored_twice_under_two_provider_ids_in_one_batch_is_received_once(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        first, _ = store()
+        second, _ = services.inbound_event_store(
+            channel="email", source="imap", provider_id="imap:suporte:4711", raw=SIMPLE
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.inbound_events_process_batch(event_ids=[first.pk, second.pk])
+
+    assert sorted(event.pk for event in done) == [first.pk, second.pk]
+    assert Message.objects.count() == 1
+    second.refresh_from_db()
+    assert second.status == S.PROCESSED
+    assert any("duplicate of message" in note for note in second.notes)
