@@ -11,7 +11,9 @@ After the commit, the events of that transaction are delivered together, and ins
   is done there, once per ticket per batch.
 
 Subscribers register in their AppConfig.ready(), which keeps `tickets` free of imports from the
-apps that react to it. The names and payloads (`DomainEvent.payload()`) are a public contract:
+apps that react to it. An app that must not lose an event between the commit and the delivery
+(webhooks) adds an outbox writer (`add_outbox_writer`): it is called by `publish()` inside the
+publishing transaction, so what it writes commits or rolls back with the change. The names and payloads (`DomainEvent.payload()`) are a public contract:
 outbound webhooks deliver them, so a field is added, never renamed or removed, without a new
 `version`.
 """
@@ -242,6 +244,8 @@ Subscriber = Callable[[DomainEvent], None]
 BatchSubscriber = Callable[[list[DomainEvent]], None]
 _each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
 _batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
+OutboxWriter = Callable[[DomainEvent], None]
+_outbox_writers: list[OutboxWriter] = []
 _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
 # Events delivered later, at the end of the enclosing batch() (None: no batch open).
 _batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
@@ -280,11 +284,22 @@ def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], Ba
     return register
 
 
+def add_outbox_writer(func: OutboxWriter) -> OutboxWriter:
+    """Call the function inside the publishing transaction for every event published (not for
+    suppressed ones). It must cost nothing (no query) for an event nobody wants; an exception
+    it raises rolls the change back, which is the point: the change and its record go together."""
+    if func not in _outbox_writers:
+        _outbox_writers.append(func)
+    return func
+
+
 def unsubscribe(func: Callable) -> None:
     for subscribers in _each.values():
         if func in subscribers:
             subscribers.remove(func)
     _batches[:] = [(types, f) for types, f in _batches if f != func]
+    if func in _outbox_writers:
+        _outbox_writers.remove(func)
 
 
 @contextmanager
@@ -345,6 +360,8 @@ def publish(event: DomainEvent) -> None:
         raise ValueError(f"Not a domain event: {event!r}")
     if _suppressed.get():
         return
+    for write in _outbox_writers:
+        write(event)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _arrived([event])

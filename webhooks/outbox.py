@@ -1,0 +1,103 @@
+"""The durable outbox: each domain event some subscription wants is written as an `OutboxEvent`
+row by `publish()` itself, inside the transaction of the change (`tickets.events`'s outbox
+writer hook), so it commits or rolls back with the change. Nothing depends on the in-memory
+after-commit delivery: if the process dies between the commit and the fan-out, the row waits
+in the table and the sweeper (`webhooks.sweep`, every 30 s) fans it out.
+
+Cost on a path that publishes: nothing at all while no active subscription wants the event (the
+set of wanted names is kept in the cache and, for `WEBHOOK_FLAG_SECONDS`, in the process), one
+INSERT per wanted event otherwise, and one `webhooks.fan_out` task queued per transaction."""
+
+import logging
+import time
+import weakref
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from tickets.events import DomainEvent
+
+from . import catalog
+from .models import OutboxEvent, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+WANTED_KEY = "webhooks:wanted-events"
+WANTED_CACHE_SECONDS = 300
+_memo: tuple[float, frozenset[str]] | None = None
+
+
+def wanted_names() -> frozenset[str]:
+    """The domain event names some active subscription receives (cached; a database read only
+    when the cache has lost it)."""
+    global _memo
+    now = time.monotonic()
+    if _memo is not None and now - _memo[0] < settings.JORNADA["WEBHOOK_FLAG_SECONDS"]:
+        return _memo[1]
+    names = cache.get(WANTED_KEY)
+    if names is None:
+        names = _wanted_from_database()
+        cache.set(WANTED_KEY, names, WANTED_CACHE_SECONDS)
+    _memo = (now, frozenset(names))
+    return _memo[1]
+
+
+def _wanted_from_database() -> list[str]:
+    subscribed: set[str] = set()
+    for names in WebhookSubscription.objects.filter(is_active=True).values_list("events", flat=True):
+        subscribed.update(names or ())
+    return sorted(catalog.core_names(subscribed))
+
+
+def subscriptions_changed() -> None:
+    """After a subscription was created, changed or removed (on commit): other processes see
+    it within WEBHOOK_FLAG_SECONDS."""
+    global _memo
+    cache.set(WANTED_KEY, _wanted_from_database(), WANTED_CACHE_SECONDS)
+    _memo = None
+
+
+def forget_subscriptions() -> None:
+    """For tests: no subscription exists (each test starts from an empty database)."""
+    global _memo
+    cache.set(WANTED_KEY, [], WANTED_CACHE_SECONDS)
+    _memo = None
+
+
+def outbox_record(event: DomainEvent) -> None:
+    """The outbox writer called by `publish()` inside the publishing transaction."""
+    if event.name not in wanted_names():
+        return
+    OutboxEvent.objects.create(name=event.name, ticket_id=event.ticket_id, payload=event.payload())
+    _fan_out_after_commit()
+
+
+class _FanOutSoon:
+    """One on_commit callback per transaction that wrote outbox rows. The connection refers to
+    it weakly: dropped with a rolled-back (savepoint) transaction, it is registered again."""
+
+    __slots__ = ("__weakref__", "ran")
+
+    def __init__(self) -> None:
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        from . import tasks
+
+        tasks.fan_out.delay()  # lost (broker down)? the sweeper fans the rows out
+
+
+def _fan_out_after_commit() -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _FanOutSoon()()
+        return
+    ref = getattr(connection, "_webhooks_fan_out", None)
+    pending = ref() if ref is not None else None
+    if pending is not None and not pending.ran:
+        return
+    callback = _FanOutSoon()
+    connection._webhooks_fan_out = weakref.ref(callback)
+    transaction.on_commit(callback, robust=True)

@@ -1,0 +1,81 @@
+"""Celery tasks of webhooks: no argument or one delivery id, safe to run twice (the fan-out
+locks and deletes outbox rows, a delivery is claimed with a conditional update)."""
+
+import logging
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext
+
+from . import selectors, sending, services
+from .models import WebhookSubscription
+
+logger = logging.getLogger(__name__)
+MAX_FAN_OUT_ROUNDS = 20
+
+
+def _fan_out_all() -> int:
+    total = 0
+    for _ in range(MAX_FAN_OUT_ROUNDS):
+        done = services.webhook_outbox_fan_out()
+        total += done
+        if done < services.FAN_OUT_BATCH:
+            break
+    return total
+
+
+def _queue_ready() -> int:
+    ready = selectors.deliveries_ready()
+    for delivery_id in ready:
+        deliver.delay(delivery_id)
+    return len(ready)
+
+
+@shared_task(name="webhooks.fan_out", acks_late=True, ignore_result=True)
+def fan_out() -> int:
+    """Queued after a commit that wrote outbox rows: deliveries made and the ready ones sent."""
+    made = _fan_out_all()
+    if made:
+        _queue_ready()
+    return made
+
+
+@shared_task(name="webhooks.send_ready", acks_late=True, ignore_result=True)
+def send_ready() -> int:
+    return _queue_ready()
+
+
+@shared_task(name="webhooks.sweep", acks_late=True, ignore_result=True)
+def sweep() -> int:
+    """Beat, every 30 s: outbox rows whose fan-out task was lost (a crash after the commit, the
+    broker down), and deliveries due for another attempt."""
+    made = _fan_out_all()
+    if made:
+        logger.info("Webhooks sweeper fanned out %s outbox events", made)
+    return _queue_ready()
+
+
+@shared_task(name="webhooks.deliver", acks_late=True, ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    return sending.webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="webhooks.send_disabled_notice", acks_late=True, ignore_result=True)
+def send_disabled_notice(subscription_id: int) -> bool:
+    subscription = (
+        WebhookSubscription.objects.select_related("owner")
+        .filter(pk=subscription_id, is_active=False)
+        .first()
+    )
+    if subscription is None or not subscription.owner.email:
+        return False
+    with translation.override(translation.get_language()):
+        subject = gettext("Webhook disabled: %(url)s") % {"url": subscription.url[:100]}
+        body = gettext(
+            "Jornada stopped sending events to %(url)s because its deliveries kept failing: "
+            "%(reason)s\n\nEvents wait and will be sent when you enable the subscription again "
+            "in the admin."
+        ) % {"url": subscription.url, "reason": subscription.disabled_reason}
+    send_mail(subject, body, None, [subscription.owner.email])
+    return True
