@@ -13,9 +13,10 @@ After the commit, the events of that transaction are delivered together, and ins
 Subscribers register in their AppConfig.ready(), which keeps `tickets` free of imports from the
 apps that react to it. An app that must not lose an event between the commit and the delivery
 (webhooks) adds an outbox writer (`add_outbox_writer`): it is called by `publish()` inside the
-publishing transaction, so what it writes commits or rolls back with the change. The names and payloads (`DomainEvent.payload()`) are a public contract:
-outbound webhooks deliver them, so a field is added, never renamed or removed, without a new
-`version`.
+publishing transaction, so what it writes commits or rolls back with the change.
+
+The names and payloads (`DomainEvent.payload()`) are a public contract: outbound webhooks deliver
+them, so a field is added, never renamed or removed, without a new `version`.
 """
 
 import dataclasses

@@ -14,6 +14,7 @@ from .models import WebhookDelivery, WebhookSubscription
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"), choices=(), widget=forms.CheckboxSelectMultiple
     )

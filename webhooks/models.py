@@ -60,6 +60,9 @@ class OutboxEvent(models.Model):
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
 
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
 
 class WebhookDelivery(models.Model):
     """One event for one subscription: its signed request, attempts and the last answer."""

@@ -45,7 +45,8 @@ def wanted_names() -> frozenset[str]:
 
 def _wanted_from_database() -> list[str]:
     subscribed: set[str] = set()
-    for names in WebhookSubscription.objects.filter(is_active=True).values_list("events", flat=True):
+    active = WebhookSubscription.objects.filter(is_active=True)
+    for names in active.values_list("events", flat=True):
         subscribed.update(names or ())
     return sorted(catalog.core_names(subscribed))
 

@@ -113,9 +113,9 @@ def _record(delivery, *, now, ok, permanent, headers, response, error, duration_
         last_attempt_at=now,
         request_headers=headers,
         response_code=response.status if response is not None else None,
-        response_body=(
-            response.body[:BODY_EXCERPT].decode("utf-8", "replace") if response else ""
-        )[:BODY_EXCERPT],
+        response_body=(response.body[:BODY_EXCERPT].decode("utf-8", "replace") if response else "")[
+            :BODY_EXCERPT
+        ],
         error=error[:1000],
         duration_ms=duration_ms,
     )
@@ -149,9 +149,7 @@ def _disable_if_failing(subscription_id: int, now) -> None:
         "failures": subscription.consecutive_failures,
         "since": subscription.failing_since.isoformat(timespec="seconds"),
     }
-    if services.webhook_subscription_disable(
-        subscription=subscription, reason=reason, notify=True
-    ):
+    if services.webhook_subscription_disable(subscription=subscription, reason=reason, notify=True):
         logger.warning("Webhook subscription %s disabled: %s", subscription_id, reason)
 
 
