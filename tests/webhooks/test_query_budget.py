@@ -1,0 +1,55 @@
+"""What the outbox adds to the inbound email path (pinned in tests/channels_app/
+test_query_budget.py): nothing while no subscription wants the events, one INSERT per event
+wanted otherwise (a new ticket publishes ticket.created and message.created: 2; a reply
+message.created: 1). The fan-out and the sending are tasks of their own, counted apart."""
+
+import pytest
+
+from channels_app.models import Mailbox
+from sla.defaults import sla_policies_seed_defaults
+from tests.channels_app.test_pipeline import store
+from tests.channels_app.test_query_budget import (
+    DRAIN,
+    NEW_TICKET_STATEMENTS,
+    REPLY_STATEMENTS,
+    reply_to,
+)
+from tests.sql_budget import sql_budget
+from tickets.models import Ticket
+from webhooks.models import OutboxEvent, WebhookDelivery
+
+
+@pytest.fixture
+def help_desk(teams, db):
+    sla_policies_seed_defaults()
+    return Mailbox.objects.create(
+        name="Suporte", address="suporte@jornada.example", auto_ack_enabled=True
+    )
+
+
+def test_without_subscriptions_the_inbound_path_costs_what_it_did(help_desk):
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        store()
+    assert len(budget.statements) == NEW_TICKET_STATEMENTS, budget
+    assert "webhooks.fan_out" not in budget.tasks
+    assert not OutboxEvent.objects.exists()
+
+
+def test_with_subscriptions_each_wanted_event_costs_one_insert(help_desk, subscribe, receiver):
+    subscribe()  # every event
+    with sql_budget(inline_tasks=DRAIN) as new:
+        store()
+    ticket = Ticket.objects.get()
+    with sql_budget(inline_tasks=DRAIN) as reply:
+        store(reply_to(ticket, 1))
+
+    outbox_inserts = [sql for sql in new.statements if "webhooks_outboxevent" in sql]
+    assert len(outbox_inserts) == 2, new
+    assert len(new.statements) == NEW_TICKET_STATEMENTS + 2, new
+    assert len(reply.statements) == REPLY_STATEMENTS + 1, reply
+    assert new.transactions == reply.transactions == 2
+    assert new.tasks["webhooks.fan_out"] > 0  # one task per transaction, counted apart
+    types = sorted(request.json()["type"] for request in receiver.requests)
+    assert "ticket.created" in types
+    assert types.count("message.created") == 3  # the customer's two and the acknowledgement
+    assert not WebhookDelivery.objects.exclude(status="succeeded").exists()
