@@ -193,6 +193,17 @@ def webhook_outbox_fan_out(*, limit: int = FAN_OUT_BATCH) -> int:
     return len(rows)
 
 
+def webhook_deliveries_prune(*, limit: int = 1000) -> int:
+    """Delete finished deliveries older than WEBHOOK_KEEP_DAYS (the log is kept that long)."""
+    before = timezone.now() - timedelta(days=settings.JORNADA["WEBHOOK_KEEP_DAYS"])
+    old = WebhookDelivery.objects.filter(
+        created_at__lt=before,
+        status__in=[WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.FAILED],
+    ).values_list("pk", flat=True)[:limit]
+    deleted, _ = WebhookDelivery.objects.filter(pk__in=list(old)).delete()
+    return deleted
+
+
 def _queue_ready_after_commit() -> None:
     from . import tasks
 

@@ -49,8 +49,9 @@ def send_ready() -> int:
 @shared_task(name="webhooks.sweep", acks_late=True, ignore_result=True)
 def sweep() -> int:
     """Beat, every 30 s: outbox rows whose fan-out task was lost (a crash after the commit, the
-    broker down), and deliveries due for another attempt."""
+    broker down), deliveries due for another attempt, and the log past its keeping time."""
     made = _fan_out_all()
+    services.webhook_deliveries_prune()
     if made:
         logger.info("Webhooks sweeper fanned out %s outbox events", made)
     return _queue_ready()

@@ -431,6 +431,8 @@ JORNADA = {
     ),
     # Each process remembers which events are subscribed to for this long (seconds): a new
     # subscription receives the events published from at most this long after it was saved.
+    # Finished deliveries (the delivery log) are kept this many days.
+    "WEBHOOK_KEEP_DAYS": int(os.environ.get("JORNADA_WEBHOOK_KEEP_DAYS", "30")),
     "WEBHOOK_FLAG_SECONDS": float(os.environ.get("JORNADA_WEBHOOK_FLAG_SECONDS", "5")),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")

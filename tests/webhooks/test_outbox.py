@@ -94,3 +94,20 @@ def test_the_sweeper_fans_out_once_whatever_runs_twice(subscribe, receiver, cust
 
     assert WebhookDelivery.objects.filter(status="succeeded").count() == 2
     assert len(receiver.requests) == 2
+
+
+def test_the_delivery_log_is_kept_for_its_days_then_pruned(subscribe, receiver, customer, teams):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    subscribe("ticket.created")
+    make_ticket(customer=customer)
+    make_ticket(customer=customer)
+    tasks.sweep()
+    old, recent = WebhookDelivery.objects.order_by("id")
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+
+    tasks.sweep()
+
+    assert list(WebhookDelivery.objects.all()) == [recent]
