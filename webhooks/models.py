@@ -59,6 +59,7 @@ class OutboxEvent(models.Model):
         ordering = ["id"]
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
+        indexes = [models.Index(fields=["ticket_id", "id"], name="webhook_outbox_ticket")]
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"

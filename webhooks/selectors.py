@@ -4,7 +4,7 @@ superuser every one. What is out of reach is not found (the API answers 404)."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import WebhookDelivery, WebhookSubscription
+from .models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 
 def subscriptions_for_user(*, user) -> QuerySet[WebhookSubscription]:
@@ -36,17 +36,20 @@ def delivery_get_for_user(*, user, pk: int) -> WebhookDelivery | None:
     return deliveries_for_user(user=user).select_related("subscription").filter(pk=pk).first()
 
 
-def _waits_for_earlier() -> Exists:
-    """An earlier event of the same ticket for the same subscription is still on its way."""
-    return Exists(
-        WebhookDelivery.objects.filter(
-            subscription_id=OuterRef("subscription_id"),
-            ticket_id=OuterRef("ticket_id"),
-            sequence__lt=OuterRef("sequence"),
-            status=WebhookDelivery.Status.PENDING,
-            redelivery=False,
-        )
+def _waits_for_earlier() -> Q:
+    """An earlier event of the same ticket for the same subscription is still on its way, or
+    an earlier event of the ticket is still in the outbox (another worker is fanning it out)."""
+    pending = WebhookDelivery.objects.filter(
+        subscription_id=OuterRef("subscription_id"),
+        ticket_id=OuterRef("ticket_id"),
+        sequence__lt=OuterRef("sequence"),
+        status=WebhookDelivery.Status.PENDING,
+        redelivery=False,
     )
+    recorded = OutboxEvent.objects.filter(
+        ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("sequence")
+    )
+    return Q(Exists(pending)) | Q(Exists(recorded))
 
 
 def ready_condition(now) -> Q:

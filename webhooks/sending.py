@@ -81,6 +81,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
     ok = response is not None and response.ok
     if response is not None and not ok:
         error = f"HTTP {response.status}"
+        permanent = response.status == 410  # Gone: the receiver says it wants nothing more
     outcome = _record(
         delivery,
         now=timezone.now(),
@@ -129,7 +130,14 @@ def _record(delivery, *, now, ok, permanent, headers, response, error, duration_
             consecutive_failures=F("consecutive_failures") + 1,
             failing_since=Coalesce("failing_since", now),
         )
-        _disable_if_failing(delivery.subscription_id, now)
+        if response is not None and response.status == 410:
+            services.webhook_subscription_disable(
+                subscription=delivery.subscription,
+                reason=gettext("The receiver answered 410 Gone."),
+                notify=True,
+            )
+        else:
+            _disable_if_failing(delivery.subscription_id, now)
     return outcome
 
 

@@ -208,3 +208,32 @@ def test_a_receiver_on_loopback_is_refused_when_settings_do_not_allow_it(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed"  # a refused destination is not retried
     assert "non-public" in delivery.error or "Clear-text" in delivery.error
+
+
+def test_an_event_waits_for_an_earlier_one_of_its_ticket_still_in_the_outbox(
+    subscribe, receiver, customer, teams, n1_agent
+):
+    """Two workers fan out at once: the one with the later event must not send it first."""
+    from webhooks import selectors, services
+    from webhooks.models import OutboxEvent
+
+    subscribe("ticket.created", "ticket.updated")
+    ticket = make_ticket(customer=customer)
+    tickets.ticket_change_priority(ticket=ticket, priority="high", by=n1_agent)
+    created_row = OutboxEvent.objects.order_by("id").first()
+    kept = OutboxEvent(
+        **{f.attname: getattr(created_row, f.attname) for f in OutboxEvent._meta.fields}
+    )
+    services.webhook_outbox_fan_out()
+    WebhookDelivery.objects.filter(sequence=kept.pk).delete()
+    kept.save(force_insert=True)  # the first event, still being fanned out elsewhere
+
+    [later] = WebhookDelivery.objects.all()
+    assert later.name == "ticket.updated"
+    assert selectors.deliveries_ready() == []
+
+    tasks.sweep()
+    assert [r.json()["data"]["event"] for r in receiver.requests] == [
+        "ticket.created",
+        "ticket.priority_changed",
+    ]

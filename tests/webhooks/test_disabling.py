@@ -83,3 +83,18 @@ def test_failures_for_less_than_the_sustained_time_do_not_disable(
     time_passes(django_capture_on_commit_callbacks)
 
     assert WebhookSubscription.objects.get().is_active  # failing for seconds, not 24 hours
+
+
+def test_a_410_gone_disables_the_subscription_at_once(
+    subscribe, receiver, customer, teams, django_capture_on_commit_callbacks
+):
+    subscription = subscribe("ticket.created")
+    receiver.statuses = [410]
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ticket(customer=customer)
+
+    subscription.refresh_from_db()
+    assert not subscription.is_active
+    assert "410" in subscription.disabled_reason
+    assert WebhookDelivery.objects.get().status == "failed"
+    assert len(mail.outbox) == 1
