@@ -58,6 +58,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     ]
     actions = ["enable", "disable", "rotate_secret"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "owner"] if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:

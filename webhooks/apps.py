@@ -9,6 +9,9 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from tickets import events
 
-        from . import outbox
+        from . import (
+            outbox,
+            subscribers,  # noqa: F401  (registers the fan-out after commit)
+        )
 
         events.add_outbox_writer(outbox.outbox_record)

@@ -6,15 +6,15 @@ in the table and the sweeper (`webhooks.sweep`, every 30 s) fans it out.
 
 Cost on a path that publishes: nothing at all while no active subscription wants the event (the
 set of wanted names is kept in the cache and, for `WEBHOOK_FLAG_SECONDS`, in the process), one
-INSERT per wanted event otherwise, and one `webhooks.fan_out` task queued per transaction."""
+INSERT per wanted event otherwise. The fan-out task is queued by a batch subscriber
+(`subscribers.py`): once per delivery of committed events, so a drain of 100 inbound messages
+queues one; if that in-memory step is lost, the rows wait for the sweeper."""
 
 import logging
 import time
-import weakref
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
 from tickets.events import DomainEvent
 
@@ -71,34 +71,3 @@ def outbox_record(event: DomainEvent) -> None:
     if event.name not in wanted_names():
         return
     OutboxEvent.objects.create(name=event.name, ticket_id=event.ticket_id, payload=event.payload())
-    _fan_out_after_commit()
-
-
-class _FanOutSoon:
-    """One on_commit callback per transaction that wrote outbox rows. The connection refers to
-    it weakly: dropped with a rolled-back (savepoint) transaction, it is registered again."""
-
-    __slots__ = ("__weakref__", "ran")
-
-    def __init__(self) -> None:
-        self.ran = False
-
-    def __call__(self) -> None:
-        self.ran = True
-        from . import tasks
-
-        tasks.fan_out.delay()  # lost (broker down)? the sweeper fans the rows out
-
-
-def _fan_out_after_commit() -> None:
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _FanOutSoon()()
-        return
-    ref = getattr(connection, "_webhooks_fan_out", None)
-    pending = ref() if ref is not None else None
-    if pending is not None and not pending.ran:
-        return
-    callback = _FanOutSoon()
-    connection._webhooks_fan_out = weakref.ref(callback)
-    transaction.on_commit(callback, robust=True)

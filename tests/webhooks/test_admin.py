@@ -62,3 +62,19 @@ def test_a_delivery_is_redelivered_from_the_admin(
     assert log.status_code == 200
     assert "Internal trouble" not in log.content.decode()
     assert "{&quot;received&quot;: true}" in log.content.decode()
+
+
+def test_a_subscription_changed_in_the_admin_is_recorded_for_at_once(
+    admin_client, subscribe, django_capture_on_commit_callbacks
+):
+    subscription = subscribe("ticket.created")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk]),
+            {"url": subscription.url, "description": "", "events": ["sla.breached"]},
+        )
+
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.events == ["sla.breached"]
+    assert outbox.wanted_names() == {"sla.breached"}

@@ -42,7 +42,7 @@ def test_a_process_dying_right_after_its_commit_loses_no_event(
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
         "DATABASE_URL": _database_url_of_test_db(),
     }
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-c", DIE_AFTER_COMMIT.format(customer_id=customer.pk)],
         cwd=ROOT,
         env=env,
