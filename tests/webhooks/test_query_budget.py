@@ -53,3 +53,32 @@ def test_with_subscriptions_each_wanted_event_costs_one_insert(help_desk, subscr
     assert "ticket.created" in types
     assert types.count("message.created") == 3  # the customer's two and the acknowledgement
     assert not WebhookDelivery.objects.exclude(status="succeeded").exists()
+
+
+def test_a_drain_of_several_messages_queues_one_fan_out(
+    help_desk, subscribe, receiver, django_capture_on_commit_callbacks
+):
+    from celery import signals
+
+    from channels_app import tasks as channel_tasks
+    from tests.channels_app.test_pipeline import SIMPLE
+
+    subscribe("ticket.created")
+    for n in range(3):
+        other = SIMPLE.replace(b"<abc-123@", f"<other-{n}@".encode())
+        store(other.replace(b"joao", f"cliente{n}".encode()))  # callbacks not run: no drain yet
+    ran = []
+
+    def count(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    signals.task_prerun.connect(count, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            channel_tasks.process_inbound_events()
+    finally:
+        signals.task_prerun.disconnect(count)
+
+    assert Ticket.objects.count() == 3
+    assert ran.count("webhooks.fan_out") == 1
+    assert len(receiver.requests) == 3
