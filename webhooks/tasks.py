@@ -18,7 +18,7 @@ MAX_FAN_OUT_ROUNDS = 20
 def _fan_out_all() -> int:
     total = 0
     for _ in range(MAX_FAN_OUT_ROUNDS):
-        done = services.webhook_outbox_fan_out()
+        done = services.webhook_outbox_fan_out(limit=services.FAN_OUT_BATCH)
         total += done
         if done < services.FAN_OUT_BATCH:
             break
