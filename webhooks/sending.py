@@ -77,6 +77,9 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
         error, permanent = str(exc), True
     except http.HttpError as exc:
         error = str(exc)
+    except Exception as exc:  # a URL the HTTP client cannot even try (bad IDNA name...)
+        logger.exception("Webhook delivery %s could not be attempted", delivery_id)
+        error = f"{exc.__class__.__name__}: {exc}"
     duration_ms = int((time.monotonic() - started) * 1000)
     ok = response is not None and response.ok
     if response is not None and not ok:
@@ -97,6 +100,12 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
     return outcome
 
 
+def _excerpt(response: http.Response | None) -> str:
+    if response is None:
+        return ""
+    return response.body[: BODY_EXCERPT * 4].decode("utf-8", "replace")[:BODY_EXCERPT]
+
+
 @transaction.atomic
 def _record(delivery, *, now, ok, permanent, headers, response, error, duration_ms) -> str:
     attempts = delivery.attempts + 1
@@ -114,9 +123,7 @@ def _record(delivery, *, now, ok, permanent, headers, response, error, duration_
         last_attempt_at=now,
         request_headers=headers,
         response_code=response.status if response is not None else None,
-        response_body=(response.body[:BODY_EXCERPT].decode("utf-8", "replace") if response else "")[
-            :BODY_EXCERPT
-        ],
+        response_body=_excerpt(response),
         error=error[:1000],
         duration_ms=duration_ms,
     )

@@ -3,6 +3,7 @@ that keeps every request and answers with the statuses it is told, then 200."""
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -26,6 +27,7 @@ class Receiver:
         self.requests: list[Received] = []
         self.statuses: list[int] = []  # answered in turn; then `default`
         self.default = 200
+        self.delay = 0.0  # seconds before answering
         self.lock = threading.Lock()
         receiver = self
 
@@ -38,6 +40,8 @@ class Receiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 answer = b'{"received": true}' if status < 300 else b"Internal trouble"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))

@@ -237,3 +237,22 @@ def test_an_event_waits_for_an_earlier_one_of_its_ticket_still_in_the_outbox(
         "ticket.created",
         "ticket.priority_changed",
     ]
+
+
+def test_a_receiver_that_is_down_or_too_slow_is_retried(
+    subscribe, receiver, customer, teams, settings, django_capture_on_commit_callbacks
+):
+    settings.JORNADA = {**settings.JORNADA, "WEBHOOK_TIMEOUT": 0.3}
+    subscribe("ticket.created", url="http://127.0.0.1:9/nobody-listens")
+    slow = subscribe("ticket.created")
+    receiver.delay = 1.0
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ticket(customer=customer)
+
+    down = WebhookDelivery.objects.exclude(subscription=slow).get()
+    late = WebhookDelivery.objects.get(subscription=slow)
+    for delivery in (down, late):
+        assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, None)
+        assert delivery.error
+        assert delivery.next_attempt_at > timezone.now()
+    assert "timed out" in late.error.lower() or "timeout" in late.error.lower()
