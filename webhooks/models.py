@@ -90,6 +90,7 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)  # a worker is sending it
+    queued_at = models.DateTimeField(null=True, blank=True)  # a task for it is on its way
     # A manual redelivery of an old event: sent at once, it holds back no later event.
     redelivery = models.BooleanField(_("redelivery"), default=False)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)

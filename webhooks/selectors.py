@@ -62,9 +62,13 @@ def ready_condition(now) -> Q:
     )
 
 
-def deliveries_ready(*, limit: int = 200, now=None) -> list[int]:
+def deliveries_ready(*, limit: int = 200, now=None, not_queued_since=None) -> list[int]:
+    """Deliveries that may be sent now, oldest events first; with `not_queued_since`, only those
+    no task was queued for since then (a backlog in the broker is not queued again and again)."""
     now = now or timezone.now()
     ready = WebhookDelivery.objects.filter(ready_condition(now), subscription__is_active=True)
+    if not_queued_since is not None:
+        ready = ready.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=not_queued_since))
     return list(ready.order_by("sequence", "id").values_list("pk", flat=True)[:limit])
 
 

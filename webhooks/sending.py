@@ -120,6 +120,7 @@ def _record(delivery, *, now, ok, permanent, headers, response, error, duration_
         attempts=attempts,
         next_attempt_at=next_at,
         locked_until=None,
+        queued_at=None,
         last_attempt_at=now,
         request_headers=headers,
         response_code=response.status if response is not None else None,

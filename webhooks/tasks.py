@@ -2,17 +2,19 @@
 locks and deletes outbox rows, a delivery is claimed with a conditional update)."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import send_mail
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from . import selectors, sending, services
-from .models import WebhookSubscription
+from .models import WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 MAX_FAN_OUT_ROUNDS = 20
+QUEUED_GRACE = timedelta(minutes=5)
 
 
 def _fan_out_all() -> int:
@@ -26,7 +28,12 @@ def _fan_out_all() -> int:
 
 
 def _queue_ready() -> int:
-    ready = selectors.deliveries_ready()
+    """Queue a task for each delivery that may go now, unless one was queued for it in the last
+    QUEUED_GRACE (still waiting in the broker behind a backlog; a lost one is queued again)."""
+    now = timezone.now()
+    ready = selectors.deliveries_ready(now=now, not_queued_since=now - QUEUED_GRACE)
+    if ready:
+        WebhookDelivery.objects.filter(pk__in=ready).update(queued_at=now)
     for delivery_id in ready:
         deliver.delay(delivery_id)
     return len(ready)

@@ -256,3 +256,25 @@ def test_a_receiver_that_is_down_or_too_slow_is_retried(
         assert delivery.error
         assert delivery.next_attempt_at > timezone.now()
     assert "timed out" in late.error.lower() or "timeout" in late.error.lower()
+
+
+def test_a_delivery_waiting_in_the_broker_is_not_queued_again_by_each_sweep(
+    subscribe, receiver, customer, teams
+):
+    from webhooks import selectors, services
+
+    subscribe("ticket.created")
+    make_ticket(customer=customer)
+    services.webhook_outbox_fan_out()
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.update(queued_at=timezone.now())  # a task is on its way
+
+    assert selectors.deliveries_ready(not_queued_since=timezone.now() - timedelta(minutes=5)) == []
+    tasks.sweep()
+    assert receiver.requests == []
+
+    WebhookDelivery.objects.update(queued_at=timezone.now() - timedelta(minutes=6))  # it was lost
+    tasks.sweep()
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.queued_at) == ("succeeded", None)
