@@ -78,3 +78,18 @@ def test_a_subscription_changed_in_the_admin_is_recorded_for_at_once(
     subscription.refresh_from_db()
     assert subscription.events == ["sla.breached"]
     assert outbox.wanted_names() == {"sla.breached"}
+
+
+def test_the_delivery_log_is_searched_by_event_id_or_ticket(
+    admin_client, subscribe, receiver, customer, teams, django_capture_on_commit_callbacks
+):
+    subscribe("ticket.created")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(customer=customer)
+    delivery = WebhookDelivery.objects.get()
+    url = reverse("admin:webhooks_webhookdelivery_changelist")
+
+    for query, found in ((str(delivery.event_id), 1), (str(ticket.pk), 1), ("nada", 0)):
+        page = admin_client.get(url, {"q": query})
+        assert page.status_code == 200
+        assert page.context["cl"].result_count == found
