@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -78,12 +79,12 @@ def send_disabled_notice(subscription_id: int) -> bool:
     )
     if subscription is None or not subscription.owner.email:
         return False
-    with translation.override(translation.get_language()):
+    with translation.override(settings.LANGUAGE_CODE):  # the desk's language
         subject = gettext("Webhook disabled: %(url)s") % {"url": subscription.url[:100]}
         body = gettext(
             "Jornada stopped sending events to %(url)s because its deliveries kept failing: "
-            "%(reason)s\n\nEvents wait and will be sent when you enable the subscription again "
-            "in the admin."
+            "%(reason)s\n\nThe events already waiting are sent when you enable the subscription "
+            "again in the admin; events that happen while it is disabled are not sent."
         ) % {"url": subscription.url, "reason": subscription.disabled_reason}
     send_mail(subject, body, None, [subscription.owner.email])
     return True
