@@ -2,7 +2,7 @@
 
 Every public name of `tickets.events.EVENT_TYPES` is delivered as it is. Two names are derived:
 `ticket.updated` (a change of the ticket's own fields: status, priority, assignee or team, tags,
-a de-escalation) and `ticket.solved` (a status change to solved). One domain event may so be
+tier up or down) and `ticket.solved` (a status change to solved). One domain event may so be
 delivered under several names (a ticket solved is also a `ticket.updated` and a
 `ticket.status_changed`), each a delivery of its own with its own event id."""
 
@@ -15,6 +15,7 @@ UPDATE_EVENTS: tuple[type[events.DomainEvent], ...] = (
     events.PriorityChanged,
     events.TicketAssigned,
     events.TagsChanged,
+    events.TicketEscalated,
     events.TicketDeescalated,
 )
 DERIVED: dict[str, tuple[str, ...]] = {

@@ -278,3 +278,21 @@ def test_a_delivery_waiting_in_the_broker_is_not_queued_again_by_each_sweep(
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.queued_at) == ("succeeded", None)
+
+
+def test_ticket_updated_covers_every_change_of_the_tickets_own_fields(
+    subscribe, receiver, ticket, n1_agent, n2_agent, django_capture_on_commit_callbacks
+):
+    subscribe("ticket.updated")
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_change_priority(ticket=ticket, priority="high", by=n1_agent)
+        tickets.ticket_tag(ticket=ticket, add=["boleto"], by=n1_agent)
+        tickets.ticket_escalate(ticket=ticket, to_tier="N2", reason="Sem acesso", by=n1_agent)
+        tickets.note_add(ticket=ticket, body_text="Só uma nota", by=n1_agent)  # not an update
+
+    changes = [request.json()["data"]["event"] for request in receiver.requests]
+    assert set(receiver.types()) == {"ticket.updated"}
+    assert "ticket.priority_changed" in changes
+    assert "ticket.tags_changed" in changes
+    assert "ticket.escalated" in changes
+    assert "message.created" not in changes
