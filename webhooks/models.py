@@ -24,7 +24,9 @@ class WebhookSubscription(models.Model):
     )
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    secret = models.CharField(_("signing secret"), max_length=80, default=new_secret)
+    secret = models.CharField(
+        _("signing secret"), max_length=80, default=new_secret, editable=False
+    )
     events = models.JSONField(_("events"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
