@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from tickets.errors import TicketError
 
 from . import catalog, services
+from .errors import NotAllowedToSubscribe
 from .models import WebhookDelivery, WebhookSubscription
 
 
@@ -34,6 +35,9 @@ class SubscriptionForm(forms.ModelForm):
                 services._clean_url(cleaned["url"])
             if "events" in cleaned:
                 services._clean_events(cleaned["events"])
+            owner = cleaned.get("owner")
+            if owner is not None and not services.may_subscribe(owner):
+                raise NotAllowedToSubscribe()
         except TicketError as error:
             raise forms.ValidationError(error.message) from error
         return cleaned

@@ -28,3 +28,11 @@ class NoWebhookEvents(WebhookError):
 class SubscriptionDisabled(WebhookError):
     code = "webhook_subscription_disabled"
     default_message = _("This subscription is disabled: enable it first.")
+
+
+class NotAllowedToSubscribe(WebhookError):
+    code = "webhook_not_allowed"
+    default_message = _(
+        "Webhooks carry the events of every ticket: only administrators and users allowed to add "
+        "webhook subscriptions may own one."
+    )

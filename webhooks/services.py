@@ -12,6 +12,7 @@ from django.utils import timezone
 from . import catalog, outbox
 from .errors import (
     InvalidWebhookUrl,
+    NotAllowedToSubscribe,
     NoWebhookEvents,
     SubscriptionDisabled,
     UnknownWebhookEvent,
@@ -40,6 +41,15 @@ def _clean_events(names: list[str]) -> list[str]:
     return chosen
 
 
+PERMISSION = "webhooks.add_webhooksubscription"
+
+
+def may_subscribe(user: AbstractBaseUser) -> bool:
+    """Events are desk-wide (every ticket's, internal notes included), so owning a subscription
+    is for superusers and users given the "add webhook subscription" permission."""
+    return bool(user.is_active and user.has_perm(PERMISSION))
+
+
 def _changed() -> None:
     transaction.on_commit(outbox.subscriptions_changed, robust=True)
 
@@ -48,6 +58,8 @@ def _changed() -> None:
 def webhook_subscription_create(
     *, owner: AbstractBaseUser, url: str, events: list[str], description: str = ""
 ) -> WebhookSubscription:
+    if not may_subscribe(owner):
+        raise NotAllowedToSubscribe()
     subscription = WebhookSubscription.objects.create(
         owner=owner, url=_clean_url(url), events=_clean_events(events), description=description
     )

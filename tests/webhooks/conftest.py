@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 
 from tests.tickets.factories import UserFactory
 from tests.webhooks.receiver import Receiver
@@ -13,7 +14,10 @@ def receiver():
 
 @pytest.fixture
 def integrator(db):
-    return UserFactory(username="integra", email="integra@loja.example")
+    """A user allowed to own webhook subscriptions."""
+    user = UserFactory(username="integra", email="integra@loja.example")
+    user.user_permissions.add(Permission.objects.get(codename="add_webhooksubscription"))
+    return user
 
 
 @pytest.fixture

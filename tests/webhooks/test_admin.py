@@ -93,3 +93,13 @@ def test_the_delivery_log_is_searched_by_event_id_or_ticket(
         page = admin_client.get(url, {"q": query})
         assert page.status_code == 200
         assert page.context["cl"].result_count == found
+
+
+def test_the_admin_refuses_an_owner_not_allowed_to_subscribe(admin_client, n1_agent, receiver):
+    response = admin_client.post(
+        reverse("admin:webhooks_webhooksubscription_add"),
+        {"owner": n1_agent.pk, "url": receiver.url, "events": ["ticket.created"]},
+    )
+    assert response.status_code == 200
+    assert "only administrators" in response.content.decode()
+    assert not WebhookSubscription.objects.exists()

@@ -1,12 +1,14 @@
 """Subscriptions through the services, and the reads an API will call, scoped to their owner."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from tests.tickets.factories import UserFactory, make_ticket
 from tickets import services as tickets
 from webhooks import catalog, selectors, services, signing
 from webhooks.errors import (
     InvalidWebhookUrl,
+    NotAllowedToSubscribe,
     NoWebhookEvents,
     SubscriptionDisabled,
     UnknownWebhookEvent,
@@ -82,6 +84,7 @@ def test_owners_read_their_own_subscriptions_and_deliveries(
 ):
     mine = subscribe("ticket.created")
     someone = UserFactory(username="outro")
+    someone.user_permissions.add(Permission.objects.get(codename="add_webhooksubscription"))
     theirs = subscribe("ticket.created", owner=someone)
     admin = UserFactory(username="root", is_superuser=True, is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -123,3 +126,13 @@ def test_messages_and_escalations_are_delivered_with_their_typed_payloads(
     assert note["data"]["kind"] == "internal_note"
     assert escalation["type"] == "ticket.escalated"
     assert (escalation["data"]["from_tier"], escalation["data"]["to_tier"]) == ("N1", "N2")
+
+
+def test_only_users_allowed_to_may_own_a_subscription(n1_agent):
+    """Events are desk-wide: an agent who sees one team's tickets must not get them all."""
+    with pytest.raises(NotAllowedToSubscribe):
+        services.webhook_subscription_create(
+            owner=n1_agent, url="https://crm.example/hooks", events=["ticket.created"]
+        )
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    assert services.may_subscribe(admin)
