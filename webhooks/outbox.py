@@ -5,8 +5,9 @@ after-commit delivery: if the process dies between the commit and the fan-out, t
 in the table and the sweeper (`webhooks.sweep`, every 30 s) fans it out.
 
 Cost on a path that publishes: nothing at all while no active subscription wants the event (the
-set of wanted names is kept in the cache and, for `WEBHOOK_FLAG_SECONDS`, in the process), one
-INSERT per wanted event otherwise. The fan-out task is queued by a batch subscriber
+set of wanted names is kept in the cache and, for `WEBHOOK_FLAG_SECONDS`, in the process); one
+INSERT per transaction inside `events.outbox_deferred()` (the inbound drain's batches), one per
+wanted event elsewhere. The fan-out task is queued by a batch subscriber
 (`subscribers.py`): once per delivery of committed events, so a drain of 100 inbound messages
 queues one; if that in-memory step is lost, the rows wait for the sweeper."""
 
@@ -66,8 +67,14 @@ def forget_subscriptions() -> None:
     _memo = None
 
 
-def outbox_record(event: DomainEvent) -> None:
-    """The outbox writer called by `publish()` inside the publishing transaction."""
-    if event.name not in wanted_names():
-        return
-    OutboxEvent.objects.create(name=event.name, ticket_id=event.ticket_id, payload=event.payload())
+def outbox_record(events: list[DomainEvent]) -> None:
+    """The outbox writer, called inside the publishing transaction: one INSERT for the events
+    given (one, or a whole `events.outbox_deferred()` block's)."""
+    wanted = wanted_names()
+    rows = [
+        OutboxEvent(name=event.name, ticket_id=event.ticket_id, payload=event.payload())
+        for event in events
+        if event.name in wanted
+    ]
+    if rows:
+        OutboxEvent.objects.bulk_create(rows)

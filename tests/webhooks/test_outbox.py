@@ -111,3 +111,30 @@ def test_the_delivery_log_is_kept_for_its_days_then_pruned(subscribe, receiver, 
     tasks.sweep()
 
     assert list(WebhookDelivery.objects.all()) == [recent]
+
+
+def test_a_deferred_block_writes_the_events_that_survive_in_one_insert(subscribe, ticket, n1_agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import events
+
+    subscribe("ticket.updated")
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        with events.outbox_deferred():
+            tickets.ticket_change_priority(ticket=ticket, priority="high", by=n1_agent)
+            try:
+                with transaction.atomic():
+                    tickets.ticket_change_priority(ticket=ticket, priority="urgent", by=n1_agent)
+                    raise RuntimeError("this one is undone")
+            except RuntimeError:
+                ticket.refresh_from_db()
+            tickets.ticket_change_priority(ticket=ticket, priority="low", by=n1_agent)
+            assert not OutboxEvent.objects.exists()  # written when the block ends
+        assert [row.payload["after"] for row in OutboxEvent.objects.order_by("id")] == [
+            "high",
+            "low",
+        ]
+
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "webhooks_outboxevent"')]
+    assert len(inserts) == 1

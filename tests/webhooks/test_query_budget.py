@@ -1,14 +1,16 @@
 """What the outbox adds to the inbound email path (pinned in tests/channels_app/
-test_query_budget.py): nothing while no subscription wants the events, one INSERT per event
-wanted otherwise (a new ticket publishes ticket.created and message.created: 2; a reply
-message.created: 1). The fan-out and the sending are tasks of their own, counted apart."""
+test_query_budget.py): nothing while no subscription wants the events; otherwise one INSERT per
+drain transaction, whatever the number of messages and events in it (the drain processes its
+batch inside events.outbox_deferred()). The fan-out and the sending are tasks of their own,
+counted apart."""
 
 import pytest
 
 from channels_app.models import Mailbox
 from sla.defaults import sla_policies_seed_defaults
-from tests.channels_app.test_pipeline import store
+from tests.channels_app.test_pipeline import SIMPLE, store
 from tests.channels_app.test_query_budget import (
+    BATCH_OF_TEN_STATEMENTS,
     DRAIN,
     NEW_TICKET_STATEMENTS,
     REPLY_STATEMENTS,
@@ -35,7 +37,7 @@ def test_without_subscriptions_the_inbound_path_costs_what_it_did(help_desk):
     assert not OutboxEvent.objects.exists()
 
 
-def test_with_subscriptions_each_wanted_event_costs_one_insert(help_desk, subscribe, receiver):
+def test_with_subscriptions_a_drain_transaction_costs_one_insert(help_desk, subscribe, receiver):
     subscribe()  # every event
     with sql_budget(inline_tasks=DRAIN) as new:
         store()
@@ -44,8 +46,8 @@ def test_with_subscriptions_each_wanted_event_costs_one_insert(help_desk, subscr
         store(reply_to(ticket, 1))
 
     outbox_inserts = [sql for sql in new.statements if "webhooks_outboxevent" in sql]
-    assert len(outbox_inserts) == 2, new
-    assert len(new.statements) == NEW_TICKET_STATEMENTS + 2, new
+    assert len(outbox_inserts) == 1, new  # ticket.created and message.created
+    assert len(new.statements) == NEW_TICKET_STATEMENTS + 1, new
     assert len(reply.statements) == REPLY_STATEMENTS + 1, reply
     assert new.transactions == reply.transactions == 2
     assert new.tasks["webhooks.fan_out"] > 0  # one task per transaction, counted apart
@@ -61,7 +63,6 @@ def test_a_drain_of_several_messages_queues_one_fan_out(
     from celery import signals
 
     from channels_app import tasks as channel_tasks
-    from tests.channels_app.test_pipeline import SIMPLE
 
     subscribe("ticket.created")
     for n in range(3):
@@ -82,3 +83,26 @@ def test_a_drain_of_several_messages_queues_one_fan_out(
     assert Ticket.objects.count() == 3
     assert ran.count("webhooks.fan_out") == 1
     assert len(receiver.requests) == 3
+
+
+def test_ten_new_ticket_emails_in_one_drain_cost_one_insert_more(
+    help_desk, subscribe, receiver, django_capture_on_commit_callbacks
+):
+    subscribe()  # every event: 20 of them (ticket.created and message.created per email)
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(10):
+            store(SIMPLE.replace(b"<abc-123@", f"<burst-{n}@".encode()).replace(
+                b"joao@", f"joao{n}@".encode()
+            ))  # fmt: skip
+
+    from channels_app import tasks as channel_tasks
+
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        channel_tasks.process_inbound_events.delay()
+
+    assert Ticket.objects.count() == 10
+    assert len(budget.statements) == BATCH_OF_TEN_STATEMENTS + 1, budget
+    assert budget.transactions == 1, budget
+    assert budget.tasks["webhooks.fan_out"] > 0
+    created = [r for r in receiver.requests if r.json()["type"] == "ticket.created"]
+    assert len(created) == 10
