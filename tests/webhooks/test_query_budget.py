@@ -106,3 +106,26 @@ def test_ten_new_ticket_emails_in_one_drain_cost_one_insert_more(
     assert budget.tasks["webhooks.fan_out"] > 0
     created = [r for r in receiver.requests if r.json()["type"] == "ticket.created"]
     assert len(created) == 10
+
+
+def test_the_sla_timers_batch_of_breaches_costs_one_outbox_insert(subscribe, customer, teams):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.tickets.factories import make_ticket
+    from tickets import services as tickets
+    from tickets.models import TicketEvent
+
+    made = [make_ticket(customer=customer) for _ in range(5)]
+    subscribe("sla.breached")
+    now = timezone.now()
+    records = [
+        tickets.SLARecord(ticket_id=t.pk, target="resolution", due_at=now, at=now) for t in made
+    ]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        tickets.tickets_record_sla_events(kind=TicketEvent.Kind.SLA_BREACHED, records=records)
+
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "webhooks_outboxevent"')]
+    assert len(inserts) == 1
+    assert sorted(OutboxEvent.objects.values_list("ticket_id", flat=True)) == [t.pk for t in made]
