@@ -153,3 +153,13 @@ def _celery_join_flag_reset():
 
     yield
     _state._set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_subscriptions_cached():
+    """Which events are subscribed to is cached, and the cache outlives a test's database: each
+    test starts with none (a test's subscriptions are created through the services, which tell
+    the cache)."""
+    from webhooks import outbox
+
+    outbox.forget_subscriptions()

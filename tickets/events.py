@@ -11,9 +11,14 @@ After the commit, the events of that transaction are delivered together, and ins
   is done there, once per ticket per batch.
 
 Subscribers register in their AppConfig.ready(), which keeps `tickets` free of imports from the
-apps that react to it. The names and payloads (`DomainEvent.payload()`) are a public contract:
-outbound webhooks deliver them, so a field is added, never renamed or removed, without a new
-`version`.
+apps that react to it. An app that must not lose an event between the commit and the delivery
+(webhooks) adds an outbox writer (`add_outbox_writer`): it is given the events inside the
+publishing transaction, so what it writes commits or rolls back with the change. By default
+`publish()` hands it each event; inside `outbox_deferred()` (a transaction doing many changes,
+such as a drain's batch) it gets all of the block's events in one call at the block's end.
+
+The names and payloads (`DomainEvent.payload()`) are a public contract: outbound webhooks deliver
+them, so a field is added, never renamed or removed, without a new `version`.
 """
 
 import dataclasses
@@ -253,6 +258,10 @@ Subscriber = Callable[[DomainEvent], None]
 BatchSubscriber = Callable[[list[DomainEvent]], None]
 _each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
 _batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
+OutboxWriter = Callable[[list[DomainEvent]], None]
+_outbox_writers: list[OutboxWriter] = []
+# The arrivals published inside the open outbox_deferred() block (None: no block open).
+_deferred: ContextVar[list | None] = ContextVar("outbox_deferred", default=None)
 _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
 # Events delivered later, at the end of the enclosing batch() (None: no batch open).
 _batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
@@ -291,11 +300,23 @@ def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], Ba
     return register
 
 
+def add_outbox_writer(func: OutboxWriter) -> OutboxWriter:
+    """Call the function with the events published (not suppressed ones), inside their
+    transaction: one event at a time, or a whole `outbox_deferred()` block's at its end. It must
+    cost nothing (no query) for events nobody wants; an exception it raises rolls the change
+    back, which is the point: the change and its record go together."""
+    if func not in _outbox_writers:
+        _outbox_writers.append(func)
+    return func
+
+
 def unsubscribe(func: Callable) -> None:
     for subscribers in _each.values():
         if func in subscribers:
             subscribers.remove(func)
     _batches[:] = [(types, f) for types, f in _batches if f != func]
+    if func in _outbox_writers:
+        _outbox_writers.remove(func)
 
 
 @contextmanager
@@ -307,6 +328,32 @@ def suppressed() -> Iterator[None]:
         yield
     finally:
         _suppressed.reset(token)
+
+
+@contextmanager
+def outbox_deferred() -> Iterator[None]:
+    """Inside a transaction that makes many changes (enter it inside the atomic block): the
+    outbox writers get the block's events in one call when it ends, before the commit, instead of
+    one call per publish(): one INSERT for the batch instead of one per event. Events published
+    in a savepoint that rolled back are left out. Nothing is written if the block raises (its
+    transaction is rolled back)."""
+    if not _outbox_writers or _deferred.get() is not None:
+        yield
+        return
+    token = _deferred.set([])
+    try:
+        yield
+        held = _deferred.get() or []
+    finally:
+        _deferred.reset(token)
+    # Django drops the on_commit callbacks of a rolled-back savepoint: the arrivals still
+    # registered are the events that will commit.
+    registered = {id(func) for _, func, _ in transaction.get_connection().run_on_commit}
+    surviving = [arrival.event for arrival in held if id(arrival) in registered]
+    held.clear()  # let dropped arrivals go now (_Arrival.__del__)
+    if surviving:
+        for write in _outbox_writers:
+            write(surviving)
 
 
 @contextmanager
@@ -362,9 +409,18 @@ def publish(event: DomainEvent, *, ticket: Any = None) -> None:
         object.__setattr__(event, "_ticket_in_hand", ticket)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
+        for write in _outbox_writers:
+            write([event])
         _arrived([event])
         return
-    transaction.on_commit(_Arrival(_commit_group(connection), event), robust=True)
+    arrival = _Arrival(_commit_group(connection), event)
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(arrival)
+    else:
+        for write in _outbox_writers:
+            write([event])
+    transaction.on_commit(arrival, robust=True)
 
 
 class _CommitGroup:

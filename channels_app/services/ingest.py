@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from tickets import events
 from tickets import services as ticket_services
 from tickets.identities import PHONE_KINDS, phone_equivalents
 from tickets.inbound import NormalizedMessage
@@ -463,7 +464,9 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
         return []
     redo: list[int] = []
     done: list[InboundEvent] = []
-    with memoized_for_batch(), transaction.atomic():
+    # outbox_deferred ends inside the transaction: the batch's events go to the outbox (webhooks)
+    # in one INSERT before the commit.
+    with memoized_for_batch(), transaction.atomic(), events.outbox_deferred():
         _commit_without_waiting_for_disk()
         waiting = (
             InboundEvent.objects.select_for_update(skip_locked=skip_locked)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge_base",
     "surveys",
+    "webhooks",
     "workspace",
     "portal",
     "api",
@@ -207,6 +208,7 @@ CELERY_TASK_ROUTES = {
     "channels_app.send_chat_transcript": {"queue": "outbound"},
     "portal.send_signin_link": {"queue": "outbound"},
     "surveys.send_invitation_email": {"queue": "outbound"},
+    "webhooks.*": {"queue": "outbound"},
 }
 # How often the SLA timer records due warnings and breaches (seconds): every 15 s unless set;
 # each run works for at most 80 % of that, so runs do not pile up.
@@ -232,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.schedule_relationship_nps",
         "schedule": 24 * 3600.0,
     },
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
     "api-purge-idempotency-records": {
         "task": "api.purge_idempotency_records",
@@ -441,6 +444,26 @@ JORNADA = {
     "PUBLIC_BASE_URL": os.environ.get("JORNADA_PUBLIC_BASE_URL", "http://localhost:8000").rstrip(
         "/"
     ),
+    # Outbound webhooks (docs/webhooks.md). Subscription URLs must be https:// on a public
+    # address, unless this allows http:// and private or loopback addresses (tests, a desk
+    # whose receivers are on its own network).
+    "WEBHOOK_ALLOW_PRIVATE": env_bool("JORNADA_WEBHOOK_ALLOW_PRIVATE", False),
+    "WEBHOOK_TIMEOUT": float(os.environ.get("JORNADA_WEBHOOK_TIMEOUT", "10")),
+    # Seconds to wait after each failed attempt: 9 attempts over about 23 hours, then it fails.
+    "WEBHOOK_RETRY_DELAYS": [60, 300, 900, 3600, 7200, 14400, 28800, 28800],
+    # A subscription is disabled (and its owner emailed) after this many failed attempts in a
+    # row with nothing delivered for this many hours.
+    "WEBHOOK_DISABLE_AFTER_FAILURES": int(
+        os.environ.get("JORNADA_WEBHOOK_DISABLE_AFTER_FAILURES", "10")
+    ),
+    "WEBHOOK_DISABLE_AFTER_HOURS": float(
+        os.environ.get("JORNADA_WEBHOOK_DISABLE_AFTER_HOURS", "24")
+    ),
+    # Each process remembers which events are subscribed to for this long (seconds): a new
+    # subscription receives the events published from at most this long after it was saved.
+    # Finished deliveries (the delivery log) are kept this many days.
+    "WEBHOOK_KEEP_DAYS": int(os.environ.get("JORNADA_WEBHOOK_KEEP_DAYS", "30")),
+    "WEBHOOK_FLAG_SECONDS": float(os.environ.get("JORNADA_WEBHOOK_FLAG_SECONDS", "5")),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
     ),

@@ -104,15 +104,16 @@ def tickets_record_sla_events(*, kind: str, records: Sequence[SLARecord]) -> lis
         )
         for record in records
     )
-    for row in rows:
-        events.publish(
-            DOMAIN_EVENT[kind](
-                ticket_id=row.ticket_id,
-                target=row.data["target"],
-                due_at=row.data["due_at"],
-                event_id=row.pk,
+    with events.outbox_deferred():  # one outbox INSERT for the batch (webhooks), not one each
+        for row in rows:
+            events.publish(
+                DOMAIN_EVENT[kind](
+                    ticket_id=row.ticket_id,
+                    target=row.data["target"],
+                    due_at=row.data["due_at"],
+                    event_id=row.pk,
+                )
             )
-        )
     return rows
 
 
