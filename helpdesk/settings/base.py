@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge_base",
     "surveys",
+    "automation",
     "workspace",
     "portal",
     "api",
@@ -211,9 +212,11 @@ CELERY_TASK_ROUTES = {
 # each run works for at most 80 % of that, so runs do not pile up.
 SLA_TIMER_SECONDS = float(os.environ.get("JORNADA_SLA_TIMER_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
-    "close-stale-solved-tickets": {
-        "task": "tickets.tasks.close_stale_solved_tickets",
-        "schedule": 3600.0,
+    # Time-based rules ("solved 4 days -> close" among them), every minute.
+    "automation-run-time-rules": {
+        "task": "automation.run_time_rules",
+        "schedule": 60.0,
+        "kwargs": {"seconds": 50.0},
     },
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},

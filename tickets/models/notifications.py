@@ -17,6 +17,7 @@ class AgentNotification(models.Model):
         MENTION = "mention", _("Mentioned you")
         ASSIGNED = "assigned", _("Assigned to you")
         SURVEY_FOLLOW_UP = "survey_followup", _("Unhappy customer to follow up")
+        RULE = "rule", _("An automation rule asks for you")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
