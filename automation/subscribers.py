@@ -30,7 +30,7 @@ def kind_of(event: events.DomainEvent) -> str | None:
 
 @events.subscribe_batch(events.TicketCreated, events.MessageCreated, *UPDATES)
 def queue_rules(batch: list[events.DomainEvent]) -> None:
-    work: dict[tuple, Work] = {}
+    work: dict[tuple[int, int], Work] = {}
     for event in batch:
         kind = kind_of(event)
         if kind is None or event.ticket_id is None:
@@ -42,8 +42,10 @@ def queue_rules(batch: list[events.DomainEvent]) -> None:
             depth, skip = origin.depth, frozenset(origin.rules)
         else:
             depth, skip = 0, frozenset()
-        key = (event.ticket_id, depth, skip)
-        work.setdefault(key, Work(event.ticket_id, set(), depth, skip)).kinds.add(kind)
+        # The events of one round of rules on a ticket fire none of the rules of that round.
+        item = work.setdefault((event.ticket_id, depth), Work(event.ticket_id, set(), depth))
+        item.kinds.add(kind)
+        item.skip |= skip
     if not work:
         return
     from .tasks import run_rules
