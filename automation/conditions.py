@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Message, Ticket
+from tickets.models import Message, Tag, Ticket
 
 FIELDS = {
     "channel": _("channel"),
@@ -130,36 +131,62 @@ def default_open_hours():
     return calendar.hours if calendar is not None else None
 
 
+def _last_text():
+    return Subquery(
+        Message.objects.filter(
+            ticket_id=OuterRef("pk"),
+            direction=Message.Direction.INBOUND,
+            kind=Message.Kind.MESSAGE,
+        )
+        .order_by("-created_at", "-id")
+        .values("body_text")[:1]
+    )
+
+
+def with_facts(query, *, with_text: bool):
+    """The ticket query with what facts_for() needs read in the same statement (the tags on
+    PostgreSQL, the customer's last message when a rule reads text): one round trip per
+    ticket on the per-event path."""
+    if with_text:
+        query = query.annotate(_last_text=_last_text())
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        names = Tag.objects.filter(tickets=OuterRef("pk")).values("name")
+        query = query.annotate(_tag_names=ArraySubquery(names))
+    return query
+
+
 def facts_for(
     tickets: list[Ticket], *, with_text: bool, now: datetime | None = None, open_hours=None
 ) -> list[Facts]:
-    """Facts of these tickets (loaded with customer__organization and team): two queries for
-    the tags and, when a rule reads text, the customers' last messages."""
+    """Facts of these tickets (loaded with customer__organization and team, and with_facts()
+    when it was used): up to two queries for the tags and the customers' last messages."""
     now = now or timezone.now()
     ids = [t.pk for t in tickets]
-    tags: dict[int, set[str]] = {pk: set() for pk in ids}
-    for ticket_id, name in Ticket.tags.through.objects.filter(ticket_id__in=ids).values_list(
-        "ticket_id", "tag__name"
-    ):
-        tags[ticket_id].add(name)
+    tags: dict[int, set[str]] = {
+        t.pk: set(t._tag_names) for t in tickets if hasattr(t, "_tag_names")
+    }
+    missing = [pk for pk in ids if pk not in tags]
+    for pk in missing:
+        tags[pk] = set()
+    if missing:
+        for ticket_id, name in Ticket.tags.through.objects.filter(
+            ticket_id__in=missing
+        ).values_list("ticket_id", "tag__name"):
+            tags[ticket_id].add(name)
     texts: dict[int, str] = {}
-    if with_text and ids:
-        last = (
-            Message.objects.filter(
-                ticket_id=OuterRef("pk"),
-                direction=Message.Direction.INBOUND,
-                kind=Message.Kind.MESSAGE,
-            )
-            .order_by("-created_at", "-id")
-            .values("body_text")[:1]
-        )
-        rows = Ticket.objects.filter(pk__in=ids).annotate(last=Subquery(last))
-        texts = {pk: (body or "")[:5000] for pk, body in rows.values_list("pk", "last")}
+    if with_text:
+        texts = {t.pk: t._last_text or "" for t in tickets if hasattr(t, "_last_text")}
+        missing = [pk for pk in ids if pk not in texts]
+        if missing:
+            rows = Ticket.objects.filter(pk__in=missing).annotate(last=_last_text())
+            texts.update({pk: body or "" for pk, body in rows.values_list("pk", "last")})
     return [
         Facts(
             ticket=t,
             tags=tags[t.pk],
-            text=fold(f"{t.subject}\n{texts.get(t.pk, '')}"),
+            text=fold(f"{t.subject}\n{texts.get(t.pk, '')[:5000]}"),
             now=now,
             open_hours=open_hours,
         )

@@ -54,10 +54,11 @@ def active_rules() -> list[Rule]:
     return list(Rule.objects.filter(is_active=True).order_by("position", "id"))
 
 
-def _load(ticket_id: int, *, lock: bool) -> Ticket | None:
+def _load(ticket_id: int, *, lock: bool, with_text: bool = False) -> Ticket | None:
     query = Ticket.objects.select_related("customer__organization", "team")
     if lock:
         query = query.select_for_update(of=("self",))
+    query = conditions.with_facts(query, with_text=with_text)
     return query.filter(pk=ticket_id).first()
 
 
@@ -85,10 +86,10 @@ def _process_one(work: Work, rules: list[Rule], open_hours) -> int:
         return 0
     fired = 0
     with transaction.atomic():
-        ticket = _load(work.ticket_id, lock=True)
+        with_text = conditions.needs_text(listening)
+        ticket = _load(work.ticket_id, lock=True, with_text=with_text)
         if ticket is None or ticket.status == Ticket.Status.CLOSED:
             return 0
-        with_text = conditions.needs_text(listening)
         facts = conditions.facts_for([ticket], with_text=with_text, open_hours=open_hours)[0]
         for rule in listening:
             if fired >= MAX_RULES_PER_EVENT:
@@ -101,7 +102,9 @@ def _process_one(work: Work, rules: list[Rule], open_hours) -> int:
             fired += 1
             if did:
                 facts = conditions.facts_for(
-                    [_load(ticket.pk, lock=False)], with_text=with_text, open_hours=open_hours
+                    [_load(ticket.pk, lock=False, with_text=with_text)],
+                    with_text=with_text,
+                    open_hours=open_hours,
                 )[0]
             if rule.stop:
                 break
@@ -133,10 +136,11 @@ def dry_run(rule: Rule, *, limit: int = 20, chunk: int = 500) -> tuple[int, list
     (newest first). The same check as a real run."""
     open_hours = conditions.default_open_hours() if _reads_hours([rule]) else None
     with_text = conditions.needs_text([rule])
-    query = (
+    query = conditions.with_facts(
         Ticket.objects.exclude(status=Ticket.Status.CLOSED)
         .select_related("customer__organization", "team")
-        .order_by("-id")
+        .order_by("-id"),
+        with_text=with_text,
     )
     count, first = 0, []
     last_id = None
