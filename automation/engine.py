@@ -19,7 +19,7 @@ from tickets.models import Ticket
 
 from . import conditions, routing
 from .actions import Run
-from .models import Rule
+from .models import Rule, TeamRouting
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +66,18 @@ def process(items: Iterable[Work], *, rules: list[Rule] | None = None) -> int:
     """Run the rules for each ticket's events; how many rule runs happened."""
     rules = active_rules() if rules is None else rules
     open_hours = conditions.default_open_hours() if _reads_hours(rules) else None
+    items = list(items)
+    routed_teams = set()
+    if any("created" in work.kinds for work in items):
+        routed_teams = set(
+            TeamRouting.objects.exclude(policy=TeamRouting.Policy.MANUAL).values_list(
+                "team_id", flat=True
+            )
+        )
     total = 0
     for work in items:
         try:
-            total += _process_one(work, rules, open_hours)
+            total += _process_one(work, rules, open_hours, routed_teams)
         except Exception:
             logger.exception("Rules failed on ticket %s", work.ticket_id)
     return total
@@ -79,14 +87,25 @@ def _reads_hours(rules: list[Rule]) -> bool:
     return any(c.get("field") == "business_hours" for r in rules for c in r.conditions or [])
 
 
-def _process_one(work: Work, rules: list[Rule], open_hours) -> int:
+def _process_one(work: Work, rules: list[Rule], open_hours, routed_teams: set[int]) -> int:
     listening = [r for r in rules if set(r.events or []) & work.kinds and r.pk not in work.skip]
     routes = "created" in work.kinds
     if not listening and not routes:
         return 0
+    with_text = conditions.needs_text(listening)
+    # Checked first without a lock or a transaction (one SELECT): most events match no rule,
+    # and a locked row costs a write at commit. Only a ticket that some rule matches, or that
+    # its team's policy routes, is locked, and its rules checked again under the lock.
+    ticket = _load(work.ticket_id, lock=False, with_text=with_text)
+    if ticket is None or ticket.status == Ticket.Status.CLOSED:
+        return 0
+    facts = conditions.facts_for([ticket], with_text=with_text, open_hours=open_hours)[0]
+    matching = any(conditions.matches(rule.conditions, facts) for rule in listening)
+    to_route = routes and ticket.assignee_id is None and ticket.team_id in routed_teams
+    if not matching and not to_route:
+        return 0
     fired = 0
     with transaction.atomic():
-        with_text = conditions.needs_text(listening)
         ticket = _load(work.ticket_id, lock=True, with_text=with_text)
         if ticket is None or ticket.status == Ticket.Status.CLOSED:
             return 0
