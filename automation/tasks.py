@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from channels_app import http
+from tickets import events
 
 from . import engine, timerules
 
@@ -16,12 +17,16 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="automation.run_rules", acks_late=True)
 def run_rules(items: list) -> int:
-    return engine.process([engine.Work.from_json(item) for item in items])
+    # The events the rules' actions publish are delivered together at the end: the next round
+    # of rules for all these tickets is one task, not one per ticket.
+    with events.batch():
+        return engine.process([engine.Work.from_json(item) for item in items])
 
 
 @shared_task(name="automation.run_time_rules", acks_late=True)
 def run_time_rules(seconds: float = 50.0) -> int:
-    return timerules.sweep(seconds=seconds)
+    with events.batch():
+        return timerules.sweep(seconds=seconds)
 
 
 @shared_task(
