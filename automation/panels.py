@@ -22,11 +22,16 @@ def describe(done: dict) -> str:
         "notify": _("notified %(value)s"),
         "webhook": _("posted to %(value)s"),
         "event": _("emitted event %(value)s"),
+        "requeue": _("returned it to the queue: %(value)s was offline for %(minutes)s minutes"),
     }
     template = texts.get(kind)
     if template is None:
         return str(kind)
-    return template % {"value": value, "reason": done.get("reason", "")}
+    return template % {
+        "value": value,
+        "reason": done.get("reason", ""),
+        "minutes": done.get("minutes", ""),
+    }
 
 
 def rule_run_text(event: TicketEvent) -> str:

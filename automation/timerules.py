@@ -8,6 +8,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -117,6 +118,47 @@ def act(rule: TimeRule, ticket_id: int, episode: datetime) -> bool:
     return True
 
 
+def requeue_offline(*, now: datetime, minutes: int, limit: int = TAKE) -> int:
+    """Open tickets whose agent has been offline (not seen) for `minutes` go back to their
+    team's queue, with a line on the timeline, and the team's policy may route them again."""
+    from django.db.models import Q
+    from django.utils.translation import gettext
+
+    from . import routing
+
+    cutoff = now - timedelta(minutes=minutes)
+    away = Q(assignee__agent_profile__last_seen_at__lt=cutoff) | Q(
+        assignee__agent_profile__last_seen_at__isnull=True
+    )
+    ids = list(
+        Ticket.objects.filter(away, status__in=[S.NEW, S.OPEN], assignee__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+            if ticket is None or ticket.assignee_id is None:
+                continue
+            seen = ticket.assignee.agent_profile.last_seen_at
+            if seen is not None and seen >= cutoff:
+                continue
+            who = ticket.assignee.get_username()
+            with events.caused_by(Origin(depth=1)):
+                ticket = services.ticket_assign(ticket=ticket, assignee=None, by=None)
+                services.ticket_record_rule_run(
+                    ticket=ticket,
+                    rule_id=0,
+                    rule_name=gettext("Agent offline"),
+                    did=[{"type": "requeue", "value": who, "minutes": minutes}],
+                )
+                tags = set(ticket.tags.values_list("name", flat=True))
+                routing.ticket_route_to_agent(ticket=ticket, tags=tags)
+            done += 1
+    return done
+
+
 def sweep(*, seconds: float = 50.0, now: datetime | None = None) -> int:
     """Every active rule over its due tickets, for at most about `seconds`; how many runs."""
     started = time.monotonic()
@@ -125,6 +167,9 @@ def sweep(*, seconds: float = 50.0, now: datetime | None = None) -> int:
     needs_hours = any(r.unit == TimeRule.Unit.BUSINESS_DAYS for r in rules)
     open_hours = conditions.default_open_hours() if needs_hours else None
     total = 0
+    minutes = settings.JORNADA.get("REQUEUE_OFFLINE_MINUTES", 0)
+    if minutes:
+        total += requeue_offline(now=now, minutes=minutes)
     for rule in rules:
         while time.monotonic() - started < seconds:
             due = list(

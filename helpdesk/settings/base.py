@@ -361,6 +361,9 @@ JORNADA = {
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("JORNADA_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)),
     # Solved tickets close by themselves after this many days without a customer reply.
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
+    # An open ticket whose agent has not been seen for this long returns to its team's queue
+    # (automation's time-based sweep); 0: never.
+    "REQUEUE_OFFLINE_MINUTES": int(os.environ.get("JORNADA_REQUEUE_OFFLINE_MINUTES", "0")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
     # Inbox ("SLA at risk" lists the tickets the SLA timer has reached the warning time of, in

@@ -192,3 +192,38 @@ def test_business_day_cutoff_skips_weekends_and_holidays():
     rule = TimeRule(condition="pending", after=2, unit="business_days")
     # From Monday: Friday is a holiday, so 2 business days back is Wednesday.
     assert timerules.cutoff(rule, MONDAY, calendar.hours) == MONDAY - timedelta(days=5)
+
+
+def test_a_ticket_of_an_agent_offline_too_long_returns_to_the_queue_and_is_routed_again(
+    team, settings
+):
+    from tests.automation.conftest import online_agent
+    from tickets import registries
+
+    settings.JORNADA = {**settings.JORNADA, "REQUEUE_OFFLINE_MINUTES": 30}
+    with at(MONDAY - timedelta(hours=2)):
+        gone = online_agent(team, username="gone")
+    with at(MONDAY):
+        here = online_agent(team, username="here")
+        stranded = ticket_in(team, assignee=gone, status="open")
+        kept = ticket_in(team, assignee=here, status="open")
+        assert timerules.sweep() == 1
+        assert timerules.sweep() == 0
+    stranded.refresh_from_db()
+    kept.refresh_from_db()
+    assert stranded.assignee == here
+    assert kept.assignee == here
+    [event] = stranded.events.filter(kind=TicketEvent.Kind.RULE_RAN)
+    assert "gone was offline for 30 minutes" in registries.event_text(event)
+    assert stranded.events.filter(kind=TicketEvent.Kind.ASSIGNED, before="gone").exists()
+
+
+def test_requeueing_is_off_unless_configured(team):
+    from tests.automation.conftest import online_agent
+
+    with at(MONDAY - timedelta(days=1)):
+        gone = online_agent(team, username="gone")
+    ticket = ticket_in(team, assignee=gone, status="open")
+    timerules.sweep()
+    ticket.refresh_from_db()
+    assert ticket.assignee == gone
