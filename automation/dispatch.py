@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from tickets import services
-from tickets.models import AgentProfile, Team, Ticket, Tier
+from tickets.models import AgentProfile, Team, Ticket, TicketEvent, Tier
 
 from . import conditions, routing
 from .engine import active_rules
 
 S = Ticket.Status
 QUEUE_SIZE = 50
+E = TicketEvent.Kind
+ROUTED = [E.TEAM_CHANGED, E.ESCALATED, E.ASSIGNED, E.CLAIMED]
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,14 @@ def may_dispatch(user: AbstractBaseUser) -> bool:
 
 
 def dispatch_queue(*, agent: AbstractBaseUser) -> list[Ticket]:
-    """New, unassigned N1 tickets, oldest first (the ones waiting longest)."""
+    """New, unassigned N1 tickets nobody has routed yet (no rule or person gave them a team,
+    a tier or an agent: the N1 team they got in turn does not count), oldest first."""
     if not may_dispatch(agent):
         return []
+    routed = TicketEvent.objects.filter(ticket_id=OuterRef("pk"), kind__in=ROUTED)
     return list(
         Ticket.objects.filter(status=S.NEW, assignee__isnull=True, tier=Tier.N1)
+        .filter(~Exists(routed))
         .select_related("customer__organization", "team")
         .order_by("created_at", "id")[:QUEUE_SIZE]
     )
@@ -98,7 +103,11 @@ def ticket_dispatch(*, ticket: Ticket, team: Team, by: AbstractBaseUser) -> Tick
     if not may_dispatch(by):
         raise PermissionDenied
     if team.tier == ticket.tier:
-        ticket = services.ticket_assign(ticket=ticket, assignee=None, by=by, team=team)
+        if team.pk == ticket.team_id:
+            ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+            services.ticket_record_routed(ticket=ticket, by=by)
+        else:
+            ticket = services.ticket_assign(ticket=ticket, assignee=None, by=by, team=team)
         tags = set(ticket.tags.values_list("name", flat=True))
         routing.ticket_route_to_agent(ticket=ticket, tags=tags)
     else:

@@ -171,3 +171,18 @@ def test_a_solver_cannot_use_the_dispatch_queue(client, team):
     assert (
         client.post(f"/agent/dispatch/{ticket.number}/route/", {"team": team.pk}).status_code == 403
     )
+
+
+def test_a_ticket_routed_by_a_rule_or_a_person_leaves_the_queue(client, dispatcher, team):
+    moved = ticket_in(team)
+    confirmed = ticket_in(team)
+    rule("Mover", actions=[{"type": "set_team", "team": "Outra"}])
+    TeamFactory(name="Outra", tier=Tier.N1)
+    created(moved)
+    client.post(f"/agent/dispatch/{confirmed.number}/route/", {"team": team.pk})
+
+    html = client.get("/agent/dispatch/").content.decode()
+    assert f'data-ticket="{moved.number}"' not in html
+    assert f'data-ticket="{confirmed.number}"' not in html
+    confirmed.refresh_from_db()
+    assert confirmed.team == team

@@ -6,7 +6,12 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .agents import agent_activate, agent_deactivate, agent_team_add, agent_team_remove
-from .automation import custom_event_publish, note_add_automatic, ticket_record_rule_run
+from .automation import (
+    custom_event_publish,
+    note_add_automatic,
+    ticket_record_routed,
+    ticket_record_rule_run,
+)
 from .availability import agent_seen, agent_set_availability
 from .bulk import tickets_bulk_apply
 from .chat import ticket_record_chat_state
@@ -97,6 +102,7 @@ __all__ = [
     "ticket_link",
     "ticket_merge",
     "ticket_record_chat_state",
+    "ticket_record_routed",
     "ticket_record_rule_run",
     "ticket_record_sla_event",
     "ticket_record_survey_sent",

@@ -17,6 +17,15 @@ def ticket_record_rule_run(
     )
 
 
+def ticket_record_routed(*, ticket: Ticket, by, reason: str = "") -> TicketEvent:
+    """A dispatcher confirmed the team the ticket already is in: a team entry with the same
+    team before and after, so that the ticket counts as routed. Inside the caller's
+    transaction."""
+    name = ticket.team.name if ticket.team_id else None
+    return record_event(ticket, TicketEvent.Kind.TEAM_CHANGED, by=by, before=name, after=name,
+                        reason=reason)  # fmt: skip
+
+
 def note_add_automatic(*, ticket: Ticket, body_text: str, rule_name: str) -> Message:
     """An internal note written by a rule (no agent wrote it: no author, no mentions).
     Inside the caller's transaction, the ticket locked by the caller."""
