@@ -104,7 +104,11 @@ def ticket_dispatch(*, ticket: Ticket, team: Team, by: AbstractBaseUser) -> Tick
         raise PermissionDenied
     if team.tier == ticket.tier:
         if team.pk == ticket.team_id:
-            ticket = Ticket.objects.select_for_update().select_related("team").get(pk=ticket.pk)
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("team")
+                .get(pk=ticket.pk)
+            )
             services.ticket_record_routed(ticket=ticket, by=by)
         else:
             ticket = services.ticket_assign(ticket=ticket, assignee=None, by=by, team=team)
