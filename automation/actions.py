@@ -50,6 +50,7 @@ class Run:
     def __init__(self, *, rule_id: int, rule_name: str, ticket: Ticket, tags: set[str]):
         self.rule_id, self.rule_name = rule_id, rule_name
         self.ticket, self.tags = ticket, tags
+        self.did: list[dict] = []
 
     def apply(self, action: dict) -> dict | None:
         handler = getattr(self, f"_do_{action.get('type')}", None)

@@ -117,14 +117,15 @@ def _process_one(work: Work, rules: list[Rule], open_hours, routed_teams: set[in
             if not conditions.matches(rule.conditions, facts):
                 continue
             origin = Origin(depth=work.depth + 1, rules=tuple(sorted(work.skip | {rule.pk})))
-            did = run_rule(rule, facts, origin=origin)
+            run = run_rule(rule, facts, origin=origin)
             fired += 1
-            if did:
-                facts = conditions.facts_for(
-                    [_load(ticket.pk, lock=False, with_text=with_text)],
-                    with_text=with_text,
+            if run.did:
+                # What the actions changed, as the run reloaded it (the customer's message and
+                # the subject are as they were).
+                facts = conditions.Facts(
+                    ticket=run.ticket, tags=run.tags, text=facts.text, now=facts.now,
                     open_hours=open_hours,
-                )[0]
+                )  # fmt: skip
             if rule.stop:
                 break
         if routes and facts.ticket.assignee_id is None:
@@ -133,21 +134,20 @@ def _process_one(work: Work, rules: list[Rule], open_hours, routed_teams: set[in
     return fired
 
 
-def run_rule(rule, facts: conditions.Facts, *, origin: Origin | None) -> list[dict]:
+def run_rule(rule, facts: conditions.Facts, *, origin: Origin | None) -> Run:
     """The rule's actions on the (locked) ticket, and its line on the timeline when it did
-    something; what it did."""
+    something; the run (`did`: what it did, `ticket` and `tags` as they are now)."""
     run = Run(rule_id=rule.pk, rule_name=rule.name, ticket=facts.ticket, tags=set(facts.tags))
-    did = []
     with events.caused_by(origin):
         for action in rule.actions or []:
             done = run.apply(action)
             if done is not None:
-                did.append(done)
-        if did:
+                run.did.append(done)
+        if run.did:
             services.ticket_record_rule_run(
-                ticket=run.ticket, rule_id=rule.pk, rule_name=rule.name, did=did
+                ticket=run.ticket, rule_id=rule.pk, rule_name=rule.name, did=run.did
             )
-    return did
+    return run
 
 
 def dry_run(rule: Rule, *, limit: int = 20, chunk: int = 500) -> tuple[int, list[Ticket]]:

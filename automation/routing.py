@@ -60,7 +60,7 @@ def candidates(*, ticket: Ticket, team: Team, tags: set[str], lock: bool) -> lis
             last_seen_at__gte=now - SEEN_WITHIN,
         )
         .order_by("pk")
-        .select_related("routing")
+        .select_related("routing", "user")
     )
     if lock:
         profiles = profiles.select_for_update(of=("self",))
