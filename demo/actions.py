@@ -283,7 +283,8 @@ class StoryActions:
         )
 
     def do_auto_close(self) -> None:
-        """What the hourly close_stale_solved_tickets task does, at the hour it would."""
+        """What the shipped time rule "close solved tickets after 4 days" does (in bulk, for
+        the history), at the hour it would."""
         days = settings.JORNADA["CLOSE_SOLVED_AFTER_DAYS"]
         closed = services.tickets_close_stale_solved(
             solved_before=timezone.now() - timedelta(days=days)

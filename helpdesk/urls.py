@@ -51,6 +51,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("survey/", include("surveys.urls")),
     path("manager/", include("manager.urls")),
+    path("manager/rules/", include("automation.urls")),
 ]
 # No route serves MEDIA_ROOT, not even with DEBUG: ticket attachments go through the
 # permission-checked download view (URL name "attachment") only.

@@ -252,6 +252,15 @@ class ChatEnded(DomainEvent):
     outcome: str  # deflected | visitor | agent
 
 
+@_event("automation.custom")
+class CustomEvent(DomainEvent):
+    """An automation rule's own event, for outbound webhooks: `key` is what the rule names it."""
+
+    rule_id: int
+    rule_name: str
+    key: str
+
+
 ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]
@@ -263,6 +272,8 @@ _outbox_writers: list[OutboxWriter] = []
 # The arrivals published inside the open outbox_deferred() block (None: no block open).
 _deferred: ContextVar[list | None] = ContextVar("outbox_deferred", default=None)
 _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
+# What caused the events published now (an automation rule's run), kept on each event.
+_origin: ContextVar[Any] = ContextVar("domain_event_origin", default=None)
 # Events delivered later, at the end of the enclosing batch() (None: no batch open).
 _batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
 
@@ -357,6 +368,23 @@ def outbox_deferred() -> Iterator[None]:
 
 
 @contextmanager
+def caused_by(origin: Any) -> Iterator[None]:
+    """Mark the events published inside this block with `origin` (read with origin_of()): an
+    automation rule marks its actions' events, so that they do not fire that rule again. The
+    mark is taken at publish time, so it holds however late the events are delivered."""
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
+def origin_of(event: DomainEvent) -> Any:
+    """What caused this event (caused_by()), None for most."""
+    return getattr(event, "_origin", None)
+
+
+@contextmanager
 def batch() -> Iterator[None]:
     """Hold back the delivery of events committed inside this block until it ends, then deliver
     them together (nested blocks join the outermost one)."""
@@ -407,6 +435,9 @@ def publish(event: DomainEvent, *, ticket: Any = None) -> None:
         return
     if ticket is not None:
         object.__setattr__(event, "_ticket_in_hand", ticket)
+    origin = _origin.get()
+    if origin is not None:
+        object.__setattr__(event, "_origin", origin)  # not a field: not in the payload
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         for write in _outbox_writers:

@@ -1,13 +1,15 @@
 from django.urls import path
 
 from . import views
-from .views import actions, availability, notifications
+from .views import actions, availability, dispatch, notifications
 
 TICKET = "agent/tickets/<int:number>/"
 
 urlpatterns = [
     path("agent/", views.inbox, name="inbox"),
     path("agent/bulk/", views.inbox_bulk, name="inbox-bulk"),
+    path("agent/dispatch/", dispatch.dispatch_queue, name="dispatch"),
+    path("agent/dispatch/<int:number>/route/", dispatch.dispatch_route, name="dispatch-route"),
     path("agent/views/", views.saved_view_create, name="saved-view-create"),
     path("agent/views/<int:pk>/rename/", views.saved_view_rename, name="saved-view-rename"),
     path("agent/views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),

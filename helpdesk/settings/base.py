@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "knowledge_base",
     "surveys",
     "webhooks",
+    "automation",
     "workspace",
     "portal",
     "api",
@@ -214,9 +215,11 @@ CELERY_TASK_ROUTES = {
 # each run works for at most 80 % of that, so runs do not pile up.
 SLA_TIMER_SECONDS = float(os.environ.get("JORNADA_SLA_TIMER_SECONDS", "15"))
 CELERY_BEAT_SCHEDULE = {
-    "close-stale-solved-tickets": {
-        "task": "tickets.tasks.close_stale_solved_tickets",
-        "schedule": 3600.0,
+    # Time-based rules ("solved 4 days -> close" among them), every minute.
+    "automation-run-time-rules": {
+        "task": "automation.run_time_rules",
+        "schedule": 60.0,
+        "kwargs": {"seconds": 50.0},
     },
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
@@ -386,6 +389,9 @@ JORNADA = {
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("JORNADA_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)),
     # Solved tickets close by themselves after this many days without a customer reply.
     "CLOSE_SOLVED_AFTER_DAYS": int(os.environ.get("JORNADA_CLOSE_SOLVED_AFTER_DAYS", "4")),
+    # An open ticket whose agent has not been seen for this long returns to its team's queue
+    # (automation's time-based sweep); 0: never.
+    "REQUEUE_OFFLINE_MINUTES": int(os.environ.get("JORNADA_REQUEUE_OFFLINE_MINUTES", "0")),
     # First ticket number handed out.
     "TICKET_NUMBER_START": 1001,
     # Inbox ("SLA at risk" lists the tickets the SLA timer has reached the warning time of, in

@@ -32,6 +32,10 @@ QUEUED_AFTER_NEW_EMAIL = {
     "channels_app.acknowledge_tickets": 6,
     "sla.sync_ticket_clocks": 6,
     "channels_app.deliver_message": 9,
+    # The triggers and routing of the new ticket (no rule active, a team without a policy):
+    # the active rules, the ticket locked, its tags (read with it on PostgreSQL), its team's
+    # routing policy.
+    "automation.run_rules": 4 - ON_POSTGRES,
 }
 
 

@@ -234,3 +234,12 @@ def test_solved_tickets_get_survey_answers_with_portuguese_comments_once(seeded)
     seed()
 
     assert (SurveyInvitation.objects.count(), SurveyResponse.objects.count()) == before
+
+
+def test_the_shipped_automation_rules_are_active_and_the_whatsapp_team_is_staffed(seeded):
+    from automation.defaults import TIME_RULES, TRIGGERS, WHATSAPP_TEAM
+    from automation.models import Rule, TimeRule
+
+    assert Rule.objects.filter(is_active=True).count() == len(TRIGGERS)
+    assert TimeRule.objects.filter(is_active=True).count() == len(TIME_RULES)
+    assert Team.objects.get(name=WHATSAPP_TEAM).agents.count() >= 2

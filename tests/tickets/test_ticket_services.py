@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
 from tests.tickets.factories import (
@@ -17,7 +16,7 @@ from tests.tickets.factories import (
     make_inbound,
     make_ticket,
 )
-from tickets import services, tasks
+from tickets import services
 from tickets.errors import (
     AlreadyClaimed,
     InvalidChoice,
@@ -982,42 +981,6 @@ def test_close_stale_solved_closes_the_oldest_first(db):
     newest.refresh_from_db()
     oldest.refresh_from_db()
     assert (oldest.status, newest.status) == (S.CLOSED, S.SOLVED)
-
-
-def test_close_stale_solved_task_runs_and_returns_how_many_closed(db):
-    days = settings.JORNADA["CLOSE_SOLVED_AFTER_DAYS"]
-    stale = [solved_ticket(days + 1), solved_ticket(days + 30)]
-    recent = solved_ticket(days - 1)
-
-    result = tasks.close_stale_solved_tickets.delay()
-
-    assert result.get() == 2
-    assert set(Ticket.objects.filter(status=S.CLOSED).values_list("pk", flat=True)) == {
-        t.pk for t in stale
-    }
-    recent.refresh_from_db()
-    assert recent.status == S.SOLVED
-
-
-def test_close_stale_solved_task_reads_the_configured_days(db):
-    ticket = solved_ticket(2)
-
-    with override_settings(JORNADA={**settings.JORNADA, "CLOSE_SOLVED_AFTER_DAYS": 1}):
-        closed = tasks.close_stale_solved_tickets.delay().get()
-
-    assert closed == 1
-    ticket.refresh_from_db()
-    assert ticket.status == S.CLOSED
-
-
-def test_close_stale_solved_task_is_safe_to_run_twice(db):
-    solved_ticket(30)
-
-    first = tasks.close_stale_solved_tickets.delay().get()
-    second = tasks.close_stale_solved_tickets.delay().get()
-
-    assert (first, second) == (1, 0)
-    assert TicketEvent.objects.filter(kind=E.STATUS_CHANGED, after=S.CLOSED).count() == 1
 
 
 def test_team_for_tier_raises_when_no_team_exists(db):

@@ -39,6 +39,7 @@ class TicketEvent(models.Model):
         SPLIT_FROM = "split_from", _("Split from another ticket")
         NOTE_BY_EMAIL_REFUSED = "note_by_email_refused", _("Internal note by email refused")
         CHAT_STATE_CHANGED = "chat_state_changed", _("Chat state changed")
+        RULE_RAN = "rule_ran", _("Automation rule ran")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), related_name="events", on_delete=models.CASCADE

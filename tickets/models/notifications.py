@@ -20,6 +20,7 @@ class AgentNotification(models.Model):
         SURVEY_FOLLOW_UP = "survey_followup", _("Unhappy customer to follow up")
         SLA_WARNING = "sla_warning", _("SLA about to be missed")
         SLA_BREACHED = "sla_breached", _("SLA missed")
+        RULE = "rule", _("An automation rule asks for you")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

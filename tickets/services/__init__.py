@@ -6,6 +6,12 @@ an audit row (TicketEvent) in that transaction and a domain event after it commi
 """
 
 from .agents import agent_activate, agent_deactivate, agent_team_add, agent_team_remove
+from .automation import (
+    custom_event_publish,
+    note_add_automatic,
+    ticket_record_routed,
+    ticket_record_rule_run,
+)
 from .availability import agent_seen, agent_set_availability
 from .bulk import tickets_bulk_apply
 from .chat import ticket_record_chat_state
@@ -71,6 +77,7 @@ __all__ = [
     "canned_response_delete",
     "canned_response_render",
     "canned_response_update",
+    "custom_event_publish",
     "customer_add_identity",
     "customer_get_or_create_for_identity",
     "customer_merge",
@@ -84,6 +91,7 @@ __all__ = [
     "message_split",
     "message_update_delivery",
     "note_add",
+    "note_add_automatic",
     "notifications_mark_read",
     "portal_identity_ensure",
     "saved_view_create",
@@ -102,6 +110,8 @@ __all__ = [
     "ticket_merge",
     "ticket_notify_sla",
     "ticket_record_chat_state",
+    "ticket_record_routed",
+    "ticket_record_rule_run",
     "ticket_record_sla_event",
     "ticket_record_survey_sent",
     "ticket_solve_by_customer",

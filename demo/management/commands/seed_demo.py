@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from demo.automation import seed_automation
 from demo.chat import seed_chat_channel
 from demo.content import DEMO_CUSTOMER_EMAIL, STAFF, STATUS_ORDER
 from demo.knowledge_base import seed_knowledge_base
@@ -113,6 +114,8 @@ class Command(BaseCommand):
             created["workspace"] = seed_workspace()
             created["chat"] = seed_chat_channel()
             sla_policies_seed_defaults()
+            # After the staff: the shipped rules, active, and the WhatsApp N1 team staffed.
+            seed_automation()
         self.say(
             _("Staff, teams and organizations: %(users)s users, %(teams)s teams and "
               "%(orgs)s organizations created (existing ones kept).")

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AutomationConfig(AppConfig):
+    name = "automation"
+    verbose_name = _("Automation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import (
+            panels,
+            subscribers,  # noqa: F401  (registers the domain-event subscribers)
+        )
+
+        panels.register()
