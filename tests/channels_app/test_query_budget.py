@@ -112,6 +112,9 @@ QUEUED_AFTER_TEN_NEW_EMAILS = {
     "channels_app.acknowledge_tickets": 42,
     "channels_app.deliver_messages": 72,
     "sla.sync_ticket_clocks": 6,
+    # One rules task for the ten: the active rules read once, then per ticket its lock (its
+    # tags with it on PostgreSQL) and its team's policy.
+    "automation.run_rules": 22 - 10 * ON_POSTGRES,
 }
 
 
