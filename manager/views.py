@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sla import metrics
 
-from . import charts, exports, services, tables
+from . import charts, exports, selectors, services, tables
 from .access import dashboard_scope
 from .forms import DashboardFilterForm
 from .models import TrendAlert
@@ -74,12 +74,13 @@ def dashboard(request):
     message, and the figures cover the default range of the reader's teams."""
     form, filters = _filters(request)
     now = timezone.now()
-    per_day = metrics.volume(filters)
+    figures = selectors.dashboard_figures(filters, now=now)
+    per_day = figures.volume
     agents, agents_sort = tables.sort_rows(
-        _table_rows(filters, "agents"), request.GET.get("agents_sort", "")
+        tables.agent_rows(figures.agents), request.GET.get("agents_sort", "")
     )
     teams, teams_sort = tables.sort_rows(
-        _table_rows(filters, "teams"), request.GET.get("teams_sort", "")
+        tables.team_rows(figures.teams, no_team=_("No team")), request.GET.get("teams_sort", "")
     )
     context = {
         "form": form,
@@ -87,15 +88,15 @@ def dashboard(request):
         "filters": filters,
         "last_day": filters.end - timedelta(days=1),
         "at_risk": _at_risk_rows(filters, now),
-        "frt": metrics.first_response_time(filters),
-        "resolution": metrics.resolution_time(filters),
+        "frt": figures.frt,
+        "resolution": figures.resolution,
         "volume": per_day,
-        "responsiveness": metrics.responsiveness(filters),
-        "compliance": metrics.sla_compliance(filters),
-        "backlog": metrics.backlog(filters, now=now),
-        "escalations": metrics.escalations(filters),
+        "responsiveness": figures.responsiveness,
+        "compliance": figures.compliance,
+        "backlog": figures.backlog,
+        "escalations": figures.escalations,
         "per_day_chart": charts.per_day_bars(per_day.per_day),
-        "heatmap": charts.heatmap(metrics.volume_heatmap(filters)),
+        "heatmap": charts.heatmap(figures.heatmap),
         "time_zone": settings.TIME_ZONE,
         "query": request.GET.urlencode(),
         "tables": [

@@ -202,9 +202,9 @@ class Responsiveness:
 
 
 def responsiveness(filters: MetricFilters) -> Responsiveness:
-    """Response clocks (first and next response) stopped in the range; customers' messages
-    sent in the range, the gaps between consecutive ones of a ticket averaged over all gaps
-    (a ticket's gaps add up to its last minus its first message)."""
+    """Response clocks (first and next response) stopped in the range; the gaps between a
+    customer's message sent in the range and their previous one on the same ticket (sent in the
+    range or before), averaged over all such gaps."""
     clocks = TicketSLA.objects.filter(
         ticket__in=filters.tickets().values("pk"),
         target__in=[Target.FIRST_RESPONSE, Target.NEXT_RESPONSE],
@@ -215,19 +215,24 @@ def responsiveness(filters: MetricFilters) -> Responsiveness:
         wall=Avg(Seconds(F("stopped_at"), F("started_at"))),
         n=Count("pk"),
     )
+    inbound = Q(direction="inbound", kind="message")
+    previous = (
+        Message.objects.filter(
+            inbound, ticket=OuterRef("ticket"), created_at__lt=OuterRef("created_at")
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     gaps = (
         Message.objects.filter(
+            inbound,
             ticket__in=filters.tickets().values("pk"),
-            direction="inbound",
-            kind="message",
             created_at__gte=filters.start,
             created_at__lt=filters.end,
         )
-        .order_by()
-        .values("ticket")
-        .annotate(n=Count("pk"), span=Seconds(Max("created_at"), Min("created_at")))
-        .filter(n__gte=2)
-        .aggregate(total=Sum("span"), gaps=Sum(F("n") - 1))
+        .annotate(previous=Subquery(previous))
+        .filter(previous__isnull=False)
+        .aggregate(total=Sum(Seconds(F("created_at"), F("previous"))), gaps=Count("pk"))
     )
     return Responsiveness(
         response_business=clocks["business"],
@@ -271,7 +276,8 @@ def _replies(ticket_ref) -> Subquery:
 def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     """Created and solved (in total and per day in the desk's time zone), first-contact
     resolution (solved with one reply and never reopened), customer messages per solved
-    ticket, conversations with a message in the range and agents' replies in it."""
+    ticket, conversations open during the range (their first message before its end, their
+    last one after its start) and agents' replies in it."""
     tz = zoneinfo.ZoneInfo(time_zone or settings.TIME_ZONE)
     tickets = filters.tickets()
     created, solved = _created_in_range(filters), _solved_in_range(filters)
@@ -284,16 +290,22 @@ def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     result.inbound_on_solved = Message.objects.filter(
         ticket__in=solved.values("pk"), direction="inbound", kind="message"
     ).count()
-    messages = Message.objects.filter(
-        ticket__in=tickets.values("pk"),
-        kind="message",
-        created_at__gte=filters.start,
-        created_at__lt=filters.end,
-    ).aggregate(
-        conversations=Count("ticket", distinct=True),
-        replies=Count("pk", filter=Q(direction="outbound")),
+    in_range = Q(created_at__gte=filters.start, created_at__lt=filters.end)
+    messages = (
+        Message.objects.filter(ticket__in=tickets.values("pk"), kind="message")
+        .order_by()
+        .values("ticket")
+        .annotate(
+            first=Min("created_at"),
+            last=Max("created_at"),
+            in_range_replies=Count("pk", filter=in_range & Q(direction="outbound")),
+        )
+        .aggregate(
+            conversations=Count("ticket", filter=Q(first__lt=filters.end, last__gte=filters.start)),
+            replies=Sum("in_range_replies"),
+        )
     )
-    result.conversations, result.replies = messages["conversations"], messages["replies"]
+    result.conversations, result.replies = messages["conversations"], messages["replies"] or 0
     days: dict[date, list[int]] = {}
     for column, (tickets_of_day, stamp) in enumerate(
         ((created, "created_at"), (solved, "solved_at"))

@@ -231,6 +231,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
+    "manager-refresh-rollups": {"task": "manager.refresh_rollups", "schedule": 30.0},
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
