@@ -125,18 +125,16 @@ class TicketFacts(models.Model):
 
 
 class DailyActivity(models.Model):
-    """Additive figures per day (in the desk's time zone) and per combination of the ticket's
-    filters (and, for replies, their author): messages written that day and SLA clocks decided
-    that day. A day's rows are recomputed whole from the messages and clocks of that day
-    (manager/rollups.py). Several rows may share a key: sums are what is read."""
+    """Additive figures per day (in the desk's time zone) and per combination of the tickets'
+    team, tier, channel and customer segment (a few hundred a day whatever the volume): messages
+    written that day and SLA clocks decided that day. A day's rows are recomputed whole from the
+    messages and clocks of that day (manager/rollups.py)."""
 
     day = models.DateField()
     team_id = models.IntegerField(null=True)
     tier = models.CharField(max_length=2)
-    assignee_id = models.IntegerField(null=True)
     channel = models.CharField(max_length=16)
     segment = models.CharField(max_length=16)
-    author_id = models.IntegerField(null=True)
     replies = models.PositiveIntegerField(default=0)
     inbound = models.PositiveIntegerField(default=0)
     # Gaps between a customer's message of that day and their previous one on the ticket.
@@ -160,6 +158,48 @@ class DailyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"activity of {self.day}"
+
+
+class AgentDailyActivity(models.Model):
+    """The per-agent table's additive figures per day and per team, tier, channel and segment of
+    the tickets: replies the agent wrote, clocks of the tickets they hold met and missed."""
+
+    day = models.DateField()
+    agent_id = models.IntegerField(null=True)
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    replies = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_agent_activity_day")]
+
+    def __str__(self) -> str:
+        return f"activity of agent {self.agent_id} on {self.day}"
+
+
+class DailyEscalation(models.Model):
+    """Escalations per day, step (tier before and after) and reason, and per team, tier, channel
+    and segment of the tickets as they are now."""
+
+    day = models.DateField()
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    from_tier = models.CharField(max_length=2)
+    to_tier = models.CharField(max_length=2)
+    reason = models.TextField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_escalation_day")]
+
+    def __str__(self) -> str:
+        return f"{self.from_tier} → {self.to_tier} on {self.day}: {self.count}"
 
 
 CATCH_UP = "catch-up"

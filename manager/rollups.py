@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
     FloatField,
@@ -29,14 +30,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from sla.metrics import DONE_STATUSES, Seconds
 from sla.models import Target, TicketSLA
-from tickets.models import Message, Ticket
+from tickets.models import Message, Ticket, TicketEvent
 
-from .models import CATCH_UP, DailyActivity, RollupState, TicketFacts
+from .models import (
+    CATCH_UP,
+    AgentDailyActivity,
+    DailyActivity,
+    DailyEscalation,
+    RollupState,
+    TicketFacts,
+)
 
 
 def desk_zone() -> zoneinfo.ZoneInfo:
@@ -133,22 +142,16 @@ def facts_refresh(ticket_ids: Sequence[int]) -> int:
 DIMENSIONS = {
     "team_id": "ticket__team_id",
     "tier": "ticket__tier",
-    "assignee_id": "ticket__assignee_id",
     "channel": "ticket__channel",
     "segment": "ticket__customer__segment",
 }
-ZERO_INT = {
-    name: Value(0, output_field=IntegerField())
-    for name in (
-        "replies", "inbound", "contact_gaps", "met_first_response", "missed_first_response",
-        "met_next_response", "missed_next_response", "met_resolution", "missed_resolution",
-        "responses", "response_business_n",
-    )
-}  # fmt: skip
-ZERO_FLOAT = {
-    name: Value(0.0, output_field=FloatField())
-    for name in ("contact_gap_seconds", "response_business_sum", "response_wall_sum")
-}
+ACTIVITY_INT = (
+    "replies", "inbound", "contact_gaps", "met_first_response", "missed_first_response",
+    "met_next_response", "missed_next_response", "met_resolution", "missed_resolution",
+    "responses", "response_business_n",
+)  # fmt: skip
+ACTIVITY_FLOAT = ("contact_gap_seconds", "response_business_sum", "response_wall_sum")
+AGENT_INT = ("replies", "met", "missed")
 
 
 def day_bounds(days: Iterable[date]) -> tuple[datetime, datetime]:
@@ -160,10 +163,11 @@ def day_bounds(days: Iterable[date]) -> tuple[datetime, datetime]:
     )
 
 
-def _by_day(queryset: QuerySet, stamp: str, days: Sequence[date], author=None) -> QuerySet:
+def _by_day(queryset: QuerySet, stamp: str, days: Sequence[date], agent=None) -> QuerySet:
     start, end = day_bounds(days)
     dims = {f"r_{name}": F(path) for name, path in DIMENSIONS.items()}
-    dims["r_author_id"] = author if author is not None else Value(None, IntegerField())
+    if agent is not None:
+        dims["r_agent_id"] = agent
     return (
         queryset.filter(**{f"{stamp}__gte": start, f"{stamp}__lt": end}, ticket__merged_into=None)
         .annotate(r_day=TruncDate(stamp, tzinfo=desk_zone()))
@@ -173,13 +177,17 @@ def _by_day(queryset: QuerySet, stamp: str, days: Sequence[date], author=None) -
     )
 
 
-def _with(fields: dict, **measures) -> dict:
-    return {**ZERO_INT, **ZERO_FLOAT, **fields, **measures}
+def _measures(ints: Sequence[str], floats: Sequence[str], **given) -> dict:
+    """Every measure column in a fixed order (a UNION lines them up), zero unless given."""
+    zero_int, zero_float = Value(0, IntegerField()), Value(0.0, FloatField())
+    return {
+        **{name: given.get(name, zero_int) for name in ints},
+        **{name: given.get(name, zero_float) for name in floats},
+    }
 
 
-def activity_selects(days: Sequence[date]) -> list[QuerySet]:
-    inbound = Q(direction="inbound")
-    previous = (
+def _previous_contact() -> Subquery:
+    return Subquery(
         Message.objects.filter(
             ticket=OuterRef("ticket"),
             direction="inbound",
@@ -189,18 +197,20 @@ def activity_selects(days: Sequence[date]) -> list[QuerySet]:
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+
+
+def activity_selects(days: Sequence[date]) -> list[QuerySet]:
+    inbound, response = (
+        Q(direction="inbound"),
+        Q(target__in=[Target.FIRST_RESPONSE, Target.NEXT_RESPONSE]),
+    )
+    measures = lambda **given: _measures(ACTIVITY_INT, ACTIVITY_FLOAT, **given)  # noqa: E731
     messages = _by_day(
-        Message.objects.filter(kind="message").annotate(previous=Subquery(previous)),
+        Message.objects.filter(kind="message").annotate(previous=_previous_contact()),
         "created_at",
         days,
-        author=Case(
-            When(direction="outbound", then=F("author_user_id")),
-            default=None,
-            output_field=IntegerField(),
-        ),
     ).annotate(
-        **_with(
-            {},
+        **measures(
             replies=Count("pk", filter=Q(direction="outbound")),
             inbound=Count("pk", filter=inbound),
             contact_gaps=Count("pk", filter=inbound & Q(previous__isnull=False)),
@@ -209,15 +219,12 @@ def activity_selects(days: Sequence[date]) -> list[QuerySet]:
             ),
         )
     )
-    selects = [messages]
     met = {
         f"met_{target}": Count("pk", filter=Q(target=target, breached_at=None))
         for target in Target.values
     }
-    response = Q(target__in=[Target.FIRST_RESPONSE, Target.NEXT_RESPONSE])
     stopped = _by_day(TicketSLA.objects.all(), "stopped_at", days).annotate(
-        **_with(
-            {},
+        **measures(
             **met,
             responses=Count("pk", filter=response),
             response_business_n=Count("business_seconds", filter=response),
@@ -230,8 +237,73 @@ def activity_selects(days: Sequence[date]) -> list[QuerySet]:
         )
     )
     missed = {f"missed_{target}": Count("pk", filter=Q(target=target)) for target in Target.values}
-    breached = _by_day(TicketSLA.objects.all(), "breached_at", days).annotate(**_with({}, **missed))
-    return [*selects, stopped, breached]
+    breached = _by_day(TicketSLA.objects.all(), "breached_at", days).annotate(**measures(**missed))
+    return [messages, stopped, breached]
+
+
+def agent_selects(days: Sequence[date]) -> list[QuerySet]:
+    """Per agent: the replies they wrote, the clocks of the tickets they hold met and missed."""
+    measures = lambda **given: _measures(AGENT_INT, (), **given)  # noqa: E731
+    replies = _by_day(
+        Message.objects.filter(kind="message", direction="outbound"),
+        "created_at",
+        days,
+        agent=F("author_user_id"),
+    ).annotate(**measures(replies=Count("pk")))
+    met = _by_day(
+        TicketSLA.objects.filter(breached_at=None),
+        "stopped_at",
+        days,
+        agent=F("ticket__assignee_id"),
+    ).annotate(**measures(met=Count("pk")))
+    missed = _by_day(
+        TicketSLA.objects.all(), "breached_at", days, agent=F("ticket__assignee_id")
+    ).annotate(**measures(missed=Count("pk")))
+    return [replies, met, missed]
+
+
+def escalation_selects(days: Sequence[date]) -> list[QuerySet]:
+    escalated = TicketEvent.objects.filter(kind=TicketEvent.Kind.ESCALATED)
+    rows = _by_day(escalated, "created_at", days).annotate(
+        r_from_tier=Coalesce(Cast(KT("before__tier"), CharField()), Value("")),
+        r_to_tier=Coalesce(Cast(KT("after__tier"), CharField()), Value("")),
+        r_reason=F("reason"),
+        count=Count("pk"),
+    )
+    return [rows]
+
+
+def _insert_merged(model, selects: list[QuerySet]) -> int:
+    """INSERT the rows of several values() querysets with the same columns, summed per key (the
+    "r_" columns), so a key has one row whatever its sources."""
+    first = selects[0].query
+    names = [*first.values_select, *first.annotation_select]
+    keys = [n for n in names if n.startswith("r_")]  # the measures have no prefix
+    measures = [n for n in names if not n.startswith("r_")]
+    union = selects[0].union(*selects[1:], all=True)
+    inner, params = union.query.sql_with_params()
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(model._meta.get_field(n.removeprefix("r_")).column) for n in keys + measures
+    )
+    select = ", ".join([q(n) for n in keys] + [f"SUM({q(n)})" for n in measures])
+    table = q(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {select} FROM ({inner}) merged"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} GROUP BY {', '.join(q(n) for n in keys)}", params)
+        return cursor.rowcount
+
+
+def _refresh_days(days: Sequence[date]) -> int:
+    inserted = 0
+    for model, selects in (
+        (DailyActivity, activity_selects),
+        (AgentDailyActivity, agent_selects),
+        (DailyEscalation, escalation_selects),
+    ):
+        model.objects.filter(day__in=days).delete()
+        inserted += _insert_merged(model, selects(days))
+    return inserted
 
 
 def activity_refresh(days: Iterable[date]) -> int:
@@ -239,8 +311,7 @@ def activity_refresh(days: Iterable[date]) -> int:
     if not days:
         return 0
     with transaction.atomic():
-        DailyActivity.objects.filter(day__in=days).delete()
-        return sum(_insert_from(DailyActivity, select) for select in activity_selects(days))
+        return _refresh_days(days)
 
 
 def days_of_tickets(ticket_ids: Sequence[int]) -> set[date]:
@@ -251,6 +322,10 @@ def days_of_tickets(ticket_ids: Sequence[int]) -> set[date]:
         (Message.objects.filter(ticket_id__in=ticket_ids, kind="message"), "created_at"),
         (TicketSLA.objects.filter(ticket_id__in=ticket_ids), "stopped_at"),
         (TicketSLA.objects.filter(ticket_id__in=ticket_ids), "breached_at"),
+        (
+            TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind=TicketEvent.Kind.ESCALATED),
+            "created_at",
+        ),
     ):
         days.update(
             queryset.filter(**{f"{stamp}__isnull": False})
@@ -292,7 +367,8 @@ def rollups_rebuild(
                 TicketFacts, facts_select(Ticket.objects.filter(pk__gt=low, pk__lte=low + batch))
             )
         progress(f"ticket facts: {counts['tickets']:,} tickets (ids up to {low + batch:,})")
-    DailyActivity.objects.all().delete()
+    for model in (DailyActivity, AgentDailyActivity, DailyEscalation):
+        model.objects.all().delete()
     first = Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
     if first is None:
         return counts
@@ -301,9 +377,7 @@ def rollups_rebuild(
     while day <= today:
         days = [day + timedelta(days=n) for n in range(31)]
         with transaction.atomic():
-            counts["activity_rows"] += sum(
-                _insert_from(DailyActivity, select) for select in activity_selects(days)
-            )
+            counts["activity_rows"] += _refresh_days(days)
         counts["days"] += len(days)
         progress(f"daily activity: up to {days[-1]} ({counts['activity_rows']:,} rows)")
         day += timedelta(days=31)

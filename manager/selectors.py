@@ -2,8 +2,8 @@
 they can answer: the same figures as sla.metrics computes live from tickets, clocks and messages
 (tests/manager/test_selectors.py holds them equal), in a fixed and small number of queries whatever
 the number of tickets. The rollups hold whole days in the desk's time zone and no organization:
-a range that does not start and end at the desk's midnight, or an organization filter (a few
-tickets: fast live), is answered live by sla.metrics, and so is everything until the rollups
+a range that does not start and end at the desk's midnight, or an organization or agent filter
+(a few tickets: fast live), is answered live by sla.metrics, and so is everything until the rollups
 have been built once."""
 
 from dataclasses import dataclass, field
@@ -27,7 +27,14 @@ from sla.metrics import (
 )
 from sla.models import Target
 
-from .models import CATCH_UP, DailyActivity, RollupState, TicketFacts
+from .models import (
+    CATCH_UP,
+    AgentDailyActivity,
+    DailyActivity,
+    DailyEscalation,
+    RollupState,
+    TicketFacts,
+)
 from .rollups import desk_zone
 
 
@@ -56,6 +63,7 @@ def rollup_answers(filters: MetricFilters) -> bool:
 
     return (
         filters.organization is None
+        and filters.agent is None
         and midnight(filters.start)
         and midnight(filters.end)
         and RollupState.objects.filter(name=CATCH_UP).exists()
@@ -203,11 +211,28 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
         responsiveness=responsiveness,
         compliance=compliance,
         backlog=metrics.backlog(filters, now=now),
-        escalations=metrics.escalations(filters),
+        escalations=_escalations(filters),
         heatmap=_heatmap(created),
         agents=agents,
         teams=teams,
     )
+
+
+def _escalations(filters: MetricFilters, limit: int = 20) -> list[metrics.Escalation]:
+    first_day, end_day = _days(filters)
+    rows = (
+        _narrow(DailyEscalation.objects.filter(day__gte=first_day, day__lt=end_day), filters)
+        .order_by()
+        .values("from_tier", "to_tier", "reason")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "from_tier", "reason")[:limit]
+    )
+    return [
+        metrics.Escalation(
+            from_tier=row["from_tier"], to_tier=row["to_tier"], reason=row["reason"], count=row["n"]
+        )
+        for row in rows
+    ]
 
 
 def _heatmap(created: QuerySet) -> list[list[int]]:
@@ -230,8 +255,9 @@ def _heatmap(created: QuerySet) -> list[list[int]]:
 def _groups(
     filters: MetricFilters, created: QuerySet, solved: QuerySet, activity: QuerySet
 ) -> tuple[list[GroupRow], list[GroupRow]]:
-    """The per-agent and per-team tables together: each grouped query is by (team, assignee)
-    and folded twice in Python (a few hundred rows), so both tables take four queries."""
+    """The per-agent and per-team tables together: the open tickets and the tickets' facts
+    grouped by (team, assignee) and folded twice in Python (a few hundred rows), then each
+    table's own daily activity: five queries for both."""
     tables: dict[str, dict] = {"assignee": {}, "team": {}}
 
     def add(group: str, key, **values) -> None:
@@ -272,15 +298,26 @@ def _groups(
             setattr(row, attribute, total / n)
     met = sum(F(f"met_{t}") for t in Target.values)
     missed = sum(F(f"missed_{t}") for t in Target.values)
-    for team, assignee, author, replies, met_n, missed_n in (
+    for team, replies, met_n, missed_n in (
         activity.order_by()
-        .values_list("team_id", "assignee_id", "author_id")
+        .values_list("team_id")
         .annotate(r=Sum("replies"), met=Sum(met), missed=Sum(missed))
     ):
         if replies:
-            add("assignee", author, replies=replies)
             add("team", team, replies=replies)
         if met_n or missed_n:
-            add("assignee", assignee, met=met_n, missed=missed_n)
             add("team", team, met=met_n, missed=missed_n)
+    first_day, end_day = _days(filters)
+    agents = _narrow(
+        AgentDailyActivity.objects.filter(day__gte=first_day, day__lt=end_day), filters
+    )
+    for agent, replies, met_n, missed_n in (
+        agents.order_by()
+        .values_list("agent_id")
+        .annotate(r=Sum("replies"), met=Sum("met"), missed=Sum("missed"))
+    ):
+        if replies:
+            add("assignee", agent, replies=replies)
+        if met_n or missed_n:
+            add("assignee", agent, met=met_n, missed=missed_n)
     return list(tables["assignee"].values()), list(tables["team"].values())
