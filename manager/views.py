@@ -41,10 +41,10 @@ def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
     return form, fallback.metric_filters()
 
 
-def _table_rows(filters: metrics.MetricFilters, name: str) -> list[tables.Row]:
+def _table_rows(figures: selectors.DashboardFigures, name: str) -> list[tables.Row]:
     if name == "agents":
-        return tables.agent_rows(metrics.figures_by(filters, group="assignee"))
-    return tables.team_rows(metrics.figures_by(filters, group="team"), no_team=_("No team"))
+        return tables.agent_rows(figures.agents)
+    return tables.team_rows(figures.teams, no_team=_("No team"))
 
 
 def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
@@ -77,10 +77,10 @@ def dashboard(request):
     figures = selectors.dashboard_figures(filters, now=now)
     per_day = figures.volume
     agents, agents_sort = tables.sort_rows(
-        tables.agent_rows(figures.agents), request.GET.get("agents_sort", "")
+        _table_rows(figures, "agents"), request.GET.get("agents_sort", "")
     )
     teams, teams_sort = tables.sort_rows(
-        tables.team_rows(figures.teams, no_team=_("No team")), request.GET.get("teams_sort", "")
+        _table_rows(figures, "teams"), request.GET.get("teams_sort", "")
     )
     context = {
         "form": form,
@@ -134,9 +134,10 @@ def export(request, name: str):
     if name not in exports.EXPORTS:
         raise Http404
     _form, filters = _filters(request)
-    rows = _table_rows(filters, name) if name in ("agents", "teams") else None
+    figures = selectors.dashboard_figures(filters, now=timezone.now())
+    rows = _table_rows(figures, name) if name in ("agents", "teams") else None
     response = HttpResponse(
-        exports.to_csv(exports.export_rows(name, filters, rows)), content_type="text/csv"
+        exports.to_csv(exports.export_rows(name, figures, rows)), content_type="text/csv"
     )
     response["Content-Disposition"] = f'attachment; filename="jornada-{name}.csv"'
     return response
