@@ -119,6 +119,15 @@ def ensure_rollup(*, reload: bool = False) -> float | None:
     call_command("manager_rollup_rebuild", verbosity=1)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does on a live desk: the visibility map lets index-only scans skip the heap.
+        for table in (
+            "tickets_ticket",
+            "sla_ticketsla",
+            "manager_ticketfacts",
+            "manager_dailyactivity",
+            "manager_agentdailyactivity",
+            "manager_dailyescalation",
+        ):
+            cursor.execute(f'VACUUM (ANALYZE) "{table}"')
         _record(cursor, ROLLUP_STAGE, seconds)
     return seconds

@@ -97,8 +97,13 @@ class TicketFacts(models.Model):
     segment = models.CharField(max_length=16)
     organization_id = models.IntegerField(null=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    is_open = models.BooleanField(default=False)  # new, open, pending or on hold
     created_at = models.DateTimeField()
+    # In the desk's time zone: the day, and the hour of the week (Monday 00h is 0).
+    created_day = models.DateField()
+    created_slot = models.PositiveSmallIntegerField()
     solved_at = models.DateTimeField(null=True, help_text="Set while solved or closed.")
+    solved_day = models.DateField(null=True)
     first_response_seconds = models.FloatField(null=True)  # wall-clock
     first_response_business = models.IntegerField(null=True)  # its clock, once stopped
     resolution_seconds = models.FloatField(null=True)
@@ -117,7 +122,16 @@ class TicketFacts(models.Model):
                 name="manager_facts_solved",
                 condition=Q(solved_at__isnull=False),
             ),
-            models.Index(fields=["last_message_at"], name="manager_facts_last_message"),
+            models.Index(
+                fields=["last_message_at", "first_message_at"], name="manager_facts_messages"
+            ),
+            # The backlog: its age and workload without visiting the table (PostgreSQL).
+            models.Index(
+                fields=["created_at"],
+                include=["team_id", "assignee_id", "tier", "channel", "segment"],
+                name="manager_facts_open",
+                condition=Q(is_open=True),
+            ),
         ]
 
     def __str__(self) -> str:

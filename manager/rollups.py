@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -31,10 +32,16 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+)
 from django.utils import timezone
 
-from sla.metrics import DONE_STATUSES, Seconds
+from sla.metrics import DONE_STATUSES, OPEN_STATUSES, Seconds
 from sla.models import Target, TicketSLA
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -97,6 +104,10 @@ def _clock_business(target: str) -> Subquery:
 def facts_select(tickets: QuerySet[Ticket]) -> QuerySet:
     done = Q(status__in=DONE_STATUSES)
     solved_at = Case(When(done, then=F("solved_at")), default=None)
+    tz = desk_zone()
+    slot = (ExtractIsoWeekDay("created_at", tzinfo=tz) - 1) * 24 + ExtractHour(
+        "created_at", tzinfo=tz
+    )
     return (
         tickets.filter(merged_into=None)
         .order_by()
@@ -112,7 +123,15 @@ def facts_select(tickets: QuerySet[Ticket]) -> QuerySet:
             organization_id=F("customer__organization_id"),
         )
         .annotate(
+            is_open=Case(
+                When(status__in=OPEN_STATUSES, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            created_day=TruncDate("created_at", tzinfo=tz),
+            created_slot=slot,
             r_solved_at=solved_at,
+            solved_day=Case(When(done, then=TruncDate("solved_at", tzinfo=tz)), default=None),
             first_response_seconds=Seconds(F("first_response_at"), F("created_at")),
             first_response_business=_clock_business(Target.FIRST_RESPONSE),
             resolution_seconds=Case(

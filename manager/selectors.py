@@ -10,18 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Avg, Count, DateTimeField, F, FloatField, Q, QuerySet, Sum, Value
 
 from sla import metrics
 from sla.metrics import (
     BUSINESS,
+    WALL_CLOCK,
     Compliance,
     Duration,
     GroupRow,
     MetricFilters,
     PercentileCont,
     Responsiveness,
+    Seconds,
     TimeFigure,
     Volume,
 )
@@ -112,15 +113,6 @@ def _time_figures(rows: QuerySet, columns: dict[str, tuple[str, str]], **extra) 
     return figures, row
 
 
-def _per_day(rows: QuerySet, stamp: str) -> dict:
-    return dict(
-        rows.annotate(day=TruncDate(stamp, tzinfo=desk_zone()))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("pk"))
-    )
-
-
 def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
     if not rollup_answers(filters):
         return DashboardFigures(
@@ -164,9 +156,9 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
         last_message_at__gte=filters.start, first_message_at__lt=filters.end
     ).count()
     days: dict = {}
-    for column, (rows, stamp) in enumerate(((created, "created_at"), (solved, "solved_at"))):
-        for day, n in _per_day(rows, stamp).items():
-            days.setdefault(day, [0, 0])[column] = n
+    for column, (rows, day) in enumerate(((created, "created_day"), (solved, "solved_day"))):
+        for day_, n in rows.order_by().values_list(day).annotate(n=Count("pk")):
+            days.setdefault(day_, [0, 0])[column] = n
     volume.created = sum(c for c, _s in days.values())
     volume.per_day = [(day, c, s) for day, (c, s) in sorted(days.items())]
 
@@ -203,14 +195,14 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
         Compliance(target=t, met=totals[f"met_{t}"], missed=totals[f"missed_{t}"])
         for t in Target.values
     ]
-    agents, teams = _groups(filters, created, solved, activity)
+    agents, teams = _groups(filters, facts.filter(is_open=True), created, solved, activity)
     return DashboardFigures(
         frt=TimeFigure(wall_clock=frt["wall"], business=frt["business"]),
         resolution=TimeFigure(wall_clock=res["wall"], business=res["business"]),
         volume=volume,
         responsiveness=responsiveness,
         compliance=compliance,
-        backlog=metrics.backlog(filters, now=now),
+        backlog=_backlog(filters, facts.filter(is_open=True), now=now),
         escalations=_escalations(filters),
         heatmap=_heatmap(created),
         agents=agents,
@@ -236,24 +228,27 @@ def _escalations(filters: MetricFilters, limit: int = 20) -> list[metrics.Escala
 
 
 def _heatmap(created: QuerySet) -> list[list[int]]:
-    tz = desk_zone()
     grid = [[0] * 24 for _ in range(7)]
-    rows = (
-        created.annotate(
-            weekday=ExtractIsoWeekDay("created_at", tzinfo=tz),
-            hour=ExtractHour("created_at", tzinfo=tz),
-        )
-        .order_by()
-        .values_list("weekday", "hour")
-        .annotate(n=Count("pk"))
-    )
-    for weekday, hour, n in rows:
-        grid[weekday - 1][hour] = n
+    for slot, n in created.order_by().values_list("created_slot").annotate(n=Count("pk")):
+        grid[slot // 24][slot % 24] = n
     return grid
 
 
+def _backlog(filters: MetricFilters, open_facts: QuerySet, *, now: datetime) -> metrics.Backlog:
+    """Open tickets now: how many and how old from the rollup (as fresh as its last refresh),
+    how many overdue from the tickets themselves (the SLA timer moves that every few seconds)."""
+    age = Seconds(Value(now, output_field=DateTimeField()), F("created_at"))
+    figures, _row = _time_figures(open_facts.annotate(age=age), {"age": ("age", WALL_CLOCK)})
+    overdue = filters.tickets().filter(status__in=metrics.OPEN_STATUSES, sla_due_at__lt=now).count()
+    return metrics.Backlog(open=figures["age"].count, age=figures["age"], overdue=overdue)
+
+
 def _groups(
-    filters: MetricFilters, created: QuerySet, solved: QuerySet, activity: QuerySet
+    filters: MetricFilters,
+    open_facts: QuerySet,
+    created: QuerySet,
+    solved: QuerySet,
+    activity: QuerySet,
 ) -> tuple[list[GroupRow], list[GroupRow]]:
     """The per-agent and per-team tables together: the open tickets and the tickets' facts
     grouped by (team, assignee) and folded twice in Python (a few hundred rows), then each
@@ -265,9 +260,8 @@ def _groups(
         for name, value in values.items():
             setattr(row, name, (getattr(row, name) or 0) + value)
 
-    open_tickets = filters.tickets().filter(status__in=metrics.OPEN_STATUSES)
     for team, assignee, n in (
-        open_tickets.order_by().values_list("team_id", "assignee_id").annotate(n=Count("pk"))
+        open_facts.order_by().values_list("team_id", "assignee_id").annotate(n=Count("pk"))
     ):
         add("assignee", assignee, workload=n)
         add("team", team, workload=n)

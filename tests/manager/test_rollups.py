@@ -27,7 +27,7 @@ def live(filters):
         volume=metrics.volume(filters),
         responsiveness=metrics.responsiveness(filters),
         compliance=metrics.sla_compliance(filters),
-        backlog=None,
+        backlog=metrics.backlog(filters, now=timezone.now()),
         escalations=metrics.escalations(filters),
         heatmap=metrics.volume_heatmap(filters),
         agents=metrics.figures_by(filters, group="assignee"),
@@ -55,6 +55,9 @@ def test_rebuilt_rollups_give_the_live_figures(desk, now):  # noqa: F811
     assert rolled.compliance == computed.compliance
     assert rolled.heatmap == computed.heatmap
     assert rolled.escalations == computed.escalations
+    assert rolled.backlog.open == computed.backlog.open == 1  # C
+    assert rolled.backlog.overdue == computed.backlog.overdue
+    assert rolled.backlog.age.median == pytest.approx(computed.backlog.age.median, abs=5)
     assert rolled.escalations[0].to_tier == "N2"
     key = lambda row: (row.key is None, row.key or 0)  # noqa: E731
     assert sorted(rolled.agents, key=key) == sorted(computed.agents, key=key)
