@@ -79,3 +79,16 @@ def test_invalid_range_is_reported_and_the_default_range_used(client, manager):
 
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_organization_filter_lists_organizations_and_keeps_the_choice(client, manager):
+    from tests.tickets.factories import OrganizationFactory
+
+    chosen = OrganizationFactory(name="Padaria <Pão> & Cia")
+    OrganizationFactory(name="Outra")
+    client.force_login(manager)
+
+    body = client.get(f"/manager/?organization={chosen.pk}").content.decode()
+
+    assert f'<option value="{chosen.pk}" selected>Padaria &lt;Pão&gt; &amp; Cia</option>' in body
+    assert ">Outra</option>" in body
