@@ -113,6 +113,47 @@ def _time_figures(rows: QuerySet, columns: dict[str, tuple[str, str]], **extra) 
     return figures, row
 
 
+def grouped(rows: QuerySet, sets: dict[str, tuple[str, ...]], **measures) -> dict[str, list]:
+    """Rows counted and summed by several groupings at once: {set name: [(keys..., measures...)]}.
+    One scan with GROUPING SETS on PostgreSQL, one grouped query per set elsewhere. `measures`
+    are ("count", column or "*") or ("sum", column)."""
+    if connection.vendor != "postgresql":
+        orm = {
+            name: Count("pk") if column == "*" else (Count if how == "count" else Sum)(column)
+            for name, (how, column) in measures.items()
+        }
+        return {
+            name: list(rows.order_by().values_list(*keys).annotate(**orm))
+            for name, keys in sets.items()
+        }
+    q = connection.ops.quote_name
+    columns = sorted({column for keys in sets.values() for column in keys})
+    sources = sorted({c for _how, c in measures.values() if c != "*"})
+    inner, params = rows.order_by().values_list(*columns, *sources).query.sql_with_params()
+    aggregates = ", ".join(
+        f"{how}({'*' if column == '*' else q(column)})" for how, column in measures.values()
+    )
+    flags = ", ".join(q(c) for c in columns)
+    group_sets = ", ".join("(" + ", ".join(q(c) for c in keys) + ")" for keys in sets.values())
+    sql = (
+        f"SELECT GROUPING({flags}), {flags}, {aggregates} FROM ({inner}) f "  # noqa: S608
+        f"GROUP BY GROUPING SETS ({group_sets})"
+    )
+    result: dict[str, list] = {name: [] for name in sets}
+    # GROUPING() has one bit per column, the first column the highest; 0 where it is grouped.
+    masks = {
+        sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in keys): name
+        for name, keys in sets.items()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for flag, *values in cursor.fetchall():
+            name = masks[flag]
+            by_column = dict(zip(columns, values[: len(columns)], strict=True))
+            result[name].append((*(by_column[c] for c in sets[name]), *values[len(columns) :]))
+    return result
+
+
 def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
     if not rollup_answers(filters):
         return DashboardFigures(
@@ -155,9 +196,22 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
     volume.conversations = facts.filter(
         last_message_at__gte=filters.start, first_message_at__lt=filters.end
     ).count()
+    by_created = grouped(
+        created,
+        {"groups": ("team_id", "assignee_id"), "day": ("created_day",), "slot": ("created_slot",)},
+        n=("count", "*"),
+        s=("sum", "first_response_seconds"),
+        c=("count", "first_response_seconds"),
+    )
+    by_solved = grouped(
+        solved,
+        {"groups": ("team_id", "assignee_id"), "day": ("solved_day",)},
+        n=("count", "*"),
+        s=("sum", "resolution_seconds"),
+    )
     days: dict = {}
-    for column, (rows, day) in enumerate(((created, "created_day"), (solved, "solved_day"))):
-        for day_, n in rows.order_by().values_list(day).annotate(n=Count("pk")):
+    for column, rows in enumerate((by_created["day"], by_solved["day"])):
+        for day_, n, *_sums in rows:
             days.setdefault(day_, [0, 0])[column] = n
     volume.created = sum(c for c, _s in days.values())
     volume.per_day = [(day, c, s) for day, (c, s) in sorted(days.items())]
@@ -195,7 +249,9 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
         Compliance(target=t, met=totals[f"met_{t}"], missed=totals[f"missed_{t}"])
         for t in Target.values
     ]
-    agents, teams = _groups(filters, facts.filter(is_open=True), created, solved, activity)
+    agents, teams = _groups(
+        filters, facts.filter(is_open=True), by_created["groups"], by_solved["groups"], activity
+    )
     return DashboardFigures(
         frt=TimeFigure(wall_clock=frt["wall"], business=frt["business"]),
         resolution=TimeFigure(wall_clock=res["wall"], business=res["business"]),
@@ -204,7 +260,7 @@ def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigu
         compliance=compliance,
         backlog=_backlog(filters, facts.filter(is_open=True), now=now),
         escalations=_escalations(filters),
-        heatmap=_heatmap(created),
+        heatmap=_heatmap(by_created["slot"]),
         agents=agents,
         teams=teams,
     )
@@ -227,9 +283,9 @@ def _escalations(filters: MetricFilters, limit: int = 20) -> list[metrics.Escala
     ]
 
 
-def _heatmap(created: QuerySet) -> list[list[int]]:
+def _heatmap(slots: list) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
-    for slot, n in created.order_by().values_list("created_slot").annotate(n=Count("pk")):
+    for slot, n, *_sums in slots:
         grid[slot // 24][slot % 24] = n
     return grid
 
@@ -246,13 +302,13 @@ def _backlog(filters: MetricFilters, open_facts: QuerySet, *, now: datetime) -> 
 def _groups(
     filters: MetricFilters,
     open_facts: QuerySet,
-    created: QuerySet,
-    solved: QuerySet,
+    created: list,
+    solved: list,
     activity: QuerySet,
 ) -> tuple[list[GroupRow], list[GroupRow]]:
     """The per-agent and per-team tables together: the open tickets and the tickets' facts
     grouped by (team, assignee) and folded twice in Python (a few hundred rows), then each
-    table's own daily activity: five queries for both."""
+    table's own daily activity."""
     tables: dict[str, dict] = {"assignee": {}, "team": {}}
 
     def add(group: str, key, **values) -> None:
@@ -266,21 +322,13 @@ def _groups(
         add("assignee", assignee, workload=n)
         add("team", team, workload=n)
     sums: dict[tuple, list] = {}
-    for team, assignee, frt_sum, frt_n in (
-        created.order_by()
-        .values_list("team_id", "assignee_id")
-        .annotate(s=Sum("first_response_seconds"), n=Count("first_response_seconds"))
-    ):
+    for team, assignee, _n, frt_sum, frt_n in created:
         for group, key in (("assignee", assignee), ("team", team)):
             tables[group].setdefault(key, GroupRow(key=key))
             total = sums.setdefault((group, "first_response", key), [0.0, 0])
             total[0] += frt_sum or 0
             total[1] += frt_n
-    for team, assignee, n, res_sum in (
-        solved.order_by()
-        .values_list("team_id", "assignee_id")
-        .annotate(n=Count("pk"), s=Sum("resolution_seconds"))
-    ):
+    for team, assignee, n, res_sum in solved:
         for group, key in (("assignee", assignee), ("team", team)):
             add(group, key, solved=n)
             total = sums.setdefault((group, "resolution", key), [0.0, 0])
