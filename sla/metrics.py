@@ -22,7 +22,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -300,18 +299,28 @@ def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     result.inbound_on_solved = Message.objects.filter(
         ticket__in=solved.values("pk"), direction="inbound", kind="message"
     ).count()
-    in_range = Q(created_at__gte=filters.start, created_at__lt=filters.end)
+    # Read from the range's start on: a conversation open during the range has its first
+    # message after the start before the end, or (rarer) one before the start as well.
+    earlier = Message.objects.filter(
+        ticket=OuterRef("ticket"), kind="message", created_at__lt=filters.start
+    )
     messages = (
-        Message.objects.filter(ticket__in=filters.ticket_pks, kind="message")
+        Message.objects.filter(
+            ticket__in=filters.ticket_pks, kind="message", created_at__gte=filters.start
+        )
         .order_by()
         .values("ticket")
         .annotate(
-            first=Min("created_at"),
-            last=Max("created_at"),
-            in_range_replies=Count("pk", filter=in_range & Q(direction="outbound")),
+            first_after=Min("created_at"),
+            in_range_replies=Count(
+                "pk", filter=Q(created_at__lt=filters.end, direction="outbound")
+            ),
         )
+        .annotate(open_before=Exists(earlier))
         .aggregate(
-            conversations=Count("ticket", filter=Q(first__lt=filters.end, last__gte=filters.start)),
+            conversations=Count(
+                "ticket", filter=Q(first_after__lt=filters.end) | Q(open_before=True)
+            ),
             replies=Sum("in_range_replies"),
         )
     )

@@ -171,3 +171,26 @@ def test_rollup_page_takes_fewer_queries_than_live(
 
     assert response.status_code == 200
     assert response.context["volume"].solved == 3
+
+
+def test_a_conversation_spanning_the_range_counts_live_and_rolled_up(db, teams, customer):
+    """Messages before the range and after it, none inside: the conversation was open."""
+    from tickets.models import Message
+
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    filters = metrics.MetricFilters(start=start - timedelta(days=3), end=start - timedelta(days=1))
+    ticket = make_ticket(
+        team=teams[Tier.N1], customer=customer, created_at=start - timedelta(days=5)
+    )
+    for days_ago in (5, 0):
+        Message.objects.create(
+            ticket=ticket, direction="inbound", kind="message", channel="email",
+            author_customer=customer, body_text="Olá", created_at=start - timedelta(days=days_ago),
+        )  # fmt: skip
+
+    rollups.rollups_rebuild()
+
+    assert metrics.volume(filters).conversations == 1
+    assert selectors.dashboard_figures(filters, now=timezone.now()).volume.conversations == 1
+    outside = metrics.MetricFilters(start=start + timedelta(days=1), end=start + timedelta(days=2))
+    assert metrics.volume(outside).conversations == 0
