@@ -20,13 +20,25 @@ class PlainSelect(forms.Select):
     """A select rendered in Python rather than one template per option: a desk has thousands of
     organizations, and the form renders on every dashboard request."""
 
+    def __init__(self, *args, label_field: str = "name", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_field = label_field
+
+    def _pairs(self):
+        queryset = getattr(self.choices, "queryset", None)
+        if queryset is None:
+            return [(getattr(v, "value", v), label) for v, label in self.choices]
+        # The labels straight from the database: no model instance per option.
+        empty = [("", self.choices.field.empty_label)] if self.choices.field.empty_label else []
+        return empty + list(queryset.values_list("pk", self.label_field))
+
     def render(self, name, value, attrs=None, renderer=None):
         chosen = "" if value is None else str(value)
         attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
         options = "".join(
             f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
             f"{escape(label)}</option>"
-            for key, label in ((getattr(v, "value", v), label) for v, label in self.choices)
+            for key, label in self._pairs()
         )
         return mark_safe(f"<select{attributes}>{options}</select>")
 
