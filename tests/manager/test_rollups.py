@@ -13,11 +13,21 @@ from manager import pending, rollups, selectors
 from manager.models import DailyActivity, RollupState, TicketFacts
 from manager.tasks import refresh_rollups
 from sla import metrics
+from sla import models as sla_models
 from tests.sla.conftest import clock, committed  # noqa: F401  (fixtures the desk needs)
 from tests.sla.test_metrics import desk, whole_range  # noqa: F401
 from tests.tickets.factories import TeamFactory, make_ticket
 from tickets import services
 from tickets.models import Ticket, Tier
+
+
+@pytest.fixture(autouse=True)
+def forget_calendar_hours():
+    """sla.models keeps built calendars by (pk, updated_at): under the desk's frozen clock a
+    rolled-back calendar's pk and time come back in the next test's calendar (SQLite reuses
+    ids), which would then read these tests' hours."""
+    yield
+    sla_models._HOURS_BY_VERSION.clear()
 
 
 def live(filters):
