@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -173,13 +174,25 @@ class SqlCounter:
 
 
 def _pipeline():
-    try:
-        from channels_app.services import inbound_event_process, inbound_event_store
-    except ImportError:  # services split into a package without re-exports
-        from channels_app.services.ingest import inbound_event_process, inbound_event_store
+    """(store, process, provider_id) as `ingest_email` calls them on this commit."""
     from channels_app.adapters.email.adapter import email_provider_id
 
-    return inbound_event_store, inbound_event_process, email_provider_id
+    try:
+        from channels_app.services import inbound_events_process_batch, inbound_files_store
+    except ImportError:  # before batches (commit 8340324): one event at a time
+        from channels_app.services import inbound_event_process, inbound_event_store
+
+        return inbound_event_store, inbound_event_process, email_provider_id
+
+    def store(*, channel, source, provider_id, raw, mailbox, headers):
+        stored = inbound_files_store(channel=channel, source=source, mailbox=mailbox,
+                                     items=[(provider_id, raw, headers)])  # fmt: skip
+        return SimpleNamespace(pk=stored.get(provider_id[:255])), bool(stored)
+
+    def process(*, event_id):
+        return inbound_events_process_batch(event_ids=[event_id])
+
+    return store, process, email_provider_id
 
 
 def count(new_dir: str, reply_dir: str) -> dict:

@@ -1,6 +1,6 @@
 # ruff: noqa: E501
 """Live chat under load (issue 12), over real websockets on loopback, with channels-redis and the
-ASGI server we ship: docker-compose.yml's `ws` service command (uvicorn, one worker) with the
+ASGI server we ship: docker-compose.yml's `ws` service command (uvicorn, WS_WORKERS=1) with the
 production settings, through a PgBouncer in transaction mode as the `pooler` service. In one run:
 
 1. connections: --visitors (1,000) websocket visitors connect to /ws/chat/, each says hello and
@@ -10,7 +10,8 @@ production settings, through a PgBouncer in transaction mode as the `pooler` ser
    while --active visitors among them send messages at --rate (50/s) in total for --seconds: each
    is stored as an InboundEvent, processed into a ticket Message, acknowledged, and its ticket's
    news pushed to the agent. Latency from the visitor's send to the agent's push (target p99 <
-   100 ms), and to the visitor's acknowledgement;
+   100 ms), and to the visitor's acknowledgement; and the server's CPU time per message (user +
+   system, every thread), which a shared machine's load disturbs far less than latency;
 3. the floor, in the same run: the same server, layer and load on a bare Channels consumer
    (bench/_chat_floor.py: echo to the sender, relay through the layer to the agent sockets), with
    no database, sessions or protocol.
@@ -18,6 +19,8 @@ production settings, through a PgBouncer in transaction mode as the `pooler` ser
 Needs PostgreSQL, Redis and `pgbouncer` (Debian package):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/bench_chat.py [--visitors 1000] [--rate 50] [--seconds 30] [--json PATH]
+        [--ws-workers 1]  (uvicorn workers, as docker-compose.yml's WS_WORKERS; memory and CPU are
+                           then summed over the server's processes)
 The database is emptied of tickets, customers and chats first: never point it at real data.
 """
 
@@ -69,15 +72,13 @@ WS_COMMAND = [
     "-m",
     "uvicorn",
     "helpdesk.asgi:application",
-    "--workers",
-    "1",
     "--proxy-headers",
     "--no-access-log",
     "--log-level",
     "warning",
 ]  # fmt: skip  (docker-compose.yml `ws`)
-FLOOR_COMMAND = ["-m", "uvicorn", "bench._chat_floor:application", "--workers", "1",
-                 "--no-access-log", "--log-level", "warning"]  # fmt: skip
+FLOOR_COMMAND = ["-m", "uvicorn", "bench._chat_floor:application", "--no-access-log",
+                 "--log-level", "warning"]  # fmt: skip
 CONNECT_AT_ONCE = 50  # visitors connecting together (a burst, not 1,000 at the same instant)
 
 
@@ -97,30 +98,58 @@ def reset():
             cursor.execute(f'TRUNCATE "{model._meta.db_table}" CASCADE')
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+def rss_kb(pids: list[int]) -> int:
+    """The resident memory of the server's processes (with several workers: all of them)."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
-def server_pid(port: int) -> int:
-    """The process listening on the port (uvicorn with one worker serves in its main process):
-    the listening socket's inode in /proc/net/tcp, then the process holding it."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the server's processes, all their threads (/proc/<pid>/stat
+    fields 14, 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settled_pids(port: int, workers: int) -> list[int]:
+    """server_pids once every worker holds the socket (a supervisor plus `workers` of them)."""
+    wanted = 1 if workers == 1 else workers + 1
+    for _ in range(100):
+        pids = server_pids(port)
+        if len(pids) >= wanted:
+            return pids
+        time.sleep(0.1)
+    return pids
+
+
+def server_pids(port: int) -> list[int]:
+    """The processes holding the socket listening on the port (uvicorn serves in its main
+    process with one worker; with several, its supervisor and each worker hold it): the
+    listening socket's inode in /proc/net/tcp, then the processes holding it."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
                 inodes.add(fields[9])
+    pids = set()
     for fd in Path("/proc").glob("[0-9]*/fd/*"):
         try:
             target = os.readlink(fd)
         except OSError:
             continue
         if target.startswith("socket:[") and target[8:-1] in inodes:
-            return int(fd.parts[2])
-    raise RuntimeError(f"nothing listens on {port}")
+            pids.add(int(fd.parts[2]))
+    if not pids:
+        raise RuntimeError(f"nothing listens on {port}")
+    return sorted(pids)
 
 
 def setup_desk():
@@ -239,14 +268,15 @@ def summary(name, result):
     line = (f"{name}: {result['sent']} messages at {result['rate']:.1f}/s, to the agent p50 "
             f"{ms(percentile(agent, 50))} ms p99 {ms(percentile(agent, 99))} ms max "
             f"{ms(max(agent) if agent else None)} ms; ack p50 {ms(percentile(ack, 50))} ms p99 "
-            f"{ms(percentile(ack, 99))} ms; lost {result['lost']}")  # fmt: skip
+            f"{ms(percentile(ack, 99))} ms; lost {result['lost']}; server CPU "
+            f"{result['cpu_ms']:.2f} ms per message")  # fmt: skip
     print(line, flush=True)
 
 
 # --- the chat ------------------------------------------------------------------------------------
 
 
-async def chat_run(port, pid, channel, cookie, args):
+async def chat_run(port, pids, channel, cookie, args):
     load = Load(f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
     agent = await load.open("/ws/agent/?lang=en", additional_headers={"Cookie": cookie})
     assert json.loads(await agent.recv())["type"] == "hello"
@@ -254,10 +284,10 @@ async def chat_run(port, pid, channel, cookie, args):
     hello = {"type": "hello", "token": None, "after": 0, "lang": "pt-br"}
     warm = await load.connect_all(20, visitor_path, hello)  # code paths loaded before measuring
     await asyncio.sleep(1)
-    before = rss_kb(pid)
+    before = rss_kb(pids)
     times = await load.connect_all(args.visitors, visitor_path, hello)
     await asyncio.sleep(2)
-    after = rss_kb(pid)
+    after = rss_kb(pids)
     held = len(load.visitors) - len(warm)
     per_connection = (after - before) / max(1, held)
     print(f"chat: {held} visitors held (failed {load.failed}); connect+welcome p50 "
@@ -295,10 +325,12 @@ async def chat_run(port, pid, channel, cookie, args):
         news = push.get("type") == "ticket" and push.get("event") == "message.created"
         return push.get("ticket") if news else None
 
+    cpu_before = cpu_seconds(pids)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=key_of_push, key_of_sender=lambda i: numbers[i], ack_of=ack_of,
     )  # fmt: skip
+    result["cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["sent"]
     summary("chat", result)
     await agent.close()
     await load.close_all()
@@ -315,15 +347,15 @@ def ticket_numbers(message_ids):
 # --- the floor -----------------------------------------------------------------------------------
 
 
-async def floor_run(port, pid, args):
+async def floor_run(port, pids, args):
     load = Load(f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}")
     agent = await load.open("/ws/echo/?role=agent")
     warm = await load.connect_all(20, "/ws/echo/", None)
     await asyncio.sleep(1)
-    before = rss_kb(pid)
+    before = rss_kb(pids)
     times = await load.connect_all(args.visitors, "/ws/echo/", None)
     await asyncio.sleep(2)
-    after = rss_kb(pid)
+    after = rss_kb(pids)
     held = len(load.visitors) - len(warm)
     per_connection = (after - before) / max(1, held)
     print(f"floor: {held} sockets held (failed {load.failed}); RSS {before} -> {after} KB: "
@@ -338,10 +370,12 @@ async def floor_run(port, pid, args):
     def ack_of(frame):
         return sent_at.pop(frame["n"], None)
 
+    cpu_before = cpu_seconds(pids)
     result = await round_trips(
         senders, agent, rate=args.rate, seconds=args.seconds, frame_for=frame_for,
         key_of_push=lambda push: push["sender"], key_of_sender=lambda i: i, ack_of=ack_of,
     )  # fmt: skip
+    result["cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["sent"]
     summary("floor", result)
     await agent.close()
     await load.close_all()
@@ -368,6 +402,8 @@ def main():
     parser.add_argument("--rate", type=float, default=50.0, help="messages per second in all")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pool-size", type=int, default=10)
+    parser.add_argument("--ws-workers", type=int, default=1,
+                        help="uvicorn workers (docker-compose.yml's WS_WORKERS, 1 by default)")  # fmt: skip
     add_json_argument(parser)
     args = parser.parse_args()
     if not (settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and settings.REDIS_URL):
@@ -383,10 +419,14 @@ def main():
             pgbouncer(os.environ["DATABASE_URL"], pool_size=args.pool_size, folder=folder)
         )
         env = {"DATABASE_POOLER": "pgbouncer", "SECRET_KEY": SECRET_KEY}
-        with web_server(FLOOR_COMMAND, database_url=pooled, extra_env=env, logs=folder) as port:
-            floor = asyncio.run(floor_run(port, server_pid(port), args))
-        with web_server(WS_COMMAND, database_url=pooled, extra_env=env, logs=folder) as port:
-            chat = asyncio.run(chat_run(port, server_pid(port), channel, cookie, args))
+        workers = ["--workers", str(args.ws_workers)]
+        with web_server([*FLOOR_COMMAND, *workers], database_url=pooled, extra_env=env,
+                        logs=folder) as port:  # fmt: skip
+            floor = asyncio.run(floor_run(port, settled_pids(port, args.ws_workers), args))
+        with web_server([*WS_COMMAND, *workers], database_url=pooled, extra_env=env,
+                        logs=folder) as port:  # fmt: skip
+            chat = asyncio.run(chat_run(port, settled_pids(port, args.ws_workers), channel,
+                                        cookie, args))  # fmt: skip
 
     report.baseline(
         "floor_held", floor["held"], unit="sockets", label="bare Channels consumer: sockets held"
@@ -417,6 +457,10 @@ def main():
                 report.result(f"to_agent_p{cut}", value, unit="ms", baseline=f"floor_p{cut}",
                               label=f"visitor -> stored, processed -> agent's push, p{cut}",
                               target="< 100 ms" if cut == 99 else None)  # fmt: skip
+    report.baseline("floor_cpu", round(floor["cpu_ms"], 2), unit="ms",
+                     label="bare consumer: server CPU per message")  # fmt: skip
+    report.result("cpu_per_message", round(chat["cpu_ms"], 2), unit="ms", baseline="floor_cpu",
+                  label="server CPU per message (user + system, every thread of the ASGI server)")  # fmt: skip
     report.result(
         "ack_p99",
         ms(percentile(chat["to_ack"], 99)),
@@ -442,7 +486,7 @@ def main():
         "floor_lost", floor["lost"], unit="messages", label="bare consumer: relays that never came"
     )
     report.note(f"{args.active} of the visitors talk, {args.rate:g} messages/s in all, for {args.seconds:g} s; "
-                f"uvicorn as docker-compose.yml's ws service (1 worker), production settings, PgBouncer "
+                f"uvicorn as docker-compose.yml's ws service ({args.ws_workers} worker(s); WS_WORKERS defaults to 1), production settings, PgBouncer "
                 f"(transaction mode, pool {args.pool_size}), channels-redis; clients in this process on the same machine")  # fmt: skip
     report.note(
         f"server RSS {chat['rss_before']} KB before the visitors connected, {chat['rss_after']} KB with them"

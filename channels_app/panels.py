@@ -1,5 +1,6 @@
 """What the channels add to the agents' ticket page (registered in ChannelsAppConfig.ready()): the
-WhatsApp window panel (nothing when the ticket does not talk WhatsApp), the agent's own address
+WhatsApp window panel (nothing when the ticket does not talk WhatsApp), the live chat's state
+with its "End chat" button (chat tickets only), the agent's own address
 for adding notes to the ticket by email, under each message what its channel told us besides
 the text (reactions, edits, media download state, a sender it could not verify...), and the
 timeline text of a refused note by email."""
@@ -7,7 +8,7 @@ timeline text of a refused note by email."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext, gettext_lazy
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Channel, Ticket, TicketEvent
 from tickets.note_addresses import note_address
 from tickets.registries import (
     EventText,
@@ -26,6 +27,16 @@ def whatsapp_window_context(ticket: Ticket, agent: AbstractBaseUser) -> dict | N
     if window is None:
         return None
     return {"ticket": ticket, "window": window, "templates": list(selectors.whatsapp_templates())}
+
+
+def chat_context(ticket: Ticket, agent: AbstractBaseUser) -> dict | None:
+    """A chat ticket's live chat (one query, none for other channels)."""
+    if ticket.channel != Channel.CHAT:
+        return None
+    session = selectors.chat_session_for_ticket(ticket.pk)
+    if session is None:
+        return None
+    return {"ticket": ticket, "chat": session, "chat_ended": session.state == "ended"}
 
 
 def note_address_context(ticket: Ticket, agent: AbstractBaseUser) -> dict | None:
@@ -64,6 +75,9 @@ WHATSAPP_PANEL = TicketPanel(
     template_name="channels_app/_whatsapp_window.html",
     context=whatsapp_window_context,
 )
+CHAT_PANEL = TicketPanel(
+    name="live-chat", order=5, template_name="channels_app/_chat.html", context=chat_context
+)
 NOTE_ADDRESS_PANEL = TicketPanel(
     name="note-by-email",
     order=90,
@@ -77,6 +91,7 @@ MESSAGE_EXTRAS = MessageExtra(
 
 def register() -> None:
     ticket_panels.register(WHATSAPP_PANEL)
+    ticket_panels.register(CHAT_PANEL)
     ticket_panels.register(NOTE_ADDRESS_PANEL)
     message_extras.register(MESSAGE_EXTRAS)
     event_texts.register(

@@ -9,9 +9,13 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -34,10 +38,34 @@ def chat_visitor_group(visitor) -> str:
     return f"chat.visitor.{visitor}"
 
 
+_gathering: ContextVar[list | None] = ContextVar("realtime_gathering", default=None)
+
+
+@contextmanager
+def pushes_together() -> Iterator[None]:
+    """send_many inside this block only gathers its messages; they go out together, in one
+    send_many, as the block ends (the after-commit pushes of one chat frame: the visitor's
+    doorbell, the agents' news), instead of one wait on the layer each."""
+    if _gathering.get() is not None:
+        yield  # an outer block sends them
+        return
+    gathered: list = []
+    token = _gathering.set(gathered)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+        send_many(gathered)
+
+
 def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
     """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
     False (and one log line) when the layer failed. A push is a courtesy: the database stays
-    the record, and every client catches up from it."""
+    the record, and every client catches up from it. Inside pushes_together(): gathered (True)."""
+    gathering = _gathering.get()
+    if gathering is not None:
+        gathering.extend(messages)
+        return True
     layer = get_channel_layer()
     if layer is None or not messages:
         return False
@@ -81,3 +109,18 @@ def _push_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=_loop.run_forever, name="realtime-push", daemon=True).start()
             _loop_pid = os.getpid()
         return _loop
+
+
+class DispatchWithoutDatabase:
+    """For a consumer (before AsyncConsumer in its bases) whose database work all goes through
+    database_sync_to_async or another DatabaseSyncToAsync, which close stale connections
+    themselves. Channels (4.2+) also closes them before every handler: a hop to its one shared
+    sync thread for each frame and each layer message of every socket, which all the process's
+    sockets queue for (the chat's round trip: the visitor's frame, the doorbell, the agent's
+    push). Here a handler is just called."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)

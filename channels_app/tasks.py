@@ -1,6 +1,5 @@
 """Celery tasks of the unified inbox: ids in, safe to run twice, sweepers for anything lost."""
 
-import contextlib
 import logging
 import random
 import time
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from tickets import events
 from tickets import services as ticket_services
+from tickets.memo import memoized_for_batch
 from tickets.models import Message
 
 from . import services
@@ -23,6 +23,9 @@ RETRYING = "jornada:deliver-retrying:"
 RETRY_CAP_SECONDS = 600
 # A batch adds little delay, and a worker killed mid-batch loses little (the sweepers catch up).
 HOLD_SECONDS = 0.5
+# Events processed in one transaction by a drain (services.inbound_events_process_batch): larger
+# saves little more, and holds the rows a batch locks (tickets, customers) longer.
+PROCESS_CHUNK = 20
 
 
 @shared_task(
@@ -68,14 +71,15 @@ def process_inbound_events(batch: int = 100, seconds: float = 1.0) -> int:
             # Two drains (a worker's processes) share the backlog: each starts at its own point
             # of the list, so they seldom reach for the same event (a wasted lock attempt).
             start = random.randrange(min(len(waiting), batch)) if waiting else 0  # noqa: S311
-            for event_id in [*waiting[start:batch], *waiting[:start]]:
+            ordered = [*waiting[start:batch], *waiting[:start]]
+            for first in range(0, len(ordered), PROCESS_CHUNK):
                 if time.monotonic() > deadline:
                     break
-                tried.add(event_id)
+                chunk = ordered[first : first + PROCESS_CHUNK]
+                tried.update(chunk)
                 held.hold()
-                with contextlib.suppress(services.RetryLater):  # stays waiting; swept later
-                    event = services.inbound_event_process(event_id=event_id, skip_locked=True)
-                    done += event is not None
+                processed = services.inbound_events_process_batch(event_ids=chunk, skip_locked=True)
+                done += len(processed)
                 held.deliver_if_due()
             if waiting and time.monotonic() > deadline:
                 services.schedule_processing()  # the rest is for a fresh task
@@ -136,19 +140,24 @@ def deliver_messages(message_ids: list[int]) -> int:
     deliver_message with its countdown, so the others do not wait; one that fails otherwise stays
     queued for sweep_outbound_messages. Returns how many were sent."""
     sent = 0
-    for message_id in message_ids:
-        try:
-            sent += _deliver(message_id, owner=f"batch:{message_ids[0]}", retries=0) == "sent"
-        except _RetryDelivery as retry:
-            try:
-                deliver_message.apply_async((message_id,), countdown=retry.countdown)
-            except Exception:  # broker down: the message stays queued for the sweeper
-                logger.warning("Could not queue a retry of message %s", message_id, exc_info=True)
-        except Exception:
-            logger.exception(
-                "Delivery of message %s failed; the sweeper queues it again", message_id
-            )
+    with memoized_for_batch():  # what every message would read again (their mailbox), once
+        for message_id in message_ids:
+            sent += _deliver_one_of(message_ids, message_id)
     return sent
+
+
+def _deliver_one_of(message_ids: list[int], message_id: int) -> bool:
+    """deliver_messages' work on one of its messages: whether it was sent."""
+    try:
+        return _deliver(message_id, owner=f"batch:{message_ids[0]}", retries=0) == "sent"
+    except _RetryDelivery as retry:
+        try:
+            deliver_message.apply_async((message_id,), countdown=retry.countdown)
+        except Exception:  # broker down: the message stays queued for the sweeper
+            logger.warning("Could not queue a retry of message %s", message_id, exc_info=True)
+    except Exception:
+        logger.exception("Delivery of message %s failed; the sweeper queues it again", message_id)
+    return False
 
 
 def _deliver(message_id: int, *, owner: str, retries: int) -> str | None:
@@ -197,7 +206,8 @@ def acknowledge_tickets(message_ids: list[int]) -> int:
     at most once (ticket_acknowledge checks), so a task run twice sends nothing twice; one that
     fails does not stop the others."""
     sent = 0
-    with events.batch():  # their deliveries are queued together (deliver_messages)
+    # Their deliveries are queued together (deliver_messages); their mailbox is read once.
+    with memoized_for_batch(), events.batch():
         for message_id in message_ids:
             try:
                 sent += services.ticket_acknowledge(message_id=message_id) is not None

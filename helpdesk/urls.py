@@ -36,9 +36,11 @@ urlpatterns = [
     path("chat/", include("channels_app.adapters.chat.urls")),
     path("", include("workspace.urls")),
     path("agent/", include("knowledge_base.agent_urls")),
+    path("agent/", include("api.page_urls")),
     path("portal/contact/", contact_views.contact, name="contact"),
     path("portal/kb/", include("knowledge_base.urls")),
     path("api/v1/", include("api.urls")),
+    path("api/", include("api.docs_urls")),
     path(
         "sitemap.xml",
         sitemap,

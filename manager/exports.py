@@ -24,7 +24,7 @@ def export_rows(name: str, figures: DashboardFigures, rows_of_table=None) -> lis
         _("Name"), _("Open now"), _("Replies"), _("Solved"),
         _("First response (average, wall-clock)") + " (s)",
         _("Resolution (average, wall-clock)") + " (s)",
-        _("Met"), _("Missed"),
+        _("Met"), _("Missed"), _("CSAT") + " (%)", _("CSAT answers"),
     ]  # fmt: skip
     body = [
         [
@@ -36,6 +36,8 @@ def export_rows(name: str, figures: DashboardFigures, rows_of_table=None) -> lis
             _round(row.figures.resolution),
             row.figures.met,
             row.figures.missed,
+            "" if row.csat is None else row.csat,
+            row.csat_answers,
         ]
         for row in rows_of_table
     ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sla import metrics
+from surveys import reports as survey_reports
 
 from . import charts, exports, selectors, services, tables
 from .access import dashboard_scope
@@ -28,6 +29,7 @@ def _columns() -> list[tuple[str, str]]:
         ("first_response", _("First response (average, wall-clock)")),
         ("resolution", _("Resolution (average, wall-clock)")),
         ("compliance", _("SLA compliance")),
+        ("csat", _("CSAT")),
     ]
 
 
@@ -41,10 +43,14 @@ def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
     return form, fallback.metric_filters()
 
 
-def _table_rows(figures: selectors.DashboardFigures, name: str) -> list[tables.Row]:
+def _table_rows(
+    figures: selectors.DashboardFigures, filters: metrics.MetricFilters, name: str
+) -> list[tables.Row]:
     if name == "agents":
-        return tables.agent_rows(figures.agents)
-    return tables.team_rows(figures.teams, no_team=_("No team"))
+        csat = survey_reports.csat_by(filters, group="agent")
+        return tables.agent_rows(figures.agents, csat)
+    csat = survey_reports.csat_by(filters, group="team")
+    return tables.team_rows(figures.teams, no_team=_("No team"), csat=csat)
 
 
 def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
@@ -77,10 +83,10 @@ def dashboard(request):
     figures = selectors.dashboard_figures(filters, now=now)
     per_day = figures.volume
     agents, agents_sort = tables.sort_rows(
-        _table_rows(figures, "agents"), request.GET.get("agents_sort", "")
+        _table_rows(figures, filters, "agents"), request.GET.get("agents_sort", "")
     )
     teams, teams_sort = tables.sort_rows(
-        _table_rows(figures, "teams"), request.GET.get("teams_sort", "")
+        _table_rows(figures, filters, "teams"), request.GET.get("teams_sort", "")
     )
     context = {
         "form": form,
@@ -95,6 +101,7 @@ def dashboard(request):
         "compliance": figures.compliance,
         "backlog": figures.backlog,
         "escalations": figures.escalations,
+        "satisfaction": survey_reports.satisfaction_summary(filters),
         "per_day_chart": charts.per_day_bars(per_day.per_day),
         "heatmap": charts.heatmap(figures.heatmap),
         "time_zone": settings.TIME_ZONE,
@@ -135,7 +142,7 @@ def export(request, name: str):
         raise Http404
     _form, filters = _filters(request)
     figures = selectors.dashboard_figures(filters, now=timezone.now())
-    rows = _table_rows(figures, name) if name in ("agents", "teams") else None
+    rows = _table_rows(figures, filters, name) if name in ("agents", "teams") else None
     response = HttpResponse(
         exports.to_csv(exports.export_rows(name, figures, rows)), content_type="text/csv"
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -14,7 +15,7 @@ from . import tasks
 from .calendar import holiday_names
 from .display import duration_text
 from .forms import WEEKDAY_LABELS, BusinessCalendarForm
-from .models import BusinessCalendar, SLAPolicy, Target, TicketSLA
+from .models import BusinessCalendar, EscalationStep, SLAPolicy, Target, TicketSLA
 
 UPCOMING_DAYS = 120
 
@@ -115,8 +116,20 @@ def _minutes(value: int | None) -> str:
     return duration_text(timedelta(minutes=value)) if value else "—"
 
 
+class EscalationStepInline(admin.TabularInline):
+    """What the policy does on a warning or a breach, in position order (run after the timer
+    records it, through the ticket services; each step shows on the ticket's timeline)."""
+
+    model = EscalationStep
+    extra = 0
+    fields = ["stage", "position", "action", "priority", "team"]
+    verbose_name = _("escalation step")
+    verbose_name_plural = _("Escalation steps (on a warning or a breach)")
+
+
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(RecomputesOpenTickets, admin.ModelAdmin):
+    inlines = [EscalationStepInline]
     list_display = [
         "name",
         "position",
@@ -127,6 +140,7 @@ class SLAPolicyAdmin(RecomputesOpenTickets, admin.ModelAdmin):
         "resolution",
         "calendar",
         "escalate_on_breach",
+        "step_count",
     ]
     list_display_links = ["name"]
     list_select_related = ["calendar"]
@@ -168,6 +182,13 @@ class SLAPolicyAdmin(RecomputesOpenTickets, admin.ModelAdmin):
             policy.tier,
         ]
         return " · ".join(str(part) for part in parts if part) or gettext("any ticket")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(steps=Count("escalation_steps"))
+
+    @admin.display(description=_("escalation steps"), ordering="steps")
+    def step_count(self, policy):
+        return policy.steps
 
     @admin.display(description=Target.FIRST_RESPONSE.label)
     def first_response(self, policy):

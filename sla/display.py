@@ -95,8 +95,12 @@ def sla_event_text(event: TicketEvent) -> str:
     target = event.data.get("target", "")
     label = Target(target).label if target in Target.values else target
     due = event.data.get("due_at")
-    if not due:
-        return str(label)
-    due_at = datetime.fromisoformat(due)
-    when = formats.date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT")
-    return gettext("%(target)s · due %(when)s") % {"target": label, "when": when}
+    text = str(label)
+    if due:
+        due_at = datetime.fromisoformat(due)
+        when = formats.date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT")
+        text = gettext("%(target)s · due %(when)s") % {"target": label, "when": when}
+    if notified := event.data.get("notified"):
+        # The policy's notification step: who was told.
+        text += " · " + gettext("notified: %(names)s") % {"names": ", ".join(notified)}
+    return text

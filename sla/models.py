@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Channel, Customer, Ticket, Tier
+from tickets.models import Channel, Customer, Team, Ticket, Tier
 
 from .calendar import (
     BusinessHours,
@@ -187,7 +187,10 @@ class SLAPolicy(models.Model):
     escalate_on_breach = models.BooleanField(
         _("escalate on breach"),
         default=False,
-        help_text=_("Move the ticket up one tier (N1 → N2 → N3) when a target is missed."),
+        help_text=_(
+            "Move the ticket up one tier (N1 → N2 → N3) when a target is missed (the same as an "
+            'escalation step "escalate the tier" on breach).'
+        ),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -235,6 +238,60 @@ class SLAPolicy(models.Model):
         return timedelta(minutes=min(minutes, target_minutes))
 
 
+class EscalationStep(models.Model):
+    """What an SLA policy does to a ticket when one of its clocks reaches its warning time or
+    misses its due time. The steps run after the warning or breach is recorded, as queued work,
+    through the ticket services (sla/escalation.py), in position order."""
+
+    class Stage(models.TextChoices):
+        WARNING = "warning", _("On warning")
+        BREACH = "breach", _("On breach")
+
+    class Action(models.TextChoices):
+        NOTIFY = "notify", _("Notify the assignee and the team leads")
+        RAISE_PRIORITY = "raise_priority", _("Raise the priority")
+        REASSIGN_TEAM = "reassign_team", _("Reassign to a team")
+        ESCALATE_TIER = "escalate_tier", _("Escalate the tier")
+
+    policy = models.ForeignKey(
+        SLAPolicy,
+        verbose_name=_("policy"),
+        related_name="escalation_steps",
+        on_delete=models.CASCADE,
+    )
+    stage = models.CharField(_("when"), max_length=8, choices=Stage.choices)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    priority = models.CharField(
+        _("raise the priority to"),
+        max_length=8,
+        choices=Ticket.Priority.choices,
+        blank=True,
+        help_text=_("Empty: one level up. A priority is never lowered."),
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        related_name="+",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("For a reassignment: the team that takes the ticket."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["policy", "stage", "position", "id"]
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.get_action_display()}"
+
+    def clean(self) -> None:
+        if self.action == self.Action.REASSIGN_TEAM and self.team_id is None:
+            raise ValidationError({"team": _("Choose the team that takes the ticket.")})
+
+
 class TicketSLA(models.Model):
     """One SLA clock of a ticket: a target (first response, next response, resolution) with when
     it started, when it is due (business time, pauses excluded), and what happened to it.
@@ -273,6 +330,10 @@ class TicketSLA(models.Model):
             "the difference is the timer's lag. A warning is recorded at its warned-at time."
         ),
     )
+    # When the policy's escalation steps of the warning / the breach ran (None: still to run,
+    # or nothing to run yet). A lost task leaves them None: the timer queues them again.
+    warning_steps_at = models.DateTimeField(_("warning steps run at"), null=True, blank=True)
+    breach_steps_at = models.DateTimeField(_("breach steps run at"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last computed at"), default=timezone.now)
 
     class Meta:
@@ -307,6 +368,17 @@ class TicketSLA(models.Model):
                     breached_at__isnull=True,
                     warn_at__isnull=False,
                 ),
+            ),
+            # Recorded warnings and breaches whose escalation steps have not run yet.
+            models.Index(
+                fields=["breach_recorded_at"],
+                name="sla_clock_breach_steps_due",
+                condition=Q(breached_at__isnull=False, breach_steps_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warned_at"],
+                name="sla_clock_warning_steps_due",
+                condition=Q(warned_at__isnull=False, warning_steps_at__isnull=True),
             ),
         ]
 

@@ -31,8 +31,11 @@ def tickets_sync_later(ticket_ids: Iterable[int]) -> None:
     if client is None:
         sync_ticket_clocks.delay(ids)
         return
-    client.sadd(PENDING, *ids)
-    if client.set(SCHEDULED, 1, nx=True, ex=SCHEDULED_SECONDS):
+    pipe = client.pipeline(transaction=False)  # one round trip (a chat message pays it)
+    pipe.sadd(PENDING, *ids)
+    pipe.set(SCHEDULED, 1, nx=True, ex=SCHEDULED_SECONDS)
+    _added, scheduled_now = pipe.execute()
+    if scheduled_now:
         try:
             sync_ticket_clocks.delay()
         except Exception:

@@ -1,5 +1,6 @@
 """Every change to SLA clocks: recompute them from a ticket's trail, record warnings and breaches
-exactly once, escalate on breach when the policy says so."""
+exactly once (in bulk: sla/recording.py), and queue the policies' escalation steps
+(sla/escalation.py)."""
 
 import logging
 from collections import defaultdict
@@ -7,17 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from tickets import services as ticket_services
-from tickets.errors import InvalidEscalation, NoTeamForTier, TicketClosed
 from tickets.models import Ticket, TicketEvent
 
-from . import selectors
+from . import escalation, recording, selectors
 from .clocks import RELEVANT_EVENTS, ClockState, Step, derive_clocks
 from .models import SLAPolicy, Target, TicketSLA
 
@@ -25,7 +23,8 @@ logger = logging.getLogger(__name__)
 E = TicketEvent.Kind
 CLOCK_FIELDS = ["policy", "target_minutes", "started_at", "due_at", "warn_at", "paused_at",
                 "paused_seconds", "stopped_at", "business_seconds", "warned_at",
-                "breached_at", "breach_recorded_at"]  # fmt: skip
+                "breached_at", "breach_recorded_at", "warning_steps_at",
+                "breach_steps_at"]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,7 +78,13 @@ def _apply(clock: TicketSLA, policy: SLAPolicy, state: ClockState) -> bool:
         "business_seconds": None if state.business is None else int(state.business.total_seconds()),
     }
     if clock.pk is not None and clock.started_at != state.started_at:
-        values.update(warned_at=None, breached_at=None, breach_recorded_at=None)
+        values.update(
+            warned_at=None,
+            breached_at=None,
+            breach_recorded_at=None,
+            warning_steps_at=None,
+            breach_steps_at=None,
+        )
     changed = clock.policy_id != policy.pk
     clock.policy = policy
     for name, value in values.items():
@@ -207,7 +212,11 @@ def _record_breach(clock: TicketSLA, *, stopped: bool) -> bool:
     else:
         candidates = candidates.filter(stopped_at=None, due_at__lte=timezone.now())
     recorded_at = timezone.now()
-    if not candidates.update(breached_at=F("due_at"), breach_recorded_at=recorded_at):
+    # Found late (a clock that stopped after its due time, a backfill): no escalation steps.
+    marked = candidates.update(
+        breached_at=F("due_at"), breach_recorded_at=recorded_at, breach_steps_at=recorded_at
+    )
+    if not marked:
         return False
     clock.breached_at, clock.breach_recorded_at = clock.due_at, recorded_at
     ticket_services.ticket_record_sla_event(
@@ -235,66 +244,24 @@ def _lock_clock_and_ticket(clock_id: int) -> tuple[TicketSLA | None, Ticket | No
 
 @transaction.atomic
 def clock_record_breach(*, clock_id: int, escalate: bool = True) -> bool:
-    """Record that a running clock missed its due time, once, and escalate the ticket one tier
-    when its policy asks for it. Returns whether this call recorded it."""
+    """Record that a running clock missed its due time, once; its policy's escalation steps
+    follow as queued work (`escalate=False`: a backfill, history is not news, no steps).
+    Returns whether this call recorded it."""
+    if escalate:
+        return recording.clocks_record_breaches(clock_ids=[clock_id]).count == 1
     clock, ticket = _lock_clock_and_ticket(clock_id)
     if clock is None or ticket is None or clock.due_at is None:
         return False
-    if not _record_breach(clock, stopped=False):
-        return False
-    if escalate and clock.policy.escalate_on_breach:
-        _escalate(ticket, clock)
-    return True
+    return _record_breach(clock, stopped=False)
 
 
 def breach_reason(clock: TicketSLA) -> str:
-    """Why the ticket went up a tier, in the help desk's language (stored text, like an agent's
-    reason)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        due = formats.date_format(timezone.localtime(clock.due_at), "SHORT_DATETIME_FORMAT")
-        return gettext("SLA breached: %(target)s was due %(due)s (policy %(policy)s)") % {
-            "target": Target(clock.target).label,
-            "due": due,
-            "policy": clock.policy.name,
-        }
+    return escalation.escalation_reason(escalation.Stage.BREACH, clock)
 
 
-def _escalate(ticket: Ticket, clock: TicketSLA) -> None:
-    try:
-        with transaction.atomic():
-            ticket_services.ticket_escalate(ticket=ticket, reason=breach_reason(clock), by=None)
-    except InvalidEscalation:
-        pass  # already at the top tier
-    except (NoTeamForTier, TicketClosed):
-        logger.warning("SLA breach of ticket %s: could not escalate", ticket.pk, exc_info=True)
-
-
-@transaction.atomic
 def clock_record_warning(*, clock_id: int, now: datetime | None = None) -> bool:
-    """Record, once, that a running clock reached its warning time."""
-    now = now or timezone.now()
-    clock, ticket = _lock_clock_and_ticket(clock_id)
-    if clock is None or ticket is None:
-        return False
-    updated = TicketSLA.objects.filter(
-        pk=clock_id,
-        stopped_at=None,
-        warned_at=None,
-        breached_at=None,
-        warn_at__lte=now,
-        due_at__gt=now,
-    ).update(warned_at=now)
-    if not updated:
-        return False
-    ticket_services.ticket_record_sla_event(
-        ticket_id=clock.ticket_id,
-        kind=E.SLA_WARNING,
-        target=clock.target,
-        due_at=clock.due_at,
-        at=now,
-        policy=clock.policy.name,
-    )
-    return True
+    """Record, once, that a running clock reached its warning time (steps follow, queued)."""
+    return recording.clocks_record_warnings(now=now, clock_ids=[clock_id]).count == 1
 
 
 @dataclass
@@ -302,20 +269,22 @@ class SweepResult:
     breached: int = 0
     warned: int = 0
     looked_at: int = 0
+    full: bool = False  # a stage found a full batch: there may be more
 
 
-def sla_sweep(*, now: datetime | None = None, limit: int = 200) -> SweepResult:
-    """One batch of the timer: breaches first (most overdue first), then warnings. Each clock is
-    recorded in its own transaction; running it twice, or in two workers, records nothing twice."""
+def sla_sweep(*, now: datetime | None = None, limit: int = recording.BATCH) -> SweepResult:
+    """One batch of the timer: breaches first (most overdue first), then warnings, each stage
+    one transaction of a fixed number of statements (sla/recording.py). Running it twice, or
+    in two workers, records nothing twice."""
     now = now or timezone.now()
-    result = SweepResult()
-    for clock_id in selectors.clock_ids_to_breach(now=now, limit=limit):
-        result.looked_at += 1
-        result.breached += clock_record_breach(clock_id=clock_id)
-    for clock_id in selectors.clock_ids_to_warn(now=now, limit=limit):
-        result.looked_at += 1
-        result.warned += clock_record_warning(clock_id=clock_id, now=now)
-    return result
+    breaches = recording.clocks_record_breaches(now=now, limit=limit)
+    warnings = recording.clocks_record_warnings(now=now, limit=limit)
+    return SweepResult(
+        breached=breaches.count,
+        warned=warnings.count,
+        looked_at=breaches.looked_at + warnings.looked_at,
+        full=limit in (breaches.looked_at, warnings.looked_at),
+    )
 
 
 def sla_record_overdue_silently(*, ticket_ids: Sequence[int], now: datetime | None = None) -> int:

@@ -8,28 +8,41 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import pending, services
+from . import escalation, notices, pending, recording, services
 
 RESYNC_WINDOW = timedelta(minutes=15)
 
 
 @shared_task(name="sla.sweep_clocks", acks_late=True, ignore_result=True)
-def sweep_clocks(batch: int = 200, seconds: float = 12.0) -> dict[str, int]:
-    """Record the warnings and breaches that are due, in batches, until none is left or the time
-    is up (beat runs it again every SLA_TIMER_SECONDS, 15 by default, with 80 % of that as its
-    time, so a backlog after downtime drains over a few runs, most overdue first)."""
+def sweep_clocks(batch: int = recording.BATCH, seconds: float = 12.0) -> dict[str, int]:
+    """Record the warnings and breaches that are due, in bulk batches, until none is left or
+    the time is up (beat runs it again every SLA_TIMER_SECONDS, 15 by default, with 80 % of that
+    as its time, so a backlog after downtime drains over a few runs, most overdue first). Their
+    escalation steps are queued as tasks of their own; steps whose task was lost are queued
+    again."""
     deadline = time.monotonic() + seconds
-    totals = {"breached": 0, "warned": 0}
+    totals = {"breached": 0, "warned": 0, "steps_requeued": recording.requeue_lost_steps()}
     while True:
         result = services.sla_sweep(now=timezone.now(), limit=batch)
         totals["breached"] += result.breached
         totals["warned"] += result.warned
-        # A full batch of clocks another worker recorded first would loop forever; stop then.
-        if result.looked_at < batch or not (result.breached or result.warned):
+        # A full batch of clocks another worker holds would loop forever; stop then.
+        if not result.full or not (result.breached or result.warned):
             break
         if time.monotonic() > deadline:
             break
     return totals
+
+
+@shared_task(name="sla.run_escalation_steps", acks_late=True, ignore_result=True)
+def run_escalation_steps(stage: str, clock_ids: list[int]) -> int:
+    """The SLA policies' steps of these recorded warnings or breaches (each runs once)."""
+    return escalation.sla_steps_run(stage=stage, clock_ids=clock_ids)
+
+
+@shared_task(name="sla.email_sla_notifications", acks_late=True, ignore_result=True)
+def email_sla_notifications(notification_ids: list[int]) -> int:
+    return notices.sla_notifications_email(notification_ids=notification_ids)
 
 
 @shared_task(name="sla.sync_ticket_clocks", acks_late=True, ignore_result=True)

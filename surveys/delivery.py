@@ -11,10 +11,10 @@ when the customer has a verified identity there). One sender per channel, in a r
 - sms: a short text with the link;
 - web: nothing is sent, the portal lists it among the customer's pending surveys.
 
-Chat is not a sender yet: `channels_app.services.chat_survey_offer` pushes {type: "survey", ...}
-to a visitor's open tabs, but the widget only exposes a hook for it (`JornadaChat.onSurvey`, no
-form) and a closed tab would never see it. Until the widget shows the questions and replays them
-on reconnect, a chat ticket's invitation goes to the customer's verified email (scheduling.py).
+- chat: the survey is offered inside the widget (surveys/chat.py): the visitor's open tabs are
+  rung, and every tab reads the invitation from the database, on the ring or on its next hello,
+  so a tab closed meanwhile sees it when the visitor comes back; one no tab showed goes to the
+  customer's verified email after SURVEY_CHAT_FALLBACK_MINUTES. A ticket without a chat: email.
 
 A sender returns the channel it used, or "" when it could not reach the customer."""
 
@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from channels_app.models import WhatsAppTemplate
+from channels_app.services import chat_survey_offer
 from tickets import services as ticket_services
 
 from .models import SurveyInvitation
@@ -195,6 +196,12 @@ def send_sms(invitation: SurveyInvitation, token: str) -> str:
     return "sms"
 
 
+def send_chat(invitation: SurveyInvitation, token: str) -> str:
+    if invitation.ticket_id is None or not chat_survey_offer(ticket_id=invitation.ticket_id):
+        return _fallback_to_email(invitation, token)
+    return "chat"
+
+
 def list_on_portal(invitation: SurveyInvitation, token: str) -> str:
     return "web"
 
@@ -202,6 +209,7 @@ def list_on_portal(invitation: SurveyInvitation, token: str) -> str:
 senders.register("email", send_email)
 senders.register("whatsapp", send_whatsapp)
 senders.register("sms", send_sms)
+senders.register("chat", send_chat)
 senders.register("web", list_on_portal)
 
 

@@ -120,6 +120,11 @@ class SurveyRule(models.Model):
 
 
 class SurveyInvitation(models.Model):
+    class Trigger(models.TextChoices):
+        SOLVED = "solved", _("Ticket solved or closed")
+        CHAT_ENDED = "chat_ended", _("Chat ended")
+        RELATIONSHIP = "relationship", _("Relationship survey")
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         SENT = "sent", _("Sent")
@@ -157,6 +162,12 @@ class SurveyInvitation(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED
     )
     reason = models.CharField(_("reason"), max_length=120, blank=True)
+    trigger = models.CharField(
+        _("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.SOLVED
+    )
+    # When a tab of the visitor's chat widget showed it (chat invitations only): one never
+    # shown goes to the customer's verified email after SURVEY_CHAT_FALLBACK_MINUTES.
+    shown_at = models.DateTimeField(_("shown in the chat at"), null=True, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"))

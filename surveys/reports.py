@@ -8,6 +8,8 @@ ratio is taken in Python), for the managers' dashboards and the API:
 
 Each broken down by agent, team, tier, channel or segment, and by period (day, week, month).
 Scoped like tickets: a manager sees every answer, another agent those of their teams' tickets.
+The managers' dashboard reads the same figures over its own filters (`satisfaction_summary`,
+`csat_by`: sla.metrics.MetricFilters, whose `team_ids` is the reader's scope).
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
+from sla.metrics import MetricFilters
 from tickets.selectors import ticket_scope_for_agent
 
 from .models import SurveyInvitation, SurveyKind, SurveyResponse
@@ -132,3 +135,90 @@ def survey_report(
         )
         for group, when in sorted(set(rows) | set(sent), key=lambda k: (str(k[0]), str(k[1] or "")))
     ]
+
+
+# --- the managers' dashboard: the same figures over the dashboard's filters ----------------------
+
+# MetricFilters field -> (field on SurveyResponse (copied when answered), on SurveyInvitation)
+NARROWING = {
+    "team": ("team_id", "ticket__team_id"),
+    "tier": ("tier", "ticket__tier"),
+    "agent": ("agent_id", "ticket__assignee_id"),
+    "channel": ("channel", "ticket__channel"),
+    "segment": ("segment", "customer__segment"),
+    "organization": ("customer__organization_id", "customer__organization_id"),
+}
+
+
+def _narrowed(queryset: QuerySet, filters: MetricFilters, side: int) -> QuerySet:
+    """Answers (side 0) or invitations (side 1) created in the range, in the reader's teams
+    (`team_ids`; None: all, relationship surveys included) and the dashboard's narrowing."""
+    queryset = queryset.filter(created_at__gte=filters.start, created_at__lt=filters.end)
+    if filters.team_ids is not None:
+        team_field = ("team_id", "ticket__team_id")[side]
+        queryset = queryset.filter(**{f"{team_field}__in": list(filters.team_ids)})
+    narrowing = {
+        NARROWING[name][side]: getattr(filters, name)
+        for name in NARROWING
+        if getattr(filters, name) not in (None, "")
+    }
+    return queryset.filter(**narrowing)
+
+
+ANSWER_AGGREGATES = {
+    "total": Count("pk"),
+    "satisfied": Count("pk", filter=Q(score__gte=4)),
+    "promoters": Count("pk", filter=Q(score__gte=9)),
+    "detractors": Count("pk", filter=Q(score__lte=6)),
+    "average": Avg("score"),
+}
+
+
+def satisfaction_summary(filters: MetricFilters) -> list[ReportRow]:
+    """CSAT %, NPS and average CES (`group` is the kind), each with its answers and response
+    rate, for the dashboard's range, scope and filters: two grouped queries."""
+    answers = {
+        row["kind"]: row
+        for row in _narrowed(SurveyResponse.objects.all(), filters, 0)
+        .order_by()
+        .values("kind")
+        .annotate(**ANSWER_AGGREGATES)
+    }
+    invitations = {
+        row["survey__kind"]: row
+        for row in _narrowed(
+            SurveyInvitation.objects.filter(status__in=(I.SENT, I.ANSWERED)), filters, 1
+        )
+        .order_by()
+        .values("survey__kind")
+        .annotate(sent=Count("pk"), answered=Count("pk", filter=Q(status=I.ANSWERED)))
+    }
+    return [
+        ReportRow(
+            group=kind,
+            period=None,
+            responses=answers.get(kind, {}).get("total") or 0,
+            score=_score(kind, answers[kind]) if kind in answers else None,
+            sent=invitations.get(kind, {}).get("sent") or 0,
+            answered=invitations.get(kind, {}).get("answered") or 0,
+        )
+        for kind in SurveyKind.values
+    ]
+
+
+def csat_by(filters: MetricFilters, *, group: str) -> dict[int | None, tuple[float, int]]:
+    """CSAT % and the number of CSAT answers per agent (`group="agent"`) or team
+    (`group="team"`) of the answers' tickets when answered: one grouped query."""
+    if group not in ("agent", "team"):
+        raise ValueError(group)
+    rows = (
+        _narrowed(SurveyResponse.objects.filter(kind=SurveyKind.CSAT), filters, 0)
+        .order_by()
+        .values(f"{group}_id")
+        .annotate(total=Count("pk"), satisfied=Count("pk", filter=Q(score__gte=4)))
+    )
+    return {
+        row[f"{group}_id"]: (_score(SurveyKind.CSAT, row), row["total"])
+        for row in rows
+        if row["total"]
+    }

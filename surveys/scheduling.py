@@ -1,6 +1,7 @@
 """Which tickets get a survey, when, and where: invitations are scheduled when a ticket is solved
 (or closed by hand), after the delay of the rule that picked the survey, and cancelled when it
-reopens first. The rules that keep surveys welcome:
+reopens first; a chat's ticket gets its survey when the chat ends instead, at once, in the widget
+(invitations_schedule_after_chat). The rules that keep surveys welcome:
 
 - none for a merged ticket, one tagged spam, one closed automatically, nor an internal ticket
   (opened by an agent, the customer never wrote on it);
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from channels_app.models import ChatSession
 from tickets.inbound import SENDER_AUTHENTICATED
 from tickets.models import Customer, CustomerIdentity, Message, Ticket, TicketEvent
 
@@ -31,6 +33,9 @@ CHANNEL_IDENTITIES = {
     "email": ("email",),
     "whatsapp": ("whatsapp",),
     "sms": ("phone",),
+    # A chat's signed visitor token, or the host site's signed user: the widget is reached
+    # through them (an email typed into the chat is a claim and counts for nothing here).
+    "chat": ("chat_visitor", "host_user"),
 }
 SPAM_TAG = "spam"
 
@@ -74,6 +79,12 @@ def _proven_values(customer: Customer) -> set[tuple[str, str]]:
             proven.add(("phone", str(number)))
         elif channel == "email" and metadata.get(SENDER_AUTHENTICATED) is True:
             proven.add(("email", parseaddr(metadata.get("from", ""))[1].strip().lower()))
+    if customer.identities.filter(kind=CustomerIdentity.Kind.CHAT_VISITOR).exists():
+        # A chat's visitor wrote through our own signed token: its sessions prove it.
+        visitors = ChatSession.objects.filter(ticket__customer=customer).values_list(
+            "visitor", flat=True
+        )[:50]
+        proven |= {("chat_visitor", str(visitor)) for visitor in visitors}
     return proven
 
 
@@ -119,6 +130,7 @@ def _invite(
     channel: str,
     delay: timedelta,
     now,
+    trigger: str = SurveyInvitation.Trigger.SOLVED,
 ) -> SurveyInvitation:
     reason = ""
     target, identity = delivery_target(customer, channel)
@@ -138,13 +150,22 @@ def _invite(
         scheduled_at=scheduled_at,
         expires_at=scheduled_at + timedelta(days=settings.JORNADA["SURVEY_LINK_DAYS"]),
         created_at=now,
+        trigger=trigger,
+    )
+
+
+def _chat_tickets(ticket_ids: list[int]) -> set[int]:
+    """The tickets of these that had a live chat: their survey follows the chat's end."""
+    return set(
+        ChatSession.objects.filter(ticket_id__in=ticket_ids).values_list("ticket_id", flat=True)
     )
 
 
 @transaction.atomic
 def invitations_schedule(*, ticket_ids: Iterable[int]) -> list[SurveyInvitation]:
     """Schedule the survey of each solved or closed ticket that has none yet (a task run twice
-    schedules one)."""
+    schedules one). A chat's ticket is left to the chat's end (invitations_schedule_after_chat),
+    which solving it brings anyway."""
     rules = list(
         SurveyRule.objects.filter(
             is_active=True, survey__is_active=True, survey__is_relationship=False
@@ -154,6 +175,50 @@ def invitations_schedule(*, ticket_ids: Iterable[int]) -> list[SurveyInvitation]
         return []
     tickets = (
         Ticket.objects.filter(pk__in=list(ticket_ids), status__in=(S.SOLVED, S.CLOSED))
+        .exclude(survey_invitations__status__in=LIVE)
+        .select_related("customer")
+        .prefetch_related("tags")
+    )
+    now = timezone.now()
+    created = []
+    tickets = list(tickets)
+    chats = _chat_tickets([ticket.pk for ticket in tickets])
+    for ticket in tickets:
+        if ticket.pk in chats:
+            continue
+        customer = Customer.objects.select_for_update().get(pk=ticket.customer_id)
+        rule = rule_for(ticket, rules)
+        if rule is None or skip_reason(ticket):
+            continue
+        created.append(
+            _invite(
+                survey=rule.survey,
+                customer=customer,
+                ticket=ticket,
+                channel=ticket.channel,
+                delay=timedelta(minutes=rule.delay_minutes),
+                now=now,
+            )
+        )
+    return created
+
+
+@transaction.atomic
+def invitations_schedule_after_chat(*, ticket_ids: Iterable[int]) -> list[SurveyInvitation]:
+    """A chat ended (issue 13's trigger "a chat ends"): its ticket's survey, due at once, while
+    the visitor is still in the widget; whatever the ticket's status (the agent decides whether
+    the request is solved). The same rules pick it and the same rules keep it welcome: no
+    second survey for the ticket, fatigue, merged, spam or internal tickets, verified
+    identities only (the chat's own visitor, else their verified email)."""
+    rules = list(
+        SurveyRule.objects.filter(
+            is_active=True, survey__is_active=True, survey__is_relationship=False
+        ).select_related("survey")
+    )
+    if not rules:
+        return []
+    tickets = (
+        Ticket.objects.filter(pk__in=list(ticket_ids))
         .exclude(survey_invitations__status__in=LIVE)
         .select_related("customer")
         .prefetch_related("tags")
@@ -170,9 +235,10 @@ def invitations_schedule(*, ticket_ids: Iterable[int]) -> list[SurveyInvitation]
                 survey=rule.survey,
                 customer=customer,
                 ticket=ticket,
-                channel=ticket.channel,
-                delay=timedelta(minutes=rule.delay_minutes),
+                channel="chat",
+                delay=timedelta(0),
                 now=now,
+                trigger=SurveyInvitation.Trigger.CHAT_ENDED,
             )
         )
     return created
@@ -217,6 +283,7 @@ def relationship_nps_schedule(*, limit: int = 500) -> list[SurveyInvitation]:
                 channel=last.channel if last else "email",
                 delay=timedelta(0),
                 now=now,
+                trigger=SurveyInvitation.Trigger.RELATIONSHIP,
             )
         )
     return created

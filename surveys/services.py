@@ -48,7 +48,8 @@ def invitation_send(*, invitation_id: int) -> SurveyInvitation | None:
     if invitation is None:
         return None
     now = timezone.now()
-    if invitation.ticket is not None and invitation.ticket.status not in DONE:
+    reopened = invitation.ticket is not None and invitation.ticket.status not in DONE
+    if reopened and invitation.trigger == SurveyInvitation.Trigger.SOLVED:
         invitation.status, invitation.reason = I.CANCELLED, "reopened"
         invitation.save(update_fields=["status", "reason"])
         return None

@@ -1,5 +1,6 @@
 """How surveys react to the tickets core: a ticket solved (or closed by a person) gets its survey
-scheduled, a ticket reopened loses the invitation still waiting. Constant work per event: the
+scheduled, a ticket reopened loses the invitation still waiting, a chat that ended offers its
+survey in the widget. Constant work per event: the
 ticket ids go to one task per delivery of events. A lost task leaves the ticket without a
 survey, which is the gentle failure (nobody is asked twice)."""
 
@@ -46,3 +47,14 @@ def queue_whatsapp_answers(batch: list[events.MessageCreated]) -> None:
         tasks.record_whatsapp_answers.delay(message_ids)
     except Exception:
         logger.warning("Could not queue the survey answers of %s messages", len(message_ids))
+
+
+@events.subscribe_batch(events.ChatEnded)
+def queue_chat_invitations(batch: list[events.ChatEnded]) -> None:
+    ticket_ids = sorted({e.ticket_id for e in batch if e.ticket_id})
+    if not ticket_ids:
+        return
+    try:
+        tasks.schedule_chat_invitations.delay(ticket_ids)
+    except Exception:
+        logger.warning("Could not queue the surveys of %s ended chats", len(ticket_ids))

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import delivery, scheduling, services
+from . import chat, delivery, scheduling, services
 from .models import SurveyInvitation
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,24 @@ logger = logging.getLogger(__name__)
 @shared_task(name="surveys.schedule_invitations", acks_late=True, ignore_result=True)
 def schedule_invitations(ticket_ids: list[int]) -> int:
     return len(scheduling.invitations_schedule(ticket_ids=ticket_ids))
+
+
+@shared_task(name="surveys.schedule_chat_invitations", acks_late=True, ignore_result=True)
+def schedule_chat_invitations(ticket_ids: list[int]) -> int:
+    """Chats that ended: their surveys, offered at once (the visitor is still in the widget).
+    Run twice, it schedules nothing more (one live invitation per ticket) and sends nothing
+    twice (sending takes only a scheduled invitation)."""
+    created = scheduling.invitations_schedule_after_chat(ticket_ids=ticket_ids)
+    sent = 0
+    for invitation in created:
+        if invitation.status == SurveyInvitation.Status.SCHEDULED:
+            sent += services.invitation_send(invitation_id=invitation.pk) is not None
+    return sent
+
+
+@shared_task(name="surveys.chat_invitations_fallback", acks_late=True, ignore_result=True)
+def chat_invitations_fallback() -> int:
+    return chat.chat_invitations_fallback()
 
 
 @shared_task(name="surveys.cancel_invitations", acks_late=True, ignore_result=True)

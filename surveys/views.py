@@ -2,11 +2,14 @@
 only shows the form (with the score of the clicked link chosen): mail scanners follow links, so
 only the POST records the answer. A forged, altered or expired link is a 404 or a closed page."""
 
+import json
+
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets.errors import TicketError
 
@@ -77,3 +80,38 @@ def _answer_page(request: HttpRequest, invitation, language: str) -> HttpRespons
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _json_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+@csrf_exempt  # the signed token is the only credential: no cookie is read, nothing to forge
+@require_POST
+def survey_answer_json(request: HttpRequest, token: str) -> JsonResponse:
+    """The chat widget's form (surveys/chat.py): the same token, the same one-response rule and
+    deadline as the emailed link's page. JSON or form fields `score`, `comment`."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return _json_error("not_found", "", 404)
+    language = invitation.ticket.language if invitation.ticket else invitation.customer.language
+    try:
+        data = json.loads(request.body) if request.content_type == "application/json" else None
+    except ValueError:
+        data = None
+    form = AnswerForm(data if isinstance(data, dict) else request.POST)
+    with translation.override(language):
+        if not form.is_valid():
+            return _json_error("survey_score_invalid", services.ScoreInvalid().message, 400)
+        try:
+            response = services.survey_answer(
+                invitation=invitation,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except TicketError as exc:
+            status = 410 if exc.code == services.SurveyClosed.code else 400
+            return _json_error(exc.code, str(exc.message), status)
+    answer = JsonResponse({"ok": True, "score": response.score})
+    answer["X-Robots-Tag"] = "noindex"
+    return answer

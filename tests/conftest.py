@@ -133,14 +133,15 @@ def desk(teams, n1_agent):
 def _fresh_sla_pending():
     """Clock syncs gathered in Redis belong to one test: a sync still "on its way" from another
     test (queued to a worker that is gone) would hold back this test's."""
-    from sla import pending
+    from sla import pending, recording
 
+    keys = (pending.PENDING, pending.SCHEDULED, recording.REQUEUED)
     client = pending._client()
     if client is not None:
-        client.delete(pending.PENDING, pending.SCHEDULED)
+        client.delete(*keys)
     yield
     if client is not None:
-        client.delete(pending.PENDING, pending.SCHEDULED)
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +153,13 @@ def _celery_join_flag_reset():
 
     yield
     _state._set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_subscriptions_cached():
+    """Which events are subscribed to is cached, and the cache outlives a test's database: each
+    test starts with none (a test's subscriptions are created through the services, which tell
+    the cache)."""
+    from webhooks import outbox
+
+    outbox.forget_subscriptions()

@@ -27,10 +27,13 @@ def _database_url_of_test_db() -> str:
 
 
 @pytest.fixture
-def celery_worker_queue(transactional_db):
+def celery_worker_queue(transactional_db, request):
     """Starts `celery worker` in its own process, consuming a queue of its own, and yields the
-    queue name. The worker talks to the same test database and Redis as the test."""
+    queue name. The worker talks to the same test database and Redis as the test. A test marked
+    `worker_queues("sla")` has it consume those queues too (tasks its tasks queue further)."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
+    marker = request.node.get_closest_marker("worker_queues")
+    queues = ",".join([queue, *(marker.args if marker else ())])
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
@@ -42,7 +45,7 @@ def celery_worker_queue(transactional_db):
     worker = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "helpdesk", "worker",
-            "--queues", queue, "--concurrency", "1", "--pool", "prefork",
+            "--queues", queues, "--concurrency", "1", "--pool", "prefork",
             "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip",
             "--without-mingle", "--without-heartbeat",
         ],

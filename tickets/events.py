@@ -11,9 +11,14 @@ After the commit, the events of that transaction are delivered together, and ins
   is done there, once per ticket per batch.
 
 Subscribers register in their AppConfig.ready(), which keeps `tickets` free of imports from the
-apps that react to it. The names and payloads (`DomainEvent.payload()`) are a public contract:
-outbound webhooks deliver them, so a field is added, never renamed or removed, without a new
-`version`.
+apps that react to it. An app that must not lose an event between the commit and the delivery
+(webhooks) adds an outbox writer (`add_outbox_writer`): it is given the events inside the
+publishing transaction, so what it writes commits or rolls back with the change. By default
+`publish()` hands it each event; inside `outbox_deferred()` (a transaction doing many changes,
+such as a drain's batch) it gets all of the block's events in one call at the block's end.
+
+The names and payloads (`DomainEvent.payload()`) are a public contract: outbound webhooks deliver
+them, so a field is added, never renamed or removed, without a new `version`.
 """
 
 import dataclasses
@@ -236,12 +241,27 @@ class SurveyResponded(DomainEvent):
     changed: bool = False  # an earlier answer to the same invitation was replaced
 
 
+@_event("chat.ended")
+class ChatEnded(DomainEvent):
+    """A live chat is over: the visitor ended it, an agent ended it (or solved its ticket), or
+    the bot's articles answered it ("Isso resolveu"). `by_id` is the agent who pressed "End
+    chat"; None for the visitor, the bot, or an end that followed the ticket being solved or
+    closed (outcome "agent", done by the chat's follow-up task)."""
+
+    session_id: int
+    outcome: str  # deflected | visitor | agent
+
+
 ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 
 Subscriber = Callable[[DomainEvent], None]
 BatchSubscriber = Callable[[list[DomainEvent]], None]
 _each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
 _batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
+OutboxWriter = Callable[[list[DomainEvent]], None]
+_outbox_writers: list[OutboxWriter] = []
+# The arrivals published inside the open outbox_deferred() block (None: no block open).
+_deferred: ContextVar[list | None] = ContextVar("outbox_deferred", default=None)
 _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=False)
 # Events delivered later, at the end of the enclosing batch() (None: no batch open).
 _batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
@@ -280,11 +300,23 @@ def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], Ba
     return register
 
 
+def add_outbox_writer(func: OutboxWriter) -> OutboxWriter:
+    """Call the function with the events published (not suppressed ones), inside their
+    transaction: one event at a time, or a whole `outbox_deferred()` block's at its end. It must
+    cost nothing (no query) for events nobody wants; an exception it raises rolls the change
+    back, which is the point: the change and its record go together."""
+    if func not in _outbox_writers:
+        _outbox_writers.append(func)
+    return func
+
+
 def unsubscribe(func: Callable) -> None:
     for subscribers in _each.values():
         if func in subscribers:
             subscribers.remove(func)
     _batches[:] = [(types, f) for types, f in _batches if f != func]
+    if func in _outbox_writers:
+        _outbox_writers.remove(func)
 
 
 @contextmanager
@@ -296,6 +328,32 @@ def suppressed() -> Iterator[None]:
         yield
     finally:
         _suppressed.reset(token)
+
+
+@contextmanager
+def outbox_deferred() -> Iterator[None]:
+    """Inside a transaction that makes many changes (enter it inside the atomic block): the
+    outbox writers get the block's events in one call when it ends, before the commit, instead of
+    one call per publish(): one INSERT for the batch instead of one per event. Events published
+    in a savepoint that rolled back are left out. Nothing is written if the block raises (its
+    transaction is rolled back)."""
+    if not _outbox_writers or _deferred.get() is not None:
+        yield
+        return
+    token = _deferred.set([])
+    try:
+        yield
+        held = _deferred.get() or []
+    finally:
+        _deferred.reset(token)
+    # Django drops the on_commit callbacks of a rolled-back savepoint: the arrivals still
+    # registered are the events that will commit.
+    registered = {id(func) for _, func, _ in transaction.get_connection().run_on_commit}
+    surviving = [arrival.event for arrival in held if id(arrival) in registered]
+    held.clear()  # let dropped arrivals go now (_Arrival.__del__)
+    if surviving:
+        for write in _outbox_writers:
+            write(surviving)
 
 
 @contextmanager
@@ -339,17 +397,30 @@ class HeldEvents:
             block.__exit__(None, None, None)
 
 
-def publish(event: DomainEvent) -> None:
-    """Deliver the event to subscribers once the current transaction commits."""
+def publish(event: DomainEvent, *, ticket: Any = None) -> None:
+    """Deliver the event to subscribers once the current transaction commits. `ticket`: the
+    ticket's row as the publishing service leaves it (see ticket_in_hand); never part of the
+    payload."""
     if not isinstance(event, DomainEvent) or not event.name:
         raise ValueError(f"Not a domain event: {event!r}")
     if _suppressed.get():
         return
+    if ticket is not None:
+        object.__setattr__(event, "_ticket_in_hand", ticket)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
+        for write in _outbox_writers:
+            write([event])
         _arrived([event])
         return
-    transaction.on_commit(_Arrival(_commit_group(connection), event), robust=True)
+    arrival = _Arrival(_commit_group(connection), event)
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(arrival)
+    else:
+        for write in _outbox_writers:
+            write([event])
+    transaction.on_commit(arrival, robust=True)
 
 
 class _CommitGroup:
@@ -421,12 +492,24 @@ def _arrived(events: list[DomainEvent]) -> None:
         dispatch(events)
 
 
+def ticket_in_hand(event: DomainEvent) -> Any:
+    """The ticket row the event's publisher passed along, for a subscriber that would read it
+    again (the live pushes): only when the event is alone in its delivery, where that row is the
+    ticket as committed (any other change of it in the delivery would have published an event
+    too, and another transaction's rows may be newer). Else None: read it."""
+    return getattr(event, "_ticket_in_hand", None)
+
+
 def dispatch(events: list[DomainEvent]) -> None:
     """Deliver committed events: to each one's subscribers in order, then to batch
     subscribers once. A failing subscriber is logged and does not stop the others (whatever it
     left undone is found again by its app's sweeper)."""
     if not events:
         return
+    if len(events) > 1:
+        for event in events:
+            if ticket_in_hand(event) is not None:
+                object.__setattr__(event, "_ticket_in_hand", None)
     for event in events:
         for subscriber in list(_each.get(type(event), ())):
             _call(subscriber, event, event.name)

@@ -16,6 +16,7 @@ urlpatterns = [
     path(TICKET + "reply/", actions.reply, name="ticket-reply"),
     path(TICKET + "note/", actions.note, name="ticket-note"),
     path(TICKET + "claim/", actions.claim, name="ticket-claim"),
+    path(TICKET + "chat/end/", actions.chat_end, name="ticket-chat-end"),
     path(TICKET + "assign/", actions.assign, name="ticket-assign"),
     path(TICKET + "status/", actions.change_status, name="ticket-status"),
     path(TICKET + "priority/", actions.change_priority, name="ticket-priority"),

@@ -30,4 +30,9 @@ def get_adapter(channel: str) -> ChannelAdapter:
         raise ChannelError(f"No adapter for channel {channel!r}", permanent=True) from None
 
 
-__all__ = ["BaseChannelAdapter", "ChannelAdapter", "ChannelError", "get_adapter"]
+__all__ = [
+    "BaseChannelAdapter",
+    "ChannelAdapter",
+    "ChannelError",
+    "get_adapter",
+]

@@ -3,6 +3,7 @@ address; the chat state of inbox rows), for the portal (what became of a request
 sent) and for the chat's visitors (their own conversation)."""
 
 from .chat import (
+    MESSAGES_PAGE,
     SEEN_WITHIN,
     agent_display_name,
     chat_attachment_for_visitor,
@@ -27,6 +28,7 @@ from .whatsapp import (
 )
 
 __all__ = [
+    "MESSAGES_PAGE",
     "NOTE_MAILBOX_KEY",
     "SEEN_WITHIN",
     "WindowState",

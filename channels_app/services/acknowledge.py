@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from tickets import services as ticket_services
+from tickets.memo import batch_memo
 from tickets.models import Message
 
 from ..models import Mailbox
@@ -58,10 +59,13 @@ def ticket_acknowledge(*, message_id: int) -> Message | None:
         return None
     ticket = message.ticket
     mailbox_id = message.metadata.get("mailbox_id")
-    mailbox = (
-        Mailbox.objects.filter(pk=mailbox_id).first()
-        if mailbox_id
-        else Mailbox.objects.filter(is_active=True).order_by("pk").first()
+    mailbox = batch_memo(
+        ("mailbox", mailbox_id),
+        lambda: (
+            Mailbox.objects.filter(pk=mailbox_id).first()
+            if mailbox_id
+            else Mailbox.objects.filter(is_active=True).order_by("pk").first()
+        ),
     )
     if mailbox is None or not mailbox.auto_ack_enabled:
         return None

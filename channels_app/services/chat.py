@@ -11,11 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tickets import registries
+from tickets import events, registries
 from tickets import services as ticket_services
 from tickets.errors import TicketError
 from tickets.inbound import NormalizedMessage
@@ -24,7 +24,12 @@ from tickets.models import Message, Ticket
 from ..adapters.chat.adapter import encode_visitor_message
 from ..models import ChatChannel, ChatSession, InboundEvent
 from ..realtime import chat_group, chat_visitor_group, send_many, ticket_group
-from .ingest import inbound_event_process, inbound_event_store, schedule_processing
+from .ingest import (
+    inbound_event_process,
+    inbound_event_store,
+    inbound_event_store_and_process,
+    schedule_processing,
+)
 
 logger = logging.getLogger(__name__)
 S = ChatSession.State
@@ -65,21 +70,29 @@ def chat_message_receive(
     name: str = "",
     attachments: list[tuple[str, str, bytes]] = (),
 ) -> Message:
-    """Store a visitor's message (InboundEvent, provider id chat:<visitor>:<client id>), then
-    process it into a ticket Message: returns that message once both are committed, so that the
-    acknowledgement never names a message that could still be lost. A resend of the same client
-    id is the same event and the same message."""
+    """Store a visitor's message (InboundEvent, provider id chat:<visitor>:<client id>) and
+    process it into a ticket Message, in one transaction: returns that message once it is
+    committed, so that the acknowledgement never names a message that could still be lost. A
+    resend of the same client id is the same event and the same message."""
     provider_id = f"chat:{visitor}:{client_id}"
     raw = encode_visitor_message(
         chat_channel_id=channel.pk, visitor=visitor, client_id=client_id, text=text,
         language=language, name=name, attachments=list(attachments),
     )  # fmt: skip
     _recorded.set(None)
-    event, _created = inbound_event_store(
-        channel="chat", source=f"chat:{channel.public_key}", provider_id=provider_id, raw=raw,
-        schedule=False,
-    )  # fmt: skip
-    if event.message_id is None:
+    source = f"chat:{channel.public_key}"
+    try:
+        event, created = inbound_event_store_and_process(
+            channel="chat", source=source, provider_id=provider_id, raw=raw
+        )
+    except DatabaseError as exc:
+        # Its one commit failed (a deferred constraint: a row it names deleted meanwhile), and
+        # took the event with it: stored alone, it waits for the drain.
+        inbound_event_store(channel="chat", source=source, provider_id=provider_id, raw=raw)
+        raise ChatMessageNotStored(str(exc)) from exc
+    if event is None:  # stored by someone else a moment ago, and deleted since
+        raise ChatMessageNotStored("gone")
+    if not created and event.message_id is None:  # a resend of one still waiting
         try:
             event = inbound_event_process(event_id=event.pk) or event
         except Exception as exc:
@@ -139,7 +152,7 @@ def _route(ticket: Ticket, channel: ChatChannel) -> None:
 
 def _move(session: ChatSession, state: str, *, by=None, **fields) -> None:
     """A new state, saved with the other fields given (an `outcome` is also said in the audit
-    row); the visitor's tabs hear it."""
+    row); the visitor's tabs hear it. An end, whoever ends it, publishes `chat.ended`."""
     before = session.state
     session.state = state
     for name, value in fields.items():
@@ -149,6 +162,12 @@ def _move(session: ChatSession, state: str, *, by=None, **fields) -> None:
         ticket=session.ticket_id, before=before, after=state, by=by,
         outcome=fields.get("outcome", ""),
     )  # fmt: skip
+    if state == S.ENDED and before != S.ENDED:
+        ended = events.ChatEnded(
+            ticket_id=session.ticket_id, session_id=session.pk,
+            outcome=fields.get("outcome", ""), by_id=getattr(by, "pk", None),
+        )  # fmt: skip
+        events.publish(ended)
     ring(session.pk, {"type": "chat.state"})
 
 
@@ -261,6 +280,8 @@ def chat_message_sent(*, message: Message) -> None:
     if session is None:
         return  # not opened through the widget: the visitor reads it whenever they come back
     agent = message.author_user if message.kind == Message.Kind.MESSAGE else None
+    if agent is not None:
+        _sent_then_read(message, session_id=session.pk)
     if agent is not None and not (session.state == S.ACTIVE and session.agent_id == agent.pk):
         chat_session_join(session=session, agent=agent)
         ticket = message.ticket
@@ -296,9 +317,25 @@ def chat_sessions_follow_tickets(*, ticket_ids: list[int]) -> int:
 READ_AT_ONCE = 20
 
 
+def _sent_then_read(message: Message, *, session_id: int) -> None:
+    """An agent's reply on its way: marked sent first (committed), then read when the visitor's
+    receipt already covers it. A receipt can come before the delivery task (the visitor's tab
+    read the row on another ring): chat_visitor_read moves the session's mark, then looks for
+    sent messages; this marks the message sent, then looks at the mark. Whichever runs second
+    sees the other's write, so the receipt is never lost; statuses only move forward
+    (message_update_delivery), so the task's own "sent" afterwards changes nothing."""
+    ticket_services.message_update_delivery(message=message, status=Message.DeliveryStatus.SENT)
+    read = ChatSession.objects.filter(pk=session_id).values_list("visitor_read_up_to", flat=True)
+    read_up_to = read.first()
+    if read_up_to and read_up_to >= message.pk:
+        ticket_services.message_update_delivery(message=message, status=Message.DeliveryStatus.READ)
+
+
 def chat_visitor_read(*, session_id: int, ticket_id: int, up_to: int) -> int:
     """The visitor has seen everything up to this message id: the agents' messages up to it
-    are marked read (they see it on the ticket page). How many were marked."""
+    are marked read (they see it on the ticket page). How many were marked. A message still
+    queued is left to its delivery (_sent_then_read marks it read once sent): marking it read
+    now would stop the delivery task, which sends only queued messages."""
     moved = ChatSession.objects.filter(pk=session_id, visitor_read_up_to__lt=up_to).update(
         visitor_read_up_to=up_to
     )
@@ -343,15 +380,3 @@ def chat_visitor_typing(*, ticket_id: int, number: int, on: bool) -> None:
     send_many(
         [(ticket_group(ticket_id), {"type": "chat.typing", "ticket": number, "on": bool(on)})]
     )
-
-
-def chat_survey_offer(*, ticket_id: int, survey: dict[str, Any]) -> bool:
-    """The hook the surveys app calls (surveys.delivery, a sender for "chat"): the visitor's open
-    tabs get `{"type": "survey", **survey}` (e.g. url, scores). Nothing is stored here: the
-    invitation is the surveys app's record. Whether there was a chat to offer it to."""
-    session_id = (
-        ChatSession.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True).first()
-    )
-    if session_id is None:
-        return False
-    return send_many([(chat_group(session_id), {"type": "chat.survey", "survey": survey})])

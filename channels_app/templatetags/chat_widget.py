@@ -90,6 +90,12 @@ FRAME_STRINGS = {
     "file_type": _("Only images and PDF files can be sent."),
     "too_long": _("This message is too long."),
     "empty": _("Write a message first."),
+    "survey_title": _("How did we do?"),
+    "survey_score": _("Your score"),
+    "survey_send": _("Send my answer"),
+    "survey_choose": _("Choose a score first."),
+    "survey_thanks": _("Thank you for your answer!"),
+    "survey_closed": _("This survey is closed. Thank you all the same."),
 }
 
 

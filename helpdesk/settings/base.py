@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
     "anymail",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "sla",
     "knowledge_base",
     "surveys",
+    "webhooks",
     "workspace",
     "portal",
     "api",
@@ -206,6 +208,7 @@ CELERY_TASK_ROUTES = {
     "channels_app.send_chat_transcript": {"queue": "outbound"},
     "portal.send_signin_link": {"queue": "outbound"},
     "surveys.send_invitation_email": {"queue": "outbound"},
+    "webhooks.*": {"queue": "outbound"},
 }
 # How often the SLA timer records due warnings and breaches (seconds): every 15 s unless set;
 # each run works for at most 80 % of that, so runs do not pile up.
@@ -226,12 +229,18 @@ CELERY_BEAT_SCHEDULE = {
     "sla-resync-recent-tickets": {"task": "sla.resync_recent_tickets", "schedule": 300.0},
     "sweep-message-media": {"task": "channels_app.sweep_message_media", "schedule": 300.0},
     "surveys-send-due-invitations": {"task": "surveys.send_due_invitations", "schedule": 60.0},
+    "surveys-chat-fallback": {"task": "surveys.chat_invitations_fallback", "schedule": 300.0},
     "surveys-schedule-relationship-nps": {
         "task": "surveys.schedule_relationship_nps",
         "schedule": 24 * 3600.0,
     },
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
     "manager-refresh-rollups": {"task": "manager.refresh_rollups", "schedule": 30.0},
+    "api-purge-idempotency-records": {
+        "task": "api.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
     "kb-remind-article-reviews": {
         "task": "knowledge_base.remind_article_reviews",
         "schedule": 7 * 24 * 3600.0,
@@ -345,12 +354,31 @@ REST_FRAMEWORK = {
         # Suggestions as one types, per client address (a pause of ~250 ms between requests).
         "kb_suggest": os.environ.get("JORNADA_KB_SUGGEST_RATE", "240/min"),
         "kb_deflection": os.environ.get("JORNADA_KB_DEFLECTION_RATE", "60/min"),
+        # The integrators' API: per token (or signed-in user) and per client address.
+        "api_token": os.environ.get("JORNADA_API_TOKEN_RATE", "6000/min"),
+        "api_address": os.environ.get("JORNADA_API_ADDRESS_RATE", "12000/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jornada API",
     "DESCRIPTION": "REST API of the Jornada help desk.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets from drf-spectacular-sidecar, served by us: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
+        "TierEnum": "tickets.models.choices.Tier",
+        "ChannelEnum": "tickets.models.choices.Channel",
+    },
 }
 
 # --- Jornada -------------------------------------------------------------------------------------
@@ -406,12 +434,37 @@ JORNADA = {
     "SURVEY_FATIGUE_DAYS": int(os.environ.get("JORNADA_SURVEY_FATIGUE_DAYS", "14")),
     "SURVEY_RELATIONSHIP_DAYS": int(os.environ.get("JORNADA_SURVEY_RELATIONSHIP_DAYS", "90")),
     "SURVEY_LINK_DAYS": int(os.environ.get("JORNADA_SURVEY_LINK_DAYS", "7")),
+    # A survey offered in the chat widget that no tab of the visitor showed in this many
+    # minutes goes to their verified email, when they have one.
+    "SURVEY_CHAT_FALLBACK_MINUTES": int(
+        os.environ.get("JORNADA_SURVEY_CHAT_FALLBACK_MINUTES", "30")
+    ),
     # The approved WhatsApp template (one parameter: the link) for invitations outside the
     # 24-hour window; without it they go by email, or not at all.
     "SURVEY_WHATSAPP_TEMPLATE": os.environ.get("JORNADA_SURVEY_WHATSAPP_TEMPLATE", "pesquisa"),
     "PUBLIC_BASE_URL": os.environ.get("JORNADA_PUBLIC_BASE_URL", "http://localhost:8000").rstrip(
         "/"
     ),
+    # Outbound webhooks (docs/webhooks.md). Subscription URLs must be https:// on a public
+    # address, unless this allows http:// and private or loopback addresses (tests, a desk
+    # whose receivers are on its own network).
+    "WEBHOOK_ALLOW_PRIVATE": env_bool("JORNADA_WEBHOOK_ALLOW_PRIVATE", False),
+    "WEBHOOK_TIMEOUT": float(os.environ.get("JORNADA_WEBHOOK_TIMEOUT", "10")),
+    # Seconds to wait after each failed attempt: 9 attempts over about 23 hours, then it fails.
+    "WEBHOOK_RETRY_DELAYS": [60, 300, 900, 3600, 7200, 14400, 28800, 28800],
+    # A subscription is disabled (and its owner emailed) after this many failed attempts in a
+    # row with nothing delivered for this many hours.
+    "WEBHOOK_DISABLE_AFTER_FAILURES": int(
+        os.environ.get("JORNADA_WEBHOOK_DISABLE_AFTER_FAILURES", "10")
+    ),
+    "WEBHOOK_DISABLE_AFTER_HOURS": float(
+        os.environ.get("JORNADA_WEBHOOK_DISABLE_AFTER_HOURS", "24")
+    ),
+    # Each process remembers which events are subscribed to for this long (seconds): a new
+    # subscription receives the events published from at most this long after it was saved.
+    # Finished deliveries (the delivery log) are kept this many days.
+    "WEBHOOK_KEEP_DAYS": int(os.environ.get("JORNADA_WEBHOOK_KEEP_DAYS", "30")),
+    "WEBHOOK_FLAG_SECONDS": float(os.environ.get("JORNADA_WEBHOOK_FLAG_SECONDS", "5")),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
     ),

@@ -21,6 +21,10 @@ JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 # The acknowledgement budget is counted per hour in the cache, which outlives a test: a suite
 # sends more than a desk's hourly share (tests of the budget set their own, counted from zero).
 JORNADA["ACKNOWLEDGEMENTS_PER_HOUR"] = 1_000_000
+# Webhook receivers are test servers on loopback; which events are subscribed to is read from
+# the cache every time (a test's subscriptions are gone with its transaction).
+JORNADA["WEBHOOK_ALLOW_PRIVATE"] = True
+JORNADA["WEBHOOK_FLAG_SECONDS"] = 0.0
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-private-"))
 KB_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-kb-media-"))

@@ -31,3 +31,13 @@ def percent(rate: float | None) -> str:
 @register.filter
 def decimal(value: float | None) -> str:
     return "—" if value is None else number_format(value, 2)
+
+
+@register.filter
+def points(value: float | None, signed: str = "") -> str:
+    """A figure already in points (a CSAT %, an NPS, a response rate), one decimal; `signed`
+    ("signed") puts a + before a positive one (NPS)."""
+    if value is None:
+        return "—"
+    text = number_format(value, 1)
+    return f"+{text}" if signed and value > 0 else text

@@ -9,8 +9,9 @@
 // It is called with the server's {"type": "survey", ...} frame and
 //   chat = {container: <the empty #survey element, shown>, lang: "pt-br" | "en",
 //           send: function (frame) {...} (a client frame over the chat's connection),
+//           announce: function (text) {...} (the frame's live region),
 //           t: function (key, params) {...} (this frame's strings)}.
-// Without a handler the survey frame is ignored.
+// static/chat/survey.js is that handler (an inline form). Without one the frame is ignored.
 (function () {
   "use strict";
 
@@ -362,6 +363,7 @@
     $("offline").hidden = !offline;
     $("composer").hidden = offline || sent || ended;
     $("ended").hidden = !ended;
+    if (!ended) $("survey").hidden = true; // a survey follows an ended chat only
     $("details-toggle").hidden = offline || !state.welcomed;
     $("end-toggle").hidden = fresh || ended || !state.welcomed;
     if (state.session !== "bot" && !fresh) {
@@ -465,6 +467,7 @@
             container: container,
             lang: state.lang,
             t: t,
+            announce: view.announce,
             send: function (clientFrame) {
               return transport ? transport.send(clientFrame) : false;
             },

@@ -80,6 +80,7 @@ def test_the_frame_loads_its_own_script_and_style_only(channel):
         "/static/chat/forms.js",
         "/static/chat/frame.css",
         "/static/chat/frame.js",
+        "/static/chat/survey.js",
         "/static/chat/transport.js",
         "/static/chat/view.js",
     ]

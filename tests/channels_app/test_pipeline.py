@@ -240,3 +240,78 @@ def test_a_failed_attempt_never_overwrites_what_another_worker_did_meanwhile(mon
     event.refresh_from_db()
     assert (event.status, event.attempts, event.error) == (S.PROCESSED, 1, "")
     assert Ticket.objects.count() == 1
+
+
+def test_a_bad_email_in_a_batch_fails_alone_and_the_others_are_processed(
+    db, django_capture_on_commit_callbacks
+):
+    good = [SIMPLE.replace(b"<abc-123@", f"<batch-{i}@".encode()) for i in range(3)]
+    bad = b"Subject: no sender here\r\nMessage-ID: <nosender-batch@x>\r\n\r\nbody\r\n"
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = [store(raw)[0].pk for raw in (good[0], bad, *good[1:])]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.inbound_events_process_batch(event_ids=ids)
+
+    statuses = dict(InboundEvent.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in ids] == [S.PROCESSED, S.FAILED, S.PROCESSED, S.PROCESSED]
+    assert sorted(event.pk for event in done) == sorted(ids)
+    assert "sender" in InboundEvent.objects.get(pk=ids[1]).error.lower()
+    assert Message.objects.count() == 3
+    assert set(InboundEvent.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_batch_leaves_events_already_processed_alone(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event, _ = store()
+    event.refresh_from_db()
+    processed_at = event.processed_at
+
+    assert services.inbound_events_process_batch(event_ids=[event.pk]) == []
+    event.refresh_from_db()
+    assert (event.attempts, event.processed_at) == (1, processed_at)
+    assert Message.objects.count() == 1
+
+
+def test_ingest_email_stores_and_processes_a_folder_in_batches(
+    db, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    def mail(i: int) -> bytes:
+        raw = SIMPLE.replace(b"<abc-123@", f"<f-{i}@".encode())
+        return raw.replace(b"joao@", f"joao{i}@".encode())
+
+    for i in range(30):  # more than one chunk of the command
+        (tmp_path / f"{i:02}.eml").write_bytes(mail(i))
+    (tmp_path / "dup.eml").write_bytes(mail(3))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("ingest_email", str(tmp_path), verbosity=0)
+
+    assert InboundEvent.objects.count() == 30
+    assert not InboundEvent.objects.exclude(status=S.PROCESSED).exists()
+    assert Message.objects.count() == 30
+    assert Ticket.objects.count() == 30
+    assert sorted(Message.objects.values_list("author_customer__identities__value", flat=True)) == (
+        sorted(f"joao{i}@cliente.com.br" for i in range(30))
+    )
+
+
+def test_a_message_stored_twice_under_two_provider_ids_in_one_batch_is_received_once(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        first, _ = store()
+        second, _ = services.inbound_event_store(
+            channel="email", source="imap", provider_id="imap:suporte:4711", raw=SIMPLE
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.inbound_events_process_batch(event_ids=[first.pk, second.pk])
+
+    assert sorted(event.pk for event in done) == [first.pk, second.pk]
+    assert Message.objects.count() == 1
+    second.refresh_from_db()
+    assert second.status == S.PROCESSED
+    assert any("duplicate of message" in note for note in second.notes)

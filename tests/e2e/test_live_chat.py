@@ -256,3 +256,68 @@ def test_with_no_one_to_answer_the_widget_offers_the_message_form(chat_world, as
     ticket = Message.objects.get(body_text__contains="invoice 4411").ticket
     assert ticket.channel != "chat"  # answered by email, like the contact form
     visitor_context.close()
+
+
+def test_an_agent_ends_the_chat_and_the_visitor_answers_the_survey_in_the_widget(
+    chat_world, asgi_server, browser, screenshot
+):
+    from surveys.models import Survey, SurveyKind, SurveyResponse, SurveyRule
+
+    survey = Survey.objects.create(
+        name="CSAT do chat", kind=SurveyKind.CSAT,
+        question_en="How satisfied were you with this chat?",
+        question_pt_br="Quão satisfeita você ficou com este chat?",
+        comment_prompt_pt_br="Quer contar mais?",
+    )  # fmt: skip
+    SurveyRule.objects.create(survey=survey, channel="chat")
+    services.agent_set_availability(agent=chat_world["ana"], availability="online")
+    visitor_context = browser.new_context(locale="pt-BR", viewport=PHONE)
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{asgi_server}/chat/demo/")
+    visitor.get_by_role("button", name="Abrir o chat").click()
+    chat = chat_frame(visitor)
+    chat.get_by_label("Sua mensagem").fill(QUESTION)
+    chat.get_by_label("Sua mensagem").press("Enter")
+    chat.get_by_role("button", name="Falar com uma pessoa").click()
+    chat.locator("#chat-status").get_by_text(re.compile("^Na fila")).wait_for()
+    ticket = Ticket.objects.get(channel="chat")
+    # (Replies and ends go through the agent's page: a push from this test's thread, which runs
+    # Playwright's event loop, could not reach the channel layer.)
+    agent_context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    agent = log_in(agent_context, asgi_server, "ana")
+    agent.goto(f"{asgi_server}/agent/tickets/{ticket.number}/")
+    agent.fill("#reply-body", REPLY)
+    agent.get_by_role("button", name=re.compile("^Send")).click()
+    chat.locator(".from-agent").get_by_text(REPLY).wait_for()
+
+    # The agent ends the chat from the ticket page, with the keyboard.
+    agent.goto(f"{asgi_server}/agent/tickets/{ticket.number}/")
+    end = agent.get_by_role("button", name="End chat")
+    end.focus()
+    agent.keyboard.press("Enter")
+    agent.get_by_text("The chat has ended").wait_for()
+
+    # The visitor's widget shows the end, then the survey inline.
+    chat.get_by_text("Esta conversa foi encerrada").wait_for()
+    form = chat.get_by_role("form", name=re.compile("Como foi o nosso atendimento"))
+    form.get_by_text("Quão satisfeita você ficou com este chat?").wait_for()
+    form.get_by_role("button", name="Enviar minha resposta").click()
+    form.get_by_role("alert").get_by_text("Escolha uma nota primeiro.").wait_for()
+    form.get_by_role("radio", name="5").check()
+    form.get_by_label("Quer contar mais?").fill("A Ana foi ótima!")
+    phone_screenshot(visitor, "chat-09-survey-in-the-widget-390px")
+    form.get_by_role("button", name="Enviar minha resposta").click()
+    chat.locator("#survey").get_by_text("Obrigado pela sua resposta!").wait_for()
+    phone_screenshot(visitor, "chat-10-survey-answered-390px")
+
+    response = SurveyResponse.objects.get(ticket=ticket)
+    assert (response.score, response.comment, response.channel) == (5, "A Ana foi ótima!", "chat")
+    assert response.agent == chat_world["ana"]
+    session = ChatSession.objects.get(ticket=ticket)
+    assert (session.state, session.outcome) == ("ended", "agent")
+    # Coming back later: the survey was answered, nothing is asked again.
+    visitor.reload()  # the widget opens as the visitor left it
+    chat_frame(visitor).get_by_text("Esta conversa foi encerrada").wait_for()
+    assert chat_frame(visitor).locator("#survey").is_hidden()
+    agent_context.close()
+    visitor_context.close()

@@ -28,7 +28,13 @@ def test_a_manager_reads_the_dashboard_and_sees_a_ticket_come_at_risk(
 
     assert page.locator("h1").inner_text() == "Painel do atendimento"
     assert page.locator("svg[role=img]").count() == 2
-    assert page.locator("[data-kpi]").count() == 7
+    assert page.locator("[data-kpi]").count() == 8
+    # The demo's survey answers: CSAT, NPS and CES as a table, with a CSAT column per team.
+    satisfaction = page.locator('[data-kpi="satisfaction"]')
+    assert satisfaction.get_by_role("heading").inner_text() == "Satisfação dos clientes"
+    assert satisfaction.locator("tbody tr").count() == 3
+    assert satisfaction.locator('tr[data-survey="csat"] td').first.inner_text() != "—"
+    assert page.locator("#teams-table td[data-csat]").count() >= 2
     assert page.locator("#teams-table tbody tr").count() >= 2
     screenshot(page, "manager-01-dashboard")
 

@@ -14,15 +14,21 @@ from tickets.models import Ticket, Tier
 def page_queries() -> int:
     """Session, user, profile and unread notifications; the filter form's team, agent and
     organization choices; then each figure (p: the queries of one percentile pair; the business
-    times take one query each here, no ticket having an SLA clock)."""
+    times take one query each here, no ticket having an SLA clock); the satisfaction card (answers
+    and invitations, each grouped by survey kind) and each table's CSAT column (one grouped
+    query)."""
     p = 1 if connection.vendor == "postgresql" else 3
     frt = resolution = (1 + p) + 1
     volume, responsiveness, compliance, backlog, escalations, heatmap = 5, 2, 1, 2 + p, 1, 1
     figures = volume + responsiveness + compliance + backlog + escalations + heatmap
     at_risk, trend_alerts = 1, 1
-    tables = 2 * 5 + 2  # five grouped figures per table, then the agents' and the teams' names
+    tables = 2 * (5 + 1) + 2  # five grouped figures and the CSAT per table, then the names
+    satisfaction = 2
     rollup_built = 1  # +1 (dashbench): whether the rollups can answer; here not built yet
-    return 4 + 3 + frt + resolution + figures + at_risk + trend_alerts + tables + rollup_built
+    return (
+        4 + 3 + frt + resolution + figures + at_risk + trend_alerts + tables + satisfaction
+        + rollup_built
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("tickets", [1, 6])

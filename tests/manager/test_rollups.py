@@ -172,13 +172,14 @@ def test_rollup_page_takes_fewer_queries_than_live(
     # built; FRT, resolution, conversations, the created and the solved tickets grouped (by
     # day, by hour of the week, by team and agent: one GROUPING SETS scan each), activity
     # totals, backlog age and overdue, escalations (9); the tables: workload, teams' and agents'
-    # activity, then the names (5); at risk; trend alerts. SQLite groups in one query per
+    # activity, then the names (5); at risk; trend alerts; the satisfaction card (2) and each
+    # table's CSAT column (2), read from the surveys. SQLite groups in one query per
     # grouping (three more) and works out each percentile pair in three more queries (first
     # response, resolution here).
     # On PostgreSQL, +3 (dashbench): a savepoint, SET LOCAL work_mem and its release around
     # the rollups' reads (months of facts sorted in memory, not in temporary files).
     extra = 3 if connection.vendor == "postgresql" else 3 + 2 * 3
-    with django_assert_num_queries(4 + 3 + 1 + 9 + 5 + 1 + 1 + extra):
+    with django_assert_num_queries(4 + 3 + 1 + 9 + 5 + 1 + 1 + 2 + 2 + extra):
         response = client.get("/manager/")
 
     assert response.status_code == 200

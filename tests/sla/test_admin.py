@@ -88,6 +88,14 @@ def test_calendar_page_lists_the_closed_days_ahead(admin_client, clock):
     assert 'value="08:00-18:00"' in page  # Monday's hours, ready to edit
 
 
+STEPS_NONE = {
+    "escalation_steps-TOTAL_FORMS": "0",
+    "escalation_steps-INITIAL_FORMS": "0",
+    "escalation_steps-MIN_NUM_FORMS": "0",
+    "escalation_steps-MAX_NUM_FORMS": "1000",
+}
+
+
 def test_policy_list_reads_as_targets(admin_client, db):
     SLAPolicyFactory(name="Urgente", priority="urgent", first_response_minutes=30)
 
@@ -112,6 +120,7 @@ def test_saving_a_policy_recomputes_open_tickets(admin_client, teams, policy, cl
         "resolution_minutes": 480,
         "warn_before": 20,
         "warn_unit": SLAPolicy.WarnUnit.PERCENT,
+        **STEPS_NONE,
     }
 
     with committed():
@@ -126,7 +135,7 @@ def test_policy_without_any_target_is_refused(admin_client, always_open):
     response = admin_client.post(
         reverse("admin:sla_slapolicy_add"),
         {"name": "Vazia", "position": 1, "calendar": always_open.pk, "warn_before": 20,
-         "warn_unit": "percent"},
+         "warn_unit": "percent", **STEPS_NONE},
     )  # fmt: skip
 
     assert response.status_code == 200
@@ -155,3 +164,55 @@ def test_policy_list_takes_the_same_queries_for_many_policies(
         admin_client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_escalation_steps_are_edited_on_the_policy(admin_client, teams, always_open):
+    steps = {
+        "escalation_steps-TOTAL_FORMS": "3",
+        "escalation_steps-INITIAL_FORMS": "0",
+        "escalation_steps-MIN_NUM_FORMS": "0",
+        "escalation_steps-MAX_NUM_FORMS": "1000",
+        "escalation_steps-0-stage": "warning",
+        "escalation_steps-0-position": "1",
+        "escalation_steps-0-action": "notify",
+        "escalation_steps-1-stage": "breach",
+        "escalation_steps-1-position": "1",
+        "escalation_steps-1-action": "raise_priority",
+        "escalation_steps-1-priority": "urgent",
+        "escalation_steps-2-stage": "breach",
+        "escalation_steps-2-position": "2",
+        "escalation_steps-2-action": "reassign_team",
+        "escalation_steps-2-team": str(teams["N2"].pk),
+    }
+    form = {
+        "name": "Com escalonamento", "position": 1, "calendar": always_open.pk,
+        "first_response_minutes": 60, "warn_before": 20, "warn_unit": "percent", **steps,
+    }  # fmt: skip
+
+    response = admin_client.post(reverse("admin:sla_slapolicy_add"), form)
+
+    assert response.status_code == 302
+    policy = SLAPolicy.objects.get(name="Com escalonamento")
+    assert [
+        (step.stage, step.action, step.priority, step.team_id)
+        for step in policy.escalation_steps.order_by("stage", "position")
+    ] == [
+        ("breach", "raise_priority", "urgent", None),
+        ("breach", "reassign_team", "", teams["N2"].pk),
+        ("warning", "notify", "", None),
+    ]
+
+
+def test_a_reassignment_step_needs_its_team(admin_client, always_open):
+    form = {
+        "name": "Sem equipe", "position": 1, "calendar": always_open.pk,
+        "first_response_minutes": 60, "warn_before": 20, "warn_unit": "percent",
+        **STEPS_NONE, "escalation_steps-TOTAL_FORMS": "1",
+        "escalation_steps-0-stage": "breach", "escalation_steps-0-position": "1",
+        "escalation_steps-0-action": "reassign_team",
+    }  # fmt: skip
+
+    response = admin_client.post(reverse("admin:sla_slapolicy_add"), form)
+
+    assert response.status_code == 200
+    assert not SLAPolicy.objects.exists()

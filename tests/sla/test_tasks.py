@@ -236,6 +236,7 @@ def test_two_workers_sweeping_at_once_record_each_breach_once(transactional_db, 
 
 
 @pytest.mark.services
+@pytest.mark.worker_queues("sla")  # the escalation steps follow on the "sla" queue
 def test_breach_sweep_runs_in_a_real_worker(celery_worker_queue, teams):
     with time_machine.travel(timezone.now() - 3 * H, tick=True):
         [ticket] = _escalating_tickets(1)

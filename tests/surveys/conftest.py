@@ -2,6 +2,7 @@ import pytest
 
 from surveys.models import Survey, SurveyInvitation, SurveyKind, SurveyRule
 from tests.channels_app import whatsapp_support as wa
+from tests.channels_app.chat_support import chat_channel, chat_stack  # noqa: F401
 from tests.channels_app.fake_providers import GRAPH_TOKEN, FakeGraph
 from tests.tickets.factories import CustomerIdentityFactory
 from tickets import services

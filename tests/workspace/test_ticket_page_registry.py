@@ -89,6 +89,7 @@ def test_installed_apps_fill_in_their_panels(agent_client, conversation):
 
     assert 'id="sla-clocks"' in body
     assert [panel.name for panel in registries.ticket_panels] == [
+        "live-chat",
         "whatsapp-window",
         "sla-clocks",
         "note-by-email",

@@ -11,12 +11,15 @@ from .tickets import Ticket
 
 
 class AgentNotification(models.Model):
-    """Something an agent should look at: a mention in a note, a ticket given to them."""
+    """Something an agent should look at: a mention in a note, a ticket given to them, an SLA
+    warning or breach of a ticket they hold or whose team they lead."""
 
     class Kind(models.TextChoices):
         MENTION = "mention", _("Mentioned you")
         ASSIGNED = "assigned", _("Assigned to you")
         SURVEY_FOLLOW_UP = "survey_followup", _("Unhappy customer to follow up")
+        SLA_WARNING = "sla_warning", _("SLA about to be missed")
+        SLA_BREACHED = "sla_breached", _("SLA missed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

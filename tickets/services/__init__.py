@@ -35,7 +35,13 @@ from .portal import (
     ticket_solve_by_customer,
 )
 from .relations import message_split, ticket_link, ticket_unlink
-from .sla import ticket_record_sla_event, tickets_set_sla_due
+from .sla import (
+    SLARecord,
+    ticket_notify_sla,
+    ticket_record_sla_event,
+    tickets_record_sla_events,
+    tickets_set_sla_due,
+)
 from .surveys import survey_response_publish, ticket_record_survey_sent, ticket_survey_follow_up
 from .tickets import (
     team_for_tier,
@@ -54,6 +60,7 @@ from .views import saved_view_create, saved_view_delete, saved_view_rename
 
 __all__ = [
     "ReceiveResult",
+    "SLARecord",
     "agent_activate",
     "agent_deactivate",
     "agent_seen",
@@ -93,6 +100,7 @@ __all__ = [
     "ticket_escalate",
     "ticket_link",
     "ticket_merge",
+    "ticket_notify_sla",
     "ticket_record_chat_state",
     "ticket_record_sla_event",
     "ticket_record_survey_sent",
@@ -102,6 +110,7 @@ __all__ = [
     "ticket_unlink",
     "tickets_bulk_apply",
     "tickets_close_stale_solved",
+    "tickets_record_sla_events",
     "tickets_set_sla_due",
     "whatsapp_window_closes_at",
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from .. import events
 from ..errors import InvalidCustomerMerge
 from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
+from ..memo import batch_memo
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
 from ..sanitize import single_line
 from ._common import agent_profile
@@ -21,7 +22,10 @@ def _organization_for_email(value: str) -> Organization | None:
     domain = value.rpartition("@")[2]
     if not domain:
         return None
-    return Organization.objects.filter(domain__iexact=domain).first()
+    return batch_memo(
+        ("organization", domain.lower()),
+        lambda: Organization.objects.filter(domain__iexact=domain).first(),
+    )
 
 
 def _known_identity(kind: str, value: str) -> CustomerIdentity | None:
@@ -35,19 +39,48 @@ def _known_identity(kind: str, value: str) -> CustomerIdentity | None:
 
 
 def customer_get_or_create_for_identity(
-    *, kind: str, value: str, name: str = "", language: str | None = None
+    *, kind: str, value: str, name: str = "", language: str | None = None, lock: bool = False
 ) -> tuple[Customer, bool]:
-    """The customer behind an identity (following merges), creating both when new.
-    Raises InvalidIdentity for values that cannot be normalized."""
+    """The customer behind an identity, creating both when new.
+    Raises InvalidIdentity for values that cannot be normalized.
+
+    `lock`: the customer (the one they were merged into, if they were) is returned locked for
+    the rest of the caller's transaction, so that two messages of one person processed at once
+    queue up (message_receive). A known identity's customer is then read and locked in one
+    statement (but for phones, whose lookup may find several)."""
     value = normalize_identity_value(kind, value)  # before the transaction: callers catch it
     name = single_line(name)
     # No savepoint of its own inside a caller's transaction (one per message received adds up).
     with transaction.atomic(savepoint=False):
-        return _get_or_create(kind, value, name, language)
+        if not lock:
+            return _get_or_create(kind, value, name, language)
+        looked_up = kind not in PHONE_KINDS
+        found = None
+        if looked_up:
+            found = (
+                CustomerIdentity.objects.select_related("customer")
+                .select_for_update(of=("customer",))
+                .filter(kind=kind, value=value)
+                .first()
+            )
+        customer, created = _get_or_create(kind, value, name, language, found, looked_up)
+        if customer.merged_into_id is not None:
+            return Customer.objects.select_for_update().get(pk=customer.merged_into_id), created
+        if not created and found is None:  # created now: nobody else's yet
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        return customer, created
 
 
-def _get_or_create(kind: str, value: str, name: str, language: str | None) -> tuple[Customer, bool]:
-    identity = _known_identity(kind, value)
+def _get_or_create(
+    kind: str,
+    value: str,
+    name: str,
+    language: str | None,
+    found: CustomerIdentity | None = None,
+    looked_up: bool = False,
+) -> tuple[Customer, bool]:
+    """`looked_up`: `found` is what the caller's lookup of the identity found (maybe None)."""
+    identity = found if looked_up else _known_identity(kind, value)
     if identity is not None:
         customer = identity.customer
         if (identity.kind, identity.value) != (kind, value):

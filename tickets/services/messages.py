@@ -98,10 +98,11 @@ def _follow_merges(ticket: Ticket) -> Ticket:
 
 def _thread(
     incoming: NormalizedMessage, customer: Customer, *, known: bool = True
-) -> tuple[Ticket | None, str]:
-    """Which ticket this message continues, and why. None: it starts a new ticket. A customer
-    first seen now (not `known`) has no ticket of their own: only a reply to one of our
-    messages can thread them."""
+) -> tuple[Ticket | None, str, bool]:
+    """Which ticket this message continues, why, and whether its row is locked already (the
+    open conversation of the locked customer, found and locked in one statement). None: it
+    starts a new ticket. A customer first seen now (not `known`) has no ticket of their own:
+    only a reply to one of our messages can thread them."""
     if incoming.reply_to_ids:
         earlier = (
             Message.objects.filter(channel=incoming.channel, external_id__in=incoming.reply_to_ids)
@@ -115,20 +116,23 @@ def _thread(
             earlier.ticket.customer_id == customer.pk
             or earlier.direction == Message.Direction.OUTBOUND
         ):
-            return _follow_merges(earlier.ticket), f"reply to {earlier.external_id}"
+            return _follow_merges(earlier.ticket), f"reply to {earlier.external_id}", False
     if not known:
-        return None, "new conversation"
+        return None, "new conversation", False
     match = SUBJECT_TAG.search(incoming.subject or "")
     # The web form's address is typed, not proven: it never joins an existing ticket by tag.
     if match and incoming.channel != Channel.WEB:
         tagged = Ticket.objects.filter(number=int(match.group(1))).first()
         # Only the ticket's own customer may thread by tag: anyone can type a number.
         if tagged is not None and tagged.customer_id == customer.pk:
-            return _follow_merges(tagged), f"subject tag [#{tagged.number}]"
+            return _follow_merges(tagged), f"subject tag [#{tagged.number}]", False
     if incoming.channel in CONVERSATIONAL_CHANNELS:
         hours = settings.JORNADA["REOPEN_SOLVED_CONVERSATION_HOURS"]
+        # Locked as it is found: the customer's lock keeps their other messages out, and a
+        # ticket an agent closes meanwhile no longer matches once its lock is let go.
         open_ticket = (
-            Ticket.objects.filter(customer=customer, channel=incoming.channel, merged_into=None)
+            Ticket.objects.select_for_update()
+            .filter(customer=customer, channel=incoming.channel, merged_into=None)
             .exclude(status=S.CLOSED)
             # Long after solving, "hi" is a new request, not a reason to reopen the old one.
             .exclude(status=S.SOLVED, solved_at__lt=timezone.now() - timedelta(hours=hours))
@@ -136,8 +140,8 @@ def _thread(
             .first()
         )
         if open_ticket is not None:
-            return open_ticket, f"open {incoming.channel} conversation"
-    return None, "new conversation"
+            return open_ticket, f"open {incoming.channel} conversation", True
+    return None, "new conversation", False
 
 
 def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
@@ -153,11 +157,19 @@ def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
     return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
 
 
-def message_receive(*, incoming: NormalizedMessage) -> ReceiveResult:
+def message_receive(*, incoming: NormalizedMessage, savepoint: bool = True) -> ReceiveResult:
     """A customer's message, from any channel, onto the right ticket (or a new one).
     Receiving the same provider message twice returns the first one and changes nothing, also
     when two workers receive it at the same moment (the unique constraint decides, so the
-    common case, a message never seen, costs no lookup)."""
+    common case, a message never seen, costs no lookup).
+
+    `savepoint=False`: the caller's own savepoint covers this call and the caller knows the
+    message cannot be a duplicate (the chat's pipeline: its event is unique per message and
+    processed once): no savepoint of its own (two round trips), and a duplicate after all fails
+    the caller's block with IntegrityError instead of being returned."""
+    if not savepoint:
+        with transaction.atomic(savepoint=False):
+            return _receive(incoming)
     try:
         with transaction.atomic():
             return _receive(incoming)
@@ -224,18 +236,16 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
     if note is not None:
         return _note_by_email(incoming, agent=note.agent, ticket=note.ticket)
     language = incoming.language if incoming.language in dict(settings.LANGUAGES) else None
+    # Two messages of one customer processed at once must not both open a ticket: the customer
+    # is locked (a customer created in this transaction is nobody else's yet).
     customer, new_customer = customer_get_or_create_for_identity(
         kind=incoming.sender_kind,
         value=incoming.sender_value,
         name=incoming.sender_name,
         language=language,
+        lock=True,
     )
-    customer = customer.merged_into or customer
-    # Two messages of one customer processed at once must not both open a ticket (a customer
-    # created in this transaction is nobody else's yet).
-    if not new_customer:
-        Customer.objects.select_for_update().filter(pk=customer.pk).first()
-    ticket, reason = _thread(incoming, customer, known=not new_customer)
+    ticket, reason, locked = _thread(incoming, customer, known=not new_customer)
     follow_up_of = None
     # An auto-reply (out of office...) to a closed ticket is kept there: it is no new request.
     if ticket is not None and ticket.status == S.CLOSED and not incoming.is_auto_reply:
@@ -257,7 +267,7 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
             reason=reason,
         )  # fmt: skip
     else:
-        message, warnings = _continue(incoming, ticket, customer, reason, now)
+        message, warnings = _continue(incoming, ticket, customer, reason, now, locked=locked)
     audit.append(
         audit_row(
             ticket,
@@ -275,10 +285,19 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
 
 
 def _continue(
-    incoming: NormalizedMessage, ticket: Ticket, customer: Customer, reason: str, now: datetime
+    incoming: NormalizedMessage,
+    ticket: Ticket,
+    customer: Customer,
+    reason: str,
+    now: datetime,
+    *,
+    locked: bool = False,
 ) -> tuple[Message, list[str]]:
-    """A customer's message onto a ticket they already have."""
-    ticket = lock_ticket(ticket)
+    """A customer's message onto a ticket they already have (`locked`: its row is, as read)."""
+    if not locked:
+        ticket = lock_ticket(ticket)
+    if ticket.customer_id == customer.pk:
+        ticket.customer = customer  # the row in hand (live pushes name the customer)
     # The channel the customer last wrote on (the channel of origin before any message): a switch
     # is a change from it, not from the channel of origin every time.
     previous_channel = (
@@ -305,6 +324,7 @@ def _continue(
 
 
 def _publish_message(message: Message, **fields) -> None:
+    """Last in each service: the message's ticket is the locked row, as it commits."""
     events.publish(
         events.MessageCreated(
             ticket_id=message.ticket_id,
@@ -313,7 +333,8 @@ def _publish_message(message: Message, **fields) -> None:
             kind=message.kind,
             channel=message.channel,
             **fields,
-        )
+        ),
+        ticket=message.ticket,
     )
 
 

@@ -1,20 +1,28 @@
 """The two things the SLA engine writes on tickets: the next due time and the start of the
-warning time (for sorting and the "at risk" view), and the warning/breach entries of the audit
-trail. The engine lives in the `sla` app; this module knows nothing of it, so the core keeps no
+warning time (for sorting and the "at risk" view), the warning/breach entries of the audit
+trail (one at a time, or a timer's batch at once), and the notifications of an SLA escalation.
+The engine lives in the `sla` app; this module knows nothing of it, so the core keeps no
 dependency on its plug-ins."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 
 from .. import events
-from ..models import Ticket, TicketEvent
-from ._common import record_event
+from ..models import AgentNotification, Ticket, TicketEvent
+from ._common import audit_row, record_event, user_label
+from .notifications import notify_agents
 
 E = TicketEvent.Kind
 DOMAIN_EVENT = {E.SLA_WARNING: events.SLAWarned, E.SLA_BREACHED: events.SLABreached}
+NOTIFICATION_KIND = {
+    E.SLA_WARNING: AgentNotification.Kind.SLA_WARNING,
+    E.SLA_BREACHED: AgentNotification.Kind.SLA_BREACHED,
+}
 
 
 def tickets_set_sla_due(
@@ -65,3 +73,66 @@ def ticket_record_sla_event(
         )
     )
     return event
+
+
+@dataclass(frozen=True, kw_only=True)
+class SLARecord:
+    """One warning or breach the SLA timer recorded, for its trail entry."""
+
+    ticket_id: int
+    target: str
+    due_at: datetime
+    at: datetime
+    policy: str = ""
+
+
+@transaction.atomic
+def tickets_record_sla_events(*, kind: str, records: Sequence[SLARecord]) -> list[TicketEvent]:
+    """The trail entries of many warnings or breaches at once (one INSERT), and one domain event
+    each: what the timer writes after marking a batch of clocks. The caller holds the tickets'
+    row locks (or knows that nothing else writes them)."""
+    if kind not in DOMAIN_EVENT:
+        raise ValueError(f"Not an SLA event kind: {kind}")
+    rows = TicketEvent.objects.bulk_create(
+        audit_row(
+            record.ticket_id,
+            kind,
+            at=record.at,
+            target=record.target,
+            due_at=record.due_at.isoformat(),
+            policy=record.policy,
+        )
+        for record in records
+    )
+    with events.outbox_deferred():  # one outbox INSERT for the batch (webhooks), not one each
+        for row in rows:
+            events.publish(
+                DOMAIN_EVENT[kind](
+                    ticket_id=row.ticket_id,
+                    target=row.data["target"],
+                    due_at=row.data["due_at"],
+                    event_id=row.pk,
+                )
+            )
+    return rows
+
+
+@transaction.atomic
+def ticket_notify_sla(
+    *,
+    ticket: Ticket,
+    kind: str,
+    recipients: Iterable[AbstractBaseUser],
+    sla_event: TicketEvent | None = None,
+) -> list[AgentNotification]:
+    """An SLA escalation step: tell these agents (in the app, pushed live) that the ticket's
+    SLA is about to be missed or was missed, and write who was told on the warning or breach
+    entry of the trail (`sla_event`), so the timeline shows it. The e-mail follows after commit
+    (the caller queues it with the notifications' ids)."""
+    notification_kind = NOTIFICATION_KIND[kind]
+    rows = notify_agents(recipients=recipients, kind=notification_kind, ticket=ticket, actor=None)
+    if sla_event is not None and rows:
+        names = sorted({user_label(row.recipient) for row in rows})
+        sla_event.data = {**sla_event.data, "notified": names}
+        sla_event.save(update_fields=["data"])
+    return rows

@@ -71,7 +71,7 @@ def recheck_seconds() -> float:
     return max(MIN_RECHECK_SECONDS, min(configured, MAX_RECHECK_SECONDS))
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):
+class AgentConsumer(realtime.DispatchWithoutDatabase, AsyncJsonWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agent: dict[str, Any] | None = None

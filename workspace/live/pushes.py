@@ -58,6 +58,7 @@ CHANGE_EVENTS = (
 )
 # A clock warned or breached: the dashboards' "at risk now" lists of those who may see it refresh.
 SLA_EVENTS = (events.SLAWarned, events.SLABreached)
+SLA_PUSH_CHUNK = 100  # SLA events pushed by one task (about 400 group sends)
 
 
 def agent_group(user_id: int) -> str:
@@ -92,7 +93,7 @@ def _is_news_for_queues(event: events.DomainEvent) -> bool:
     return isinstance(event, INBOX_EVENTS)
 
 
-@events.subscribe_batch(*INBOX_EVENTS, *CHANGE_EVENTS)
+@events.subscribe_batch(*INBOX_EVENTS, *(e for e in CHANGE_EVENTS if e not in SLA_EVENTS))
 def announce(batch: list[events.DomainEvent]) -> None:
     """One delivery of events, one push per ticket and audience: the latest news of each ticket
     to the queues that may see it, the latest change to the pages that have it open. The
@@ -121,12 +122,22 @@ def announce(batch: list[events.DomainEvent]) -> None:
 
     if not news and not changes:
         return
+    # A lone event may bring its ticket's row (a visitor's chat message): no read then.
     tickets = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.select_related("customer")
-        .only(*PUSH_FIELDS)
-        .filter(pk__in={*news, *changes, *sla_news})
+        event.ticket_id: ticket
+        for event in batch
+        if (ticket := events.ticket_in_hand(event)) is not None
+        and ticket.pk == event.ticket_id
+        and _CUSTOMER.is_cached(ticket)  # else naming them would read it
     }
+    wanted = {*news, *changes, *sla_news} - tickets.keys()
+    if wanted:
+        tickets |= {
+            ticket.pk: ticket
+            for ticket in Ticket.objects.select_related("customer")
+            .only(*PUSH_FIELDS)
+            .filter(pk__in=wanted)
+        }
     messages = []
     for pk, event in news.items():
         if ticket := tickets.get(pk):
@@ -165,6 +176,32 @@ def announce(batch: list[events.DomainEvent]) -> None:
     send_many(messages)
 
 
+@events.subscribe_batch(*SLA_EVENTS)
+def announce_sla_later(batch: list[events.DomainEvent]) -> None:
+    """The SLA timer records warnings and breaches a thousand at a time: their pushes (one per
+    ticket page and per audience) are sent by a queued task, so the timer never waits on the
+    channel layer. Constant work here: one task per 100 events (each task's pushes fit in the
+    channel layer's timeout)."""
+    from workspace.tasks import push_domain_events
+
+    try:
+        for start in range(0, len(batch), SLA_PUSH_CHUNK):
+            chunk = batch[start : start + SLA_PUSH_CHUNK]
+            push_domain_events.delay([event.payload() for event in chunk])
+    except Exception:
+        logger.warning("Could not queue the pushes of %s SLA events", len(batch), exc_info=True)
+
+
+def announce_payloads(payloads: list[dict[str, Any]]) -> None:
+    """announce() for events that travelled as their public payloads (a queued task)."""
+    batch = []
+    for payload in payloads:
+        fields = {k: v for k, v in payload.items() if k not in ("event", "version")}
+        batch.append(events.EVENT_TYPES[payload["event"]](**fields))
+    announce(batch)
+
+
+_CUSTOMER = Ticket._meta.get_field("customer")
 PUSH_FIELDS = (
     "number", "subject", "channel", "status", "team_id", "assignee_id",
     "customer__name", "customer__id",

@@ -6,12 +6,15 @@ from contextlib import contextmanager
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channels_app import selectors as channel_selectors
+from channels_app import services as channel_services
+from channels_app.models import ChatSession
 from tickets import selectors, services
 from tickets.errors import TicketError
 from tickets.inbound import InboundAttachment
@@ -143,6 +146,26 @@ def claim(request, number: int):
     with _refusals(request):
         services.ticket_claim(ticket=ticket, by=request.user)
         messages.success(request, _("The ticket is yours."))
+    return _back(ticket)
+
+
+@require_POST
+@login_required
+def chat_end(request, number: int):
+    """The agent ends the ticket's live chat: the visitor's widget shows it ended (the ticket
+    keeps its status)."""
+    ticket = _ticket(request, number)
+    session = channel_selectors.chat_session_for_ticket(ticket.pk)
+    if session is None:
+        raise Http404
+    if session.state == ChatSession.State.ENDED:
+        messages.info(request, _("This chat had already ended."))
+        return _back(ticket)
+    with _refusals(request):
+        channel_services.chat_end(
+            session=session, outcome=ChatSession.Outcome.ENDED_BY_AGENT, by=request.user
+        )
+        messages.success(request, _("The chat has ended. The visitor sees it in the widget."))
     return _back(ticket)
 
 

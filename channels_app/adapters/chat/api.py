@@ -133,6 +133,8 @@ async def chat_poll(request, public_key: str):
     if not frames and wait and layer is not None:
         frames = await _wait_for_bell(layer, conversation, wait)
     frames.append(await sync_to_async(handler.state)(conversation))
+    if conversation.state == "ended":
+        frames += await sync_to_async(handler.survey)(conversation)
     return JsonResponse({"frames": frames})
 
 

@@ -16,15 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from asgiref.sync import SyncToAsync
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.http.request import validate_host
 from django.utils import translation
 
 from ... import selectors
-from ...realtime import chat_group, chat_visitor_group
+from ...realtime import DispatchWithoutDatabase, chat_group, chat_visitor_group
 from . import handler
 from .protocol import MAX_FRAME_BYTES
 
@@ -40,9 +41,16 @@ class _ChatDatabaseWork(DatabaseSyncToAsync):
     """The chat's database work, on a small pool of threads of its own (CHAT_DB_THREADS per
     process) instead of the one thread all of Channels' database calls share: visitors' messages
     are stored and processed side by side, each waiting on PostgreSQL, not behind each other.
-    Each pool thread keeps its connection for KEEP_CONNECTION_SECONDS (checked as Django checks
-    any kept connection): a fixed number of threads cannot pile connections up as per-request
-    threads would (which is why helpdesk/asgi.py closes those after each request)."""
+    Each pool thread keeps its connection for KEEP_CONNECTION_SECONDS: a fixed number of threads
+    cannot pile connections up as per-request threads would (which is why helpdesk/asgi.py
+    closes those after each request).
+
+    Stale connections are closed before each call, as DatabaseSyncToAsync does (not after too:
+    the next call does it). Django then checks a kept connection with a SELECT 1 before its first
+    query (CONN_HEALTH_CHECKS): a round trip per chat frame, through the pooler. A connection
+    that answered within HEALTH_CHECK_SKIP_SECONDS is taken as alive instead; should it have died
+    since, that call fails (the visitor's message is not acknowledged and comes again) and the
+    error makes the next call check it."""
 
     def thread_handler(self, loop, *args, **kwargs):
         if connection.settings_dict.get("CONN_MAX_AGE") != KEEP_CONNECTION_SECONDS:
@@ -50,15 +58,37 @@ class _ChatDatabaseWork(DatabaseSyncToAsync):
             connection.settings_dict = {
                 **connection.settings_dict, "CONN_MAX_AGE": KEEP_CONNECTION_SECONDS
             }  # fmt: skip
-        return super().thread_handler(loop, *args, **kwargs)
+        close_old_connections()
+        now = time.monotonic()
+        if connection.connection is not None and now - _answered.at < HEALTH_CHECK_SKIP_SECONDS:
+            connection.health_check_done = True
+        try:
+            return SyncToAsync.thread_handler(self, loop, *args, **kwargs)
+        finally:
+            if connection.connection is not None and not connection.errors_occurred:
+                _answered.at = time.monotonic()
 
 
 KEEP_CONNECTION_SECONDS = 60
+HEALTH_CHECK_SKIP_SECONDS = 5
+
+
+class _Answered(threading.local):
+    at = float("-inf")  # when this thread's connection last served a call without error
+
+
+_answered = _Answered()
 _pool: ThreadPoolExecutor | None = None
 
 
 def db(func):
+    """`func` run as the chat's database work. On SQLite (the embedded setup: one writer at a
+    time whatever the threads) it takes Channels' one sync thread instead, with the process's
+    other database calls: threads of its own would only meet them at SQLite's locks (and a
+    shared in-memory test database refuses a read while another thread writes)."""
     global _pool
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return DatabaseSyncToAsync(func)
     if _pool is None:
         threads = settings.JORNADA.get("CHAT_DB_THREADS", 4)
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="chat-db")
@@ -117,7 +147,7 @@ def link_base(scope: dict) -> str:
     return f"{scheme}://{host}"
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(DispatchWithoutDatabase, AsyncJsonWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chat_channel = None
@@ -212,8 +242,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "typing", "from": "agent", "on": bool(event.get("on"))})
 
     async def chat_survey(self, event: dict[str, Any]) -> None:
-        """The surveys app offers its survey (services.chat_survey_offer)."""
-        await self.send_json({**event.get("survey", {}), "type": "survey"})
+        """The surveys app offered its survey (services.chat_survey_offer): read it."""
+        if self.conversation is not None:
+            for frame in await db(handler.survey)(self.conversation):
+                await self.send_json(frame)
 
     async def chat_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "read", "up_to": event["up_to"], "by": "agent"})

@@ -19,6 +19,7 @@ from tickets.models import Message
 
 from ... import selectors, services
 from ...models import ChatChannel, ChatSession
+from ...realtime import pushes_together
 from ...throttle import over_limit
 from . import tokens
 from .protocol import MAX_MESSAGE_CHARS, RATE_MESSAGES, RATE_WINDOW_SECONDS
@@ -161,7 +162,21 @@ def hello(
         "messages": messages,
         "max_message_chars": MAX_MESSAGE_CHARS,
     }
-    return conversation, [welcome]
+    # A survey follows an ended chat only: no read for a chat going on.
+    ended = session is not None and session.state == ChatSession.State.ENDED
+    return conversation, [welcome, *(survey(conversation) if ended else [])]
+
+
+def survey(conversation: Conversation) -> Frames:
+    """The satisfaction survey waiting for this chat, as the surveys app says (its invitation is
+    the record): one `survey` frame, or none."""
+    if conversation.ticket_id is None:
+        return []
+    with translation.override(conversation.language):
+        pending = services.chat_survey_pending(
+            ticket_id=conversation.ticket_id, language=conversation.language
+        )
+    return [{**pending, "type": "survey"}] if pending else []
 
 
 def catch_up(conversation: Conversation) -> Frames:
@@ -174,12 +189,15 @@ def catch_up(conversation: Conversation) -> Frames:
             return []
         conversation.track(session)
     frames = []
-    while batch := selectors.chat_messages_after(
-        ticket_id=conversation.ticket_id, after=conversation.last_id
-    ):
+    while True:
+        batch = selectors.chat_messages_after(
+            ticket_id=conversation.ticket_id, after=conversation.last_id
+        )
         frames += [message_frame(message, conversation) for message in batch]
-        conversation.last_id = batch[-1].pk
-    return frames
+        if batch:
+            conversation.last_id = batch[-1].pk
+        if len(batch) < selectors.MESSAGES_PAGE:  # a short page is the last one
+            return frames
 
 
 def _over_rate(conversation: Conversation) -> int:
@@ -228,11 +246,13 @@ def message(
             )
         ]
     try:
-        stored = services.chat_message_receive(
-            channel=conversation.channel, visitor=str(conversation.visitor.id),
-            client_id=client_id, text=text, language=conversation.language,
-            attachments=attachments,
-        )  # fmt: skip
+        # Its after-commit pushes (the agents' news, the visitor's other tabs) go out together.
+        with pushes_together():
+            stored = services.chat_message_receive(
+                channel=conversation.channel, visitor=str(conversation.visitor.id),
+                client_id=client_id, text=text, language=conversation.language,
+                attachments=attachments,
+            )  # fmt: skip
     except services.ChatMessageNotStored:
         return [
             error(

@@ -9,13 +9,16 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from tickets.inbound import SENDER_AUTH, SENDER_AUTHENTICATED
+from tickets.memo import batch_memo
 from tickets.models import Message
 
 from ..base import BaseChannelAdapter, ChannelError, DeliveryUpdate, Ignored, ParsedItem
 from .authentication import SenderAuthentication, sender_authentication
 from .parse import ParsedEmail, parse_email
 
-_header_parser = BytesHeaderParser(policy=policy.default)
+# compat32: the raw header value, unfolded below; the default policy's header objects cost ten
+# times as much, for a value we only compare.
+_header_parser = BytesHeaderParser(policy=policy.compat32)
 OUR_MESSAGE_ID_PREFIX = "<jornada."  # see outbound.message_id_for
 
 
@@ -72,10 +75,14 @@ def email_provider_id(raw: bytes) -> str:
     """The id that recognises the same email however it reaches us (IMAP, webhook, file): its
     Message-ID, or a hash of its bytes when it has none."""
     try:
-        message_id = str(_header_parser.parsebytes(raw).get("Message-ID", "") or "").strip()
+        value = _header_parser.parsebytes(raw).get("Message-ID", "") or ""
+        message_id = "".join(str(value).splitlines()).strip()
+        # Bytes that are not ASCII come as surrogates: as the default policy shows them.
+        message_id = message_id.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except Exception:
         message_id = ""
-    if message_id.startswith("<") and message_id.endswith(">") and len(message_id) > 2:
+    well_formed = message_id.startswith("<") and message_id.endswith(">") and len(message_id) > 2
+    if well_formed and not any(char.isspace() for char in message_id):
         return f"msgid:{message_id}"[:255]
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
@@ -90,7 +97,7 @@ class EmailAdapter(BaseChannelAdapter):
         from channels_app.models import Mailbox
 
         parsed = parse_email(bytes(event.raw))
-        mailboxes = _mailboxes(Mailbox)
+        mailboxes = batch_memo("email.mailboxes", lambda: _mailboxes(Mailbox))
         auth = _authenticate(parsed, event, mailboxes)
         if parsed.bounce is not None:
             return _delivery_report(parsed, auth)

@@ -11,6 +11,7 @@ from django.utils.html import escape, linebreaks
 
 from tickets import services as ticket_services
 from tickets.inbound import SENDER_AUTHENTICATED
+from tickets.memo import batch_memo
 from tickets.models import CustomerIdentity, Message
 from tickets.sanitize import single_line
 
@@ -23,8 +24,12 @@ def _mailbox_for(last_inbound: Message | None):
     from channels_app.models import Mailbox
 
     mailbox_id = last_inbound.metadata.get("mailbox_id") if last_inbound else None
-    mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
-    return mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
+
+    def load():
+        mailbox = Mailbox.objects.filter(pk=mailbox_id).first() if mailbox_id else None
+        return mailbox or Mailbox.objects.filter(is_active=True).order_by("pk").first()
+
+    return batch_memo(("mailbox", mailbox_id), load)
 
 
 def _last_inbound_email(message: Message) -> Message | None:

@@ -16,6 +16,9 @@ from channels_app.models import InboundEvent, Mailbox
 from channels_app.tasks import HOLD_SECONDS
 from tickets import events
 
+# Messages stored by one INSERT and processed in one transaction.
+CHUNK = 25
+
 
 def _is_maildir(path: Path) -> bool:
     return path.is_dir() and all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
@@ -77,37 +80,39 @@ class Command(BaseCommand):
         # As the drain does: the messages' domain events are delivered together every half
         # second (one SLA sync, one push per ticket, one acknowledgement task per batch).
         held = events.HeldEvents(seconds=HOLD_SECONDS)
-        for label, raw in tqdm(messages, unit="msg", disable=verbosity == 0 or not messages):
-            held.hold()
-            try:
-                self._ingest(raw, label, target, queue, counts, failures)
-            finally:
-                held.deliver_if_due()
+        with tqdm(total=len(messages), unit="msg", disable=verbosity == 0 or not messages) as bar:
+            for start in range(0, len(messages), CHUNK):
+                chunk = messages[start : start + CHUNK]
+                held.hold()
+                try:
+                    self._ingest(chunk, target, queue, counts, failures)
+                finally:
+                    held.deliver_if_due()
+                bar.update(len(chunk))
         held.deliver()
+        if queue and counts["stored"]:
+            services.schedule_processing()
         self._summary(len(messages), counts, failures, queued=queue)
 
-    def _ingest(self, raw, label, target, queue, counts, failures) -> None:
-        event, created = services.inbound_event_store(
-            channel="email",
-            source="file",
-            provider_id=email_provider_id(raw),
-            raw=raw,
-            mailbox=target,
-            headers={"file": label[:500]},
+    def _ingest(self, chunk, target, queue, counts, failures) -> None:
+        """One INSERT stores the chunk, one transaction processes it."""
+        items = [(email_provider_id(raw)[:255], raw, {"file": label[:500]}) for label, raw in chunk]
+        labels = {provider_id: headers["file"] for provider_id, _, headers in items}
+        stored = services.inbound_files_store(
+            channel="email", source="file", mailbox=target, items=items
         )
-        if not created:
-            counts["duplicates"] += 1
+        counts["stored"] += len(stored)
+        counts["duplicates"] += len(chunk) - len(stored)
+        if queue or not stored:
             return
-        counts["stored"] += 1
-        if queue:
-            return
-        try:
-            event = services.inbound_event_process(event_id=event.pk)
-        except services.RetryLater:
-            event.refresh_from_db()
-        counts[event.status] += 1
-        if event.status == InboundEvent.Status.FAILED:
-            failures.append((label, event.error))
+        label_of = {pk: labels[provider_id] for provider_id, pk in stored.items()}
+        done = services.inbound_events_process_batch(event_ids=list(label_of))
+        left = set(label_of) - {event.pk for event in done}
+        done += InboundEvent.objects.filter(pk__in=left)  # waiting for a retry
+        for event in done:
+            counts[event.status] += 1
+            if event.status != InboundEvent.Status.PROCESSED and event.error:
+                failures.append((label_of[event.pk], event.error))
 
     def _summary(self, total, counts, failures, *, queued):
         write = self.stdout.write

@@ -455,17 +455,18 @@ def test_a_poll_waits_for_the_doorbell_and_returns_the_reply(chat_channel, n1_ag
     run(scenario)
 
 
-def test_the_surveys_hook_reaches_the_visitors_open_tabs(chat_channel):
+def test_the_surveys_hook_rings_the_tabs_which_read_the_database(chat_channel, ticket):
+    """The ring carries nothing: a tab asks the surveys app what waits (tests/surveys/
+    test_chat_delivery.py offers and answers one); with nothing waiting it shows nothing."""
+
     async def scenario():
         socket_, _ = await visitor(chat_channel)
         asked = await say(socket_, "Obrigado!")
         ticket_id = await db_call(lambda: Message.objects.get(pk=asked["id"]).ticket_id)()
-        survey = {"url": "https://desk.example/survey/abc/", "scores": [1, 2, 3, 4, 5]}
-        offered = await db_call(channel_services.chat_survey_offer)(
-            ticket_id=ticket_id, survey=survey
-        )
-        assert offered
-        assert await next_of(socket_, "survey") == {"type": "survey", **survey}
+        await drain(socket_)
+        assert await db_call(channel_services.chat_survey_offer)(ticket_id=ticket_id)
+        assert not await db_call(channel_services.chat_survey_offer)(ticket_id=ticket.pk)
+        assert await drain(socket_) == []  # no invitation: no survey frame
         await socket_.disconnect()
 
     run(scenario)

@@ -87,3 +87,29 @@ def test_sla_warnings_and_breaches_reach_those_who_see_the_ticket_for_their_dash
             (pushes.team_group(teams[Tier.N2].pk), breached.number, "sla.breached"),
         ]
     )
+
+
+def test_the_timers_sla_events_are_pushed_by_a_queued_task_with_the_same_messages(
+    sent, teams, django_capture_on_commit_callbacks
+):
+    from celery import signals
+
+    warned = make_ticket(team=teams[Tier.N1])
+    ran = []
+
+    def started(sender=None, **kwargs):
+        ran.append(sender.name)
+
+    signals.task_prerun.connect(started, weak=False)
+    try:
+        pushes.announce_sla_later(
+            [events.SLAWarned(ticket_id=warned.pk, target="first_response", due_at="", event_id=1)]
+        )
+    finally:
+        signals.task_prerun.disconnect(started)
+
+    assert ran == ["workspace.push_domain_events"]
+    sla = [(group, msg["payload"]) for group, msg in sent if msg["payload"]["type"] == "sla"]
+    assert sorted((group, p["ticket"]) for group, p in sla) == sorted(
+        [(pushes.MANAGERS, warned.number), (pushes.team_group(teams[Tier.N1].pk), warned.number)]
+    )
