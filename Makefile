@@ -19,6 +19,8 @@ help:
 	@echo "make bench  run every bench/bench_*.py (PostgreSQL + Redis) and write bench/results/<date>.json + .md"
 	@echo "            BENCH_SKIP=workspace leaves out bench_workspace.py, which loads 1,000,000 tickets into its"
 	@echo "            own database jornada_bench_ws on its first run (up to ~30 min); BENCH_ONLY=peer_email runs one"
+	@echo "            bench_manager.py (the managers' dashboard) loads 1,000,000 and 100,000 tickets into"
+	@echo "            jornada_bench_manager(_100k) on its first run (~20 min) and the peer's into peer_bench_manager"
 
 $(INSTALLED): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Jornada needs Python >= 3.11 (python3.11, python3.12 or python3.13 on the PATH)."; exit 1; }

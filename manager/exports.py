@@ -5,20 +5,19 @@ from io import StringIO
 
 from django.utils.translation import gettext as _
 
-from sla import metrics
-
 from .charts import WEEKDAYS
+from .selectors import DashboardFigures
 
 EXPORTS = ("per_day", "heatmap", "agents", "teams")
 
 
-def export_rows(name: str, filters: metrics.MetricFilters, rows_of_table=None) -> list[list]:
+def export_rows(name: str, figures: DashboardFigures, rows_of_table=None) -> list[list]:
     if name == "per_day":
         header = [_("Day"), _("Created"), _("Solved")]
-        body = [[d.isoformat(), c, s] for d, c, s in metrics.volume(filters).per_day]
+        body = [[d.isoformat(), c, s] for d, c, s in figures.volume.per_day]
         return [header, *body]
     if name == "heatmap":
-        grid = metrics.volume_heatmap(filters)
+        grid = figures.heatmap
         header = ["", *range(24)]
         return [header, *([str(WEEKDAYS[i]), *row] for i, row in enumerate(grid))]
     header = [

@@ -4,13 +4,44 @@ reader may see."""
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from sla.metrics import MetricFilters
 from tickets.models import AgentProfile, Channel, Customer, Organization, Tier
 
 from .access import DashboardScope
+
+
+class PlainSelect(forms.Select):
+    """A select rendered in Python rather than one template per option: a desk has thousands of
+    organizations, and the form renders on every dashboard request."""
+
+    def __init__(self, *args, label_field: str = "name", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_field = label_field
+
+    def _pairs(self):
+        queryset = getattr(self.choices, "queryset", None)
+        if queryset is None:
+            return [(getattr(v, "value", v), label) for v, label in self.choices]
+        # The labels straight from the database: no model instance per option.
+        empty = [("", self.choices.field.empty_label)] if self.choices.field.empty_label else []
+        return empty + list(queryset.values_list("pk", self.label_field))
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in self._pairs()
+        )
+        return mark_safe(f"<select{attributes}>{options}</select>")
+
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -35,7 +66,10 @@ class DashboardFilterForm(forms.Form):
         required=False,
     )
     organization = forms.ModelChoiceField(
-        label=_("Organization"), queryset=Organization.objects.order_by("name"), required=False
+        label=_("Organization"),
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        widget=PlainSelect,
     )
 
     def __init__(self, *args, scope: DashboardScope, **kwargs):

@@ -77,3 +77,153 @@ class TrendAlert(models.Model):
     def rise(self) -> float | None:
         """How many times the baseline (None when the baseline is zero)."""
         return self.count / self.baseline if self.baseline else None
+
+
+class TicketFacts(models.Model):
+    """The dashboard's rollup of one ticket (merged tickets have none): its filters, its
+    timestamps and what the clocks and the conversation came to, so the figures of a range read
+    one narrow table instead of joining tickets, customers, clocks and messages. A row is a pure
+    function of the ticket, its customer, its clocks and its messages (manager/rollups.py), rebuilt
+    whole when any of them changes: after the domain events that mark the ticket, and by
+    `manage.py manager_rollup_rebuild`."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    assignee_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    organization_id = models.IntegerField(null=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    is_open = models.BooleanField(default=False)  # new, open, pending or on hold
+    created_at = models.DateTimeField()
+    # In the desk's time zone: the day, and the hour of the week (Monday 00h is 0).
+    created_day = models.DateField()
+    created_slot = models.PositiveSmallIntegerField()
+    solved_at = models.DateTimeField(null=True, help_text="Set while solved or closed.")
+    solved_day = models.DateField(null=True)
+    first_response_seconds = models.FloatField(null=True)  # wall-clock
+    first_response_business = models.IntegerField(null=True)  # its clock, once stopped
+    resolution_seconds = models.FloatField(null=True)
+    resolution_business = models.IntegerField(null=True)
+    replies = models.PositiveIntegerField(default=0)  # agents' messages (not notes)
+    inbound = models.PositiveIntegerField(default=0)  # the customer's messages
+    first_message_at = models.DateTimeField(null=True)  # messages, not notes
+    last_message_at = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="manager_facts_created"),
+            models.Index(
+                fields=["solved_at"],
+                name="manager_facts_solved",
+                condition=Q(solved_at__isnull=False),
+            ),
+            models.Index(
+                fields=["last_message_at", "first_message_at"], name="manager_facts_messages"
+            ),
+            # The backlog: its age and workload without visiting the table (PostgreSQL).
+            models.Index(
+                fields=["created_at"],
+                include=["team_id", "assignee_id", "tier", "channel", "segment"],
+                name="manager_facts_open",
+                condition=Q(is_open=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of ticket {self.ticket_id}"
+
+
+class DailyActivity(models.Model):
+    """Additive figures per day (in the desk's time zone) and per combination of the tickets'
+    team, tier, channel and customer segment (a few hundred a day whatever the volume): messages
+    written that day and SLA clocks decided that day. A day's rows are recomputed whole from the
+    messages and clocks of that day (manager/rollups.py)."""
+
+    day = models.DateField()
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    replies = models.PositiveIntegerField(default=0)
+    inbound = models.PositiveIntegerField(default=0)
+    # Gaps between a customer's message of that day and their previous one on the ticket.
+    contact_gaps = models.PositiveIntegerField(default=0)
+    contact_gap_seconds = models.FloatField(default=0)
+    # Clocks met (stopped that day, never breached) and missed (breach recorded that day).
+    met_first_response = models.PositiveIntegerField(default=0)
+    missed_first_response = models.PositiveIntegerField(default=0)
+    met_next_response = models.PositiveIntegerField(default=0)
+    missed_next_response = models.PositiveIntegerField(default=0)
+    met_resolution = models.PositiveIntegerField(default=0)
+    missed_resolution = models.PositiveIntegerField(default=0)
+    # Response clocks (first or next) stopped that day: business seconds, wall-clock seconds.
+    responses = models.PositiveIntegerField(default=0)
+    response_business_n = models.PositiveIntegerField(default=0)
+    response_business_sum = models.FloatField(default=0)
+    response_wall_sum = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_activity_day")]
+
+    def __str__(self) -> str:
+        return f"activity of {self.day}"
+
+
+class AgentDailyActivity(models.Model):
+    """The per-agent table's additive figures per day and per team, tier, channel and segment of
+    the tickets: replies the agent wrote, clocks of the tickets they hold met and missed."""
+
+    day = models.DateField()
+    agent_id = models.IntegerField(null=True)
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    replies = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_agent_activity_day")]
+
+    def __str__(self) -> str:
+        return f"activity of agent {self.agent_id} on {self.day}"
+
+
+class DailyEscalation(models.Model):
+    """Escalations per day, step (tier before and after) and reason, and per team, tier, channel
+    and segment of the tickets as they are now."""
+
+    day = models.DateField()
+    team_id = models.IntegerField(null=True)
+    tier = models.CharField(max_length=2)
+    channel = models.CharField(max_length=16)
+    segment = models.CharField(max_length=16)
+    from_tier = models.CharField(max_length=2)
+    to_tier = models.CharField(max_length=2)
+    reason = models.TextField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_escalation_day")]
+
+    def __str__(self) -> str:
+        return f"{self.from_tier} → {self.to_tier} on {self.day}: {self.count}"
+
+
+CATCH_UP = "catch-up"
+
+
+class RollupState(models.Model):
+    """One row: how far the periodic catch-up of the rollup has read (tickets updated since)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    refreshed_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.refreshed_until}"

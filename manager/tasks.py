@@ -38,3 +38,42 @@ def notify_trend_alerts(alert_ids: list[int]) -> int:
         body = "\n".join(alert.summary() for alert in alerts)
     send_mass_mail([(subject, body, None, [user.email]) for user in managers])
     return len(managers)
+
+
+REFRESH_TAKE = 2_000  # tickets per run from the pending set
+CATCH_UP_MARGIN = timedelta(minutes=2)  # transactions committed late, clocks synced after
+
+
+@shared_task(name="manager.refresh_rollups", acks_late=True, ignore_result=True)
+def refresh_rollups() -> int:
+    """Refresh the rollup rows of the tickets marked since the last run, and of the tickets
+    updated since then (what Redis did not carry: the embedded setup, ids lost on the way).
+    Safe to run twice: a refresh recomputes rows from their sources. Returns the tickets done."""
+    from django.db import transaction
+
+    from tickets.models import Ticket
+
+    from . import pending, rollups
+    from .models import CATCH_UP, RollupState
+
+    now = timezone.now()
+    ids = set(pending.tickets_take(REFRESH_TAKE))
+    with transaction.atomic():
+        state, created = RollupState.objects.select_for_update().get_or_create(
+            name=CATCH_UP, defaults={"refreshed_until": now}
+        )
+        until = now
+        if not created:
+            limit = REFRESH_TAKE * 5
+            updated = list(
+                Ticket.objects.filter(updated_at__gte=state.refreshed_until - CATCH_UP_MARGIN)
+                .order_by("updated_at")
+                .values_list("pk", "updated_at")[:limit]
+            )
+            ids.update(pk for pk, _at in updated)
+            if len(updated) == limit:  # more to come: the next run goes on from here
+                until = updated[-1][1] + CATCH_UP_MARGIN
+        state.refreshed_until = until
+        state.save(update_fields=["refreshed_until"])
+    done, _days = rollups.rollups_refresh(ticket_ids=ids)
+    return done

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sla import metrics
 from surveys import reports as survey_reports
 
-from . import charts, exports, services, tables
+from . import charts, exports, selectors, services, tables
 from .access import dashboard_scope
 from .forms import DashboardFilterForm
 from .models import TrendAlert
@@ -43,14 +43,14 @@ def _filters(request) -> tuple[DashboardFilterForm, metrics.MetricFilters]:
     return form, fallback.metric_filters()
 
 
-def _table_rows(filters: metrics.MetricFilters, name: str) -> list[tables.Row]:
+def _table_rows(
+    figures: selectors.DashboardFigures, filters: metrics.MetricFilters, name: str
+) -> list[tables.Row]:
     if name == "agents":
         csat = survey_reports.csat_by(filters, group="agent")
-        return tables.agent_rows(metrics.figures_by(filters, group="assignee"), csat)
+        return tables.agent_rows(figures.agents, csat)
     csat = survey_reports.csat_by(filters, group="team")
-    return tables.team_rows(
-        metrics.figures_by(filters, group="team"), no_team=_("No team"), csat=csat
-    )
+    return tables.team_rows(figures.teams, no_team=_("No team"), csat=csat)
 
 
 def _at_risk_rows(filters: metrics.MetricFilters, now) -> list:
@@ -80,12 +80,13 @@ def dashboard(request):
     message, and the figures cover the default range of the reader's teams."""
     form, filters = _filters(request)
     now = timezone.now()
-    per_day = metrics.volume(filters)
+    figures = selectors.dashboard_figures(filters, now=now)
+    per_day = figures.volume
     agents, agents_sort = tables.sort_rows(
-        _table_rows(filters, "agents"), request.GET.get("agents_sort", "")
+        _table_rows(figures, filters, "agents"), request.GET.get("agents_sort", "")
     )
     teams, teams_sort = tables.sort_rows(
-        _table_rows(filters, "teams"), request.GET.get("teams_sort", "")
+        _table_rows(figures, filters, "teams"), request.GET.get("teams_sort", "")
     )
     context = {
         "form": form,
@@ -93,16 +94,16 @@ def dashboard(request):
         "filters": filters,
         "last_day": filters.end - timedelta(days=1),
         "at_risk": _at_risk_rows(filters, now),
-        "frt": metrics.first_response_time(filters),
-        "resolution": metrics.resolution_time(filters),
+        "frt": figures.frt,
+        "resolution": figures.resolution,
         "volume": per_day,
-        "responsiveness": metrics.responsiveness(filters),
-        "compliance": metrics.sla_compliance(filters),
-        "backlog": metrics.backlog(filters, now=now),
-        "escalations": metrics.escalations(filters),
+        "responsiveness": figures.responsiveness,
+        "compliance": figures.compliance,
+        "backlog": figures.backlog,
+        "escalations": figures.escalations,
         "satisfaction": survey_reports.satisfaction_summary(filters),
         "per_day_chart": charts.per_day_bars(per_day.per_day),
-        "heatmap": charts.heatmap(metrics.volume_heatmap(filters)),
+        "heatmap": charts.heatmap(figures.heatmap),
         "time_zone": settings.TIME_ZONE,
         "query": request.GET.urlencode(),
         "tables": [
@@ -140,9 +141,10 @@ def export(request, name: str):
     if name not in exports.EXPORTS:
         raise Http404
     _form, filters = _filters(request)
-    rows = _table_rows(filters, name) if name in ("agents", "teams") else None
+    figures = selectors.dashboard_figures(filters, now=timezone.now())
+    rows = _table_rows(figures, filters, name) if name in ("agents", "teams") else None
     response = HttpResponse(
-        exports.to_csv(exports.export_rows(name, filters, rows)), content_type="text/csv"
+        exports.to_csv(exports.export_rows(name, figures, rows)), content_type="text/csv"
     )
     response["Content-Disposition"] = f'attachment; filename="jornada-{name}.csv"'
     return response

@@ -3,6 +3,7 @@ database over the tickets a reader may see, narrowed by filters. Durations are w
 seconds between two stored timestamps; SLA compliance comes from the clocks, which the engine
 computed in business time. Each result says which kind of time it is in."""
 
+import functools
 import math
 import zoneinfo
 from collections.abc import Sequence
@@ -21,7 +22,6 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -70,6 +70,16 @@ class MetricFilters:
             "customer__organization_id": self.organization,
         }
         return tickets.filter(**{k: v for k, v in narrowing.items() if v not in (None, "")})
+
+    @functools.cached_property
+    def ticket_pks(self) -> QuerySet | list[int]:
+        """The tickets' ids for the messages' and the clocks' queries: listed (one query, once)
+        when an agent or an organization narrows them to a few thousand, so that the database
+        reads each one's rows by index rather than every message of the range; a subquery
+        otherwise."""
+        if self.agent is None and self.organization is None:
+            return self.tickets().values("pk")
+        return list(self.tickets().values_list("pk", flat=True))
 
 
 class Seconds(Func):
@@ -202,11 +212,11 @@ class Responsiveness:
 
 
 def responsiveness(filters: MetricFilters) -> Responsiveness:
-    """Response clocks (first and next response) stopped in the range; customers' messages
-    sent in the range, the gaps between consecutive ones of a ticket averaged over all gaps
-    (a ticket's gaps add up to its last minus its first message)."""
+    """Response clocks (first and next response) stopped in the range; the gaps between a
+    customer's message sent in the range and their previous one on the same ticket (sent in the
+    range or before), averaged over all such gaps."""
     clocks = TicketSLA.objects.filter(
-        ticket__in=filters.tickets().values("pk"),
+        ticket__in=filters.ticket_pks,
         target__in=[Target.FIRST_RESPONSE, Target.NEXT_RESPONSE],
         stopped_at__gte=filters.start,
         stopped_at__lt=filters.end,
@@ -215,19 +225,24 @@ def responsiveness(filters: MetricFilters) -> Responsiveness:
         wall=Avg(Seconds(F("stopped_at"), F("started_at"))),
         n=Count("pk"),
     )
+    inbound = Q(direction="inbound", kind="message")
+    previous = (
+        Message.objects.filter(
+            inbound, ticket=OuterRef("ticket"), created_at__lt=OuterRef("created_at")
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     gaps = (
         Message.objects.filter(
-            ticket__in=filters.tickets().values("pk"),
-            direction="inbound",
-            kind="message",
+            inbound,
+            ticket__in=filters.ticket_pks,
             created_at__gte=filters.start,
             created_at__lt=filters.end,
         )
-        .order_by()
-        .values("ticket")
-        .annotate(n=Count("pk"), span=Seconds(Max("created_at"), Min("created_at")))
-        .filter(n__gte=2)
-        .aggregate(total=Sum("span"), gaps=Sum(F("n") - 1))
+        .annotate(previous=Subquery(previous))
+        .filter(previous__isnull=False)
+        .aggregate(total=Sum(Seconds(F("created_at"), F("previous"))), gaps=Count("pk"))
     )
     return Responsiveness(
         response_business=clocks["business"],
@@ -271,9 +286,9 @@ def _replies(ticket_ref) -> Subquery:
 def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     """Created and solved (in total and per day in the desk's time zone), first-contact
     resolution (solved with one reply and never reopened), customer messages per solved
-    ticket, conversations with a message in the range and agents' replies in it."""
+    ticket, conversations open during the range (their first message before its end, their
+    last one after its start) and agents' replies in it."""
     tz = zoneinfo.ZoneInfo(time_zone or settings.TIME_ZONE)
-    tickets = filters.tickets()
     created, solved = _created_in_range(filters), _solved_in_range(filters)
     result = Volume()
     row = solved.annotate(replies=_replies(OuterRef("pk"))).aggregate(
@@ -284,16 +299,32 @@ def volume(filters: MetricFilters, *, time_zone: str | None = None) -> Volume:
     result.inbound_on_solved = Message.objects.filter(
         ticket__in=solved.values("pk"), direction="inbound", kind="message"
     ).count()
-    messages = Message.objects.filter(
-        ticket__in=tickets.values("pk"),
-        kind="message",
-        created_at__gte=filters.start,
-        created_at__lt=filters.end,
-    ).aggregate(
-        conversations=Count("ticket", distinct=True),
-        replies=Count("pk", filter=Q(direction="outbound")),
+    # Read from the range's start on: a conversation open during the range has its first
+    # message after the start before the end, or (rarer) one before the start as well.
+    earlier = Message.objects.filter(
+        ticket=OuterRef("ticket"), kind="message", created_at__lt=filters.start
     )
-    result.conversations, result.replies = messages["conversations"], messages["replies"]
+    messages = (
+        Message.objects.filter(
+            ticket__in=filters.ticket_pks, kind="message", created_at__gte=filters.start
+        )
+        .order_by()
+        .values("ticket")
+        .annotate(
+            first_after=Min("created_at"),
+            in_range_replies=Count(
+                "pk", filter=Q(created_at__lt=filters.end, direction="outbound")
+            ),
+        )
+        .annotate(open_before=Exists(earlier))
+        .aggregate(
+            conversations=Count(
+                "ticket", filter=Q(first_after__lt=filters.end) | Q(open_before=True)
+            ),
+            replies=Sum("in_range_replies"),
+        )
+    )
+    result.conversations, result.replies = messages["conversations"], messages["replies"] or 0
     days: dict[date, list[int]] = {}
     for column, (tickets_of_day, stamp) in enumerate(
         ((created, "created_at"), (solved, "solved_at"))
@@ -334,7 +365,7 @@ def _decided(filters: MetricFilters) -> tuple[Q, Q]:
 def sla_compliance(filters: MetricFilters) -> list[Compliance]:
     """Per target, the clocks decided in the range: met (stopped before its due time, no breach)
     or missed (breach recorded in the range). Due times are business time."""
-    clocks = TicketSLA.objects.filter(ticket__in=filters.tickets().values("pk"))
+    clocks = TicketSLA.objects.filter(ticket__in=filters.ticket_pks)
     met, missed = _decided(filters)
     rows = {
         row["target"]: row
@@ -495,7 +526,7 @@ def figures_by(filters: MetricFilters, *, group: str) -> list[GroupRow]:
         resolution="res",
     )
     replies = Message.objects.filter(
-        ticket__in=tickets.values("pk"),
+        ticket__in=filters.ticket_pks,
         direction="outbound",
         kind="message",
         created_at__gte=filters.start,
@@ -509,7 +540,7 @@ def figures_by(filters: MetricFilters, *, group: str) -> list[GroupRow]:
     )
     met, missed = _decided(filters)
     merge(
-        TicketSLA.objects.filter(ticket__in=tickets.values("pk"))
+        TicketSLA.objects.filter(ticket__in=filters.ticket_pks)
         .filter(met | missed)
         .order_by()
         .values(**{key: F(f"ticket__{key}")})

@@ -239,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "manager-detect-trends": {"task": "manager.detect_trends", "schedule": 600.0},
+    "manager-refresh-rollups": {"task": "manager.refresh_rollups", "schedule": 30.0},
     "api-purge-idempotency-records": {
         "task": "api.purge_idempotency_records",
         "schedule": 3600.0,
