@@ -1,4 +1,4 @@
-"""The ticket list's filters (django-filter)."""
+"""The ticket list's and the webhook delivery log's filters (django-filter)."""
 
 import django_filters
 from django.db.models import Exists, OuterRef
@@ -7,6 +7,7 @@ from rest_framework.filters import OrderingFilter
 from sla.models import TicketSLA
 from tickets.models import Ticket
 from tickets.models.choices import Channel, Tier
+from webhooks.models import WebhookDelivery
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -57,3 +58,15 @@ class TicketOrdering(OrderingFilter):
         if "created_after" in params or "created_before" in params:
             return ["-created_at", "-id"]
         return super().get_default_ordering(view)
+
+
+class WebhookDeliveryFilter(django_filters.FilterSet):
+    """The delivery log's filters (within the subscriptions the caller sees)."""
+
+    subscription = django_filters.NumberFilter(field_name="subscription_id")
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    event = django_filters.CharFilter(field_name="name", help_text="An event name.")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = []
