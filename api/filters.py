@@ -1,6 +1,7 @@
 """The ticket list's and the webhook delivery log's filters (django-filter)."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from rest_framework.filters import OrderingFilter
 
@@ -60,10 +61,19 @@ class TicketOrdering(OrderingFilter):
         return super().get_default_ordering(view)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole id in the database's range: anything else is a 400, not an overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class WebhookDeliveryFilter(django_filters.FilterSet):
     """The delivery log's filters (within the subscriptions the caller sees)."""
 
-    subscription = django_filters.NumberFilter(field_name="subscription_id")
+    subscription = IdFilter(field_name="subscription_id")
     status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
     event = django_filters.CharFilter(field_name="name", help_text="An event name.")
 

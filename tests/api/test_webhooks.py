@@ -248,6 +248,9 @@ def test_deliveries_filter_by_status_event_and_subscription(world, integrator, s
     detail = client.get(f"{DELIVERIES}/{pk}").json()
     assert detail["payload"]["type"] == "ticket.created"
     assert detail["request_headers"]["Jornada-Signature"].startswith("t=")
+    huge = client.get(DELIVERIES, {"subscription": "-8.7e76"})
+    assert huge.status_code == 400
+    assert set(huge.json()["error"]["fields"]) == {"subscription"}
     bad = client.get(DELIVERIES, {"status": "lost"})
     assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]) == {"status"}
@@ -291,3 +294,9 @@ def test_a_url_the_service_refuses_is_named_too(integrator, settings):
     assert response.status_code == 422
     error = response.json()["error"]
     assert (error["code"], list(error["fields"])) == ("invalid_webhook_url", ["url"])
+
+
+def test_the_refusal_is_translated(n1_agent):
+    response = _client(n1_agent).get(SUBSCRIPTIONS, HTTP_ACCEPT_LANGUAGE="pt-BR")
+    assert response.status_code == 403
+    assert response.json()["error"]["message"].startswith("Só administradores")
