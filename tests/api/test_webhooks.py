@@ -1,9 +1,13 @@
 """Webhook subscriptions and deliveries over the API: who may use them, the secret shown once,
 redelivery, validation, and each owner's subscriptions out of the others' reach."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api.tokens import api_token_create
@@ -300,3 +304,25 @@ def test_the_refusal_is_translated(n1_agent):
     response = _client(n1_agent).get(SUBSCRIPTIONS, HTTP_ACCEPT_LANGUAGE="pt-BR")
     assert response.status_code == 403
     assert response.json()["error"]["message"].startswith("Só administradores")
+
+
+def test_lists_cost_the_same_queries_whatever_their_length(world, superuser, integrator):
+    def count(path):
+        client = _client(superuser)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    before = (count(SUBSCRIPTIONS), count(DELIVERIES))
+    for n in range(3):
+        services.webhook_subscription_create(
+            owner=integrator, url=f"https://erp{n}.example/h", events=["ticket.created"]
+        )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            subscription=world["theirs"], event_id=uuid.uuid4(), name="ticket.created",
+            payload={}, sequence=n,
+        )
+        for n in range(5)
+    )  # fmt: skip
+    assert (count(SUBSCRIPTIONS), count(DELIVERIES)) == before
