@@ -1,12 +1,23 @@
-"""The ticket list's filters (django-filter)."""
+"""The ticket list's and the webhook delivery log's filters (django-filter)."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from rest_framework.filters import OrderingFilter
 
 from sla.models import TicketSLA
 from tickets.models import Ticket
 from tickets.models.choices import Channel, Tier
+from webhooks.models import WebhookDelivery
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole id in the database's range: anything else is a 400, not an overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -16,12 +27,12 @@ class TicketFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices, distinct=False)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, distinct=False)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
-    team = django_filters.NumberFilter(field_name="team_id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    team = IdFilter(field_name="team_id")
+    assignee = IdFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     tag = django_filters.CharFilter(method="filter_tag")
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    organization = django_filters.NumberFilter(field_name="customer__organization_id")
+    customer = IdFilter(field_name="customer_id")
+    organization = IdFilter(field_name="customer__organization_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -57,3 +68,15 @@ class TicketOrdering(OrderingFilter):
         if "created_after" in params or "created_before" in params:
             return ["-created_at", "-id"]
         return super().get_default_ordering(view)
+
+
+class WebhookDeliveryFilter(django_filters.FilterSet):
+    """The delivery log's filters (within the subscriptions the caller sees)."""
+
+    subscription = IdFilter(field_name="subscription_id")
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    event = django_filters.CharFilter(field_name="name", help_text="An event name.")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = []

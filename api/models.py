@@ -19,6 +19,7 @@ SCOPE_RESOURCES = (
     "sla",
     "surveys",
     "metrics",
+    "webhooks",
 )
 ALL_SCOPES = tuple(f"{r}:{level}" for r in SCOPE_RESOURCES for level in ("read", "write"))
 

@@ -40,3 +40,9 @@ class IdCursorPagination(ApiCursorPagination):
 
     def get_ordering(self, request, queryset, view):
         return self.ordering
+
+
+class NewestFirstCursorPagination(IdCursorPagination):
+    """Newest first, by id (for logs that have no "updated at")."""
+
+    ordering = ("-id",)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from tickets import selectors
+from webhooks import services as webhook_services
 
 from .models import ApiToken
 
@@ -26,6 +27,9 @@ class ScopedAgent(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and selectors.is_agent(user)):
             return False
+        return self.token_allows(request, view)
+
+    def token_allows(self, request, view) -> bool:
         token, level = request.auth, scope_level(request, view)
         if isinstance(token, ApiToken) and not token.allows(view.scope_resource, level):
             self.message = _("This token has no “%(scope)s” scope.") % {
@@ -43,3 +47,18 @@ class ManagerOnly(ScopedAgent):
             return False
         user = request.user
         return user.is_superuser or user.agent_profile.is_manager
+
+
+class WebhookOwner(ScopedAgent):
+    """Webhooks carry every ticket's events: superusers and users allowed to add webhook
+    subscriptions (agents or not), within their token's scopes."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and webhook_services.may_subscribe(user)):
+            self.message = _(
+                "Only administrators and users allowed to add webhook subscriptions may use "
+                "this endpoint."
+            )
+            return False
+        return self.token_allows(request, view)

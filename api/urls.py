@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import errors
-from .views import attachments, content, kb, people, tickets
+from .views import attachments, content, kb, people, tickets, webhooks
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tickets", tickets.TicketViewSet, basename="api-ticket")
@@ -21,6 +21,14 @@ router.register("sla/policies", content.SLAPolicyViewSet, basename="api-sla-poli
 router.register("surveys/responses", content.SurveyResponseViewSet, basename="api-survey-response")
 router.register("surveys/report", content.SurveyReportViewSet, basename="api-survey-report")
 router.register("metrics", content.MetricsViewSet, basename="api-metrics")
+router.register(
+    "webhooks/subscriptions",
+    webhooks.WebhookSubscriptionViewSet,
+    basename="api-webhook-subscription",
+)
+router.register(
+    "webhooks/deliveries", webhooks.WebhookDeliveryViewSet, basename="api-webhook-delivery"
+)
 
 urlpatterns = [
     path("kb/suggest", kb.suggest, name="api-kb-suggest"),

@@ -12,16 +12,19 @@ class WebhookError(TicketError):
 
 class InvalidWebhookUrl(WebhookError):
     code = "invalid_webhook_url"
+    field = "url"  # the API names it among the error's fields
     default_message = _("The webhook URL must be an https:// address: %(url)s")
 
 
 class UnknownWebhookEvent(WebhookError):
     code = "unknown_webhook_event"
+    field = "events"
     default_message = _("Unknown event names: %(names)s")
 
 
 class NoWebhookEvents(WebhookError):
     code = "no_webhook_events"
+    field = "events"
     default_message = _("Choose at least one event.")
 
 

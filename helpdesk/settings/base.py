@@ -381,6 +381,7 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "tickets.models.Ticket.Priority",
         "TierEnum": "tickets.models.choices.Tier",
         "ChannelEnum": "tickets.models.choices.Channel",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
     },
 }
 

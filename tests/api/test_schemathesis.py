@@ -1,12 +1,14 @@
 """Schemathesis against /api/schema/: generated requests to every operation, as a manager with a
-token of every scope, never get a 5xx and always get answers the schema describes (status
-codes, content types, bodies and headers). Examples per operation:
+token of every scope (allowed to own webhook subscriptions, so that those operations answer too),
+never get a 5xx and always get answers the schema describes (status codes, content types, bodies
+and headers). Examples per operation:
 JORNADA_SCHEMATHESIS_EXAMPLES (default 5; CI's schemathesis leg runs more)."""
 
 import os
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import Permission
 from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
@@ -19,13 +21,15 @@ from api.tokens import api_token_create
 from tests.tickets.factories import make_attachment, make_ticket
 from tickets import services
 from tickets.models import Tier
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery
 
 EXAMPLES = int(os.environ.get("JORNADA_SCHEMATHESIS_EXAMPLES", "5"))
 pytestmark = [pytest.mark.django_db, pytest.mark.schemathesis]
 
 
 @pytest.fixture
-def api_schema(db, teams, manager, customer, settings):
+def api_schema(db, teams, manager, customer, settings, django_capture_on_commit_callbacks):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {
@@ -35,7 +39,14 @@ def api_schema(db, teams, manager, customer, settings):
         },
     }
     cache.clear()
+    manager.user_permissions.add(Permission.objects.get(codename="add_webhooksubscription"))
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox learns of it
+        webhooks.webhook_subscription_create(
+            owner=manager, url="https://erp.example/hooks", events=["ticket.created"]
+        )
     ticket = make_ticket(customer=customer, team=teams[Tier.N1])
+    webhooks.webhook_outbox_fan_out()  # a delivery to read and redeliver
+    assert WebhookDelivery.objects.exists()
     services.note_add(ticket=ticket, by=manager, body_text="x", attachments=[make_attachment()])
     # The WSGI handler closes the database connection after each request, as in production;
     # here that would close the test's own transaction (Django's test client does the same).

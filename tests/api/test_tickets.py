@@ -234,3 +234,9 @@ def test_created_range_lists_newest_first(api, n1_agent, queue):
     results = api(n1_agent).get("/api/v1/tickets", {"created_after": start}).json()["results"]
     numbers = [t["number"] for t in results]
     assert numbers == sorted(numbers, reverse=True)
+
+
+def test_an_id_filter_out_of_range_is_a_400_naming_it(api, n1_agent):
+    response = api(n1_agent).get("/api/v1/tickets", {"team": "-8.7e76", "customer": "1e30"})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"team", "customer"}
