@@ -9,8 +9,10 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
+from channels_app import services as channel_services
 from channels_app.models import InboundEvent
 from helpdesk.celery import app as celery_app
 from tests.channels_app import whatsapp_support as wa
@@ -123,6 +125,9 @@ def test_end_to_end_through_redis_and_a_real_worker(
     monkeypatch.setattr(
         celery_app.conf, "task_routes", {"channels_app.*": {"queue": celery_worker_queue}}
     )
+    # A drain flag an earlier test left in the shared Redis cache (its drain queued elsewhere)
+    # would make this accept count on a drain that never reaches this worker.
+    cache.delete(channel_services.DRAIN_SCHEDULED)
 
     assert wa.post_webhook(client, wa.text("Sem sinal desde ontem")).status_code == 200
     inbound = wait_for(lambda: Message.objects.filter(direction="inbound").first())
