@@ -125,6 +125,10 @@ def test_end_to_end_through_redis_and_a_real_worker(
     monkeypatch.setattr(
         celery_app.conf, "task_routes", {"channels_app.*": {"queue": celery_worker_queue}}
     )
+    # Celery keeps the routing table and router it built for the first task this process sent
+    # (another test's, in a whole run): build them again from the routes above.
+    monkeypatch.setattr(celery_app.amqp, "_rtable", None)
+    monkeypatch.setattr(celery_app.amqp, "router", celery_app.amqp.Router())
     # A drain flag an earlier test left in the shared Redis cache (its drain queued elsewhere)
     # would make this accept count on a drain that never reaches this worker.
     cache.delete(channel_services.DRAIN_SCHEDULED)
