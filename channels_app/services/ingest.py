@@ -423,11 +423,7 @@ def inbound_event_process(
                 return event  # gone, held by another worker, or done already
             attempts = event.attempts
             outcome = _apply(get_adapter(event.channel).parse(event), event)
-            event.attempts += 1
-            event.status, event.error = outcome.status, outcome.error
-            event.message = outcome.message
-            event.notes = outcome.notes
-            event.processed_at = timezone.now()
+            _record_outcome(event, outcome)
             event.save(update_fields=EVENT_FIELDS)
             return event
     except Exception as exc:
@@ -447,6 +443,14 @@ def inbound_event_process(
 
 
 EVENT_FIELDS = ["status", "error", "message", "notes", "processed_at", "attempts"]
+
+
+def _record_outcome(event: InboundEvent, outcome: _Outcome) -> None:
+    """What a successful attempt sets on its event (saved by the caller: alone or in bulk)."""
+    event.attempts += 1
+    event.status, event.error = outcome.status, outcome.error
+    event.message, event.notes = outcome.message, outcome.notes
+    event.processed_at = timezone.now()
 
 
 def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = False) -> list:
@@ -485,11 +489,7 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             except Exception:
                 redo.append(event.pk)
                 continue
-            event.attempts += 1
-            event.status, event.error = outcome.status, outcome.error
-            event.message = outcome.message
-            event.notes = outcome.notes
-            event.processed_at = timezone.now()
+            _record_outcome(event, outcome)
             done.append(event)
         if done:
             InboundEvent.objects.bulk_update(done, EVENT_FIELDS)
@@ -556,10 +556,7 @@ def _process_stored(event: InboundEvent) -> None:
         event.error = error
         event.status = S.RECEIVED if retry and event.attempts < MAX_ATTEMPTS else S.FAILED
     else:
-        event.attempts += 1
-        event.status, event.error = outcome.status, outcome.error
-        event.message, event.notes = outcome.message, outcome.notes
-        event.processed_at = timezone.now()
+        _record_outcome(event, outcome)
     event.save(update_fields=EVENT_FIELDS)
 
 
