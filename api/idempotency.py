@@ -1,19 +1,22 @@
 """`Idempotency-Key` on POST: a retried request gets the first answer instead of acting twice.
 
-The record is inserted in the same transaction as the work it guards, before it: a second
-request with the key waits on the unique index until the first commits, then finds the stored
-answer and replays it (or, if the first rolled back, does the work itself). Keys are kept
+The record is inserted in the same transaction as the work it guards, before it (INSERT ... ON
+CONFLICT DO NOTHING): a second request with the key waits on the unique index until the first
+commits, then finds the stored answer and replays it (or, if the first rolled back, does the
+work itself). Keys are kept
 for 24 hours; the same key with another body answers 422."""
 
 import hashlib
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
+
+from tickets.rows import row_insert_unless_taken
 
 from .models import ApiToken, IdempotencyRecord
 
@@ -67,15 +70,8 @@ def idempotent(handler):
             return _error("invalid_idempotency_key", _("The Idempotency-Key is too long."))
         owner, fingerprint = owner_of(request_), request_hash(request_)
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(
-                owner=owner, key=key, created_at__lt=timezone.now() - KEEP_FOR
-            ).delete()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        owner=owner, key=key, request_hash=fingerprint
-                    )
-            except IntegrityError:
+            record = _claim(owner, key, fingerprint)
+            if record is None:
                 return _replay(owner, key, fingerprint)
             response = handler(request_, *args, **kwargs)
             if response.status_code < 500:
@@ -85,6 +81,20 @@ def idempotent(handler):
             return response
 
     return run
+
+
+def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """The key's new record, or None when a record of it within its 24 hours exists (one
+    statement when the key is new: no savepoint, no look for an expired record first)."""
+    record = IdempotencyRecord(owner=owner, key=key, request_hash=fingerprint)
+    if row_insert_unless_taken(record, unique=["owner", "key"]):
+        return record
+    expired = IdempotencyRecord.objects.filter(
+        owner=owner, key=key, created_at__lt=timezone.now() - KEEP_FOR
+    )
+    if expired.delete()[0] and row_insert_unless_taken(record, unique=["owner", "key"]):
+        return record
+    return None
 
 
 def _replay(owner: str, key: str, fingerprint: str) -> Response:

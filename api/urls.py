@@ -34,6 +34,7 @@ urlpatterns = [
     path("kb/suggest", kb.suggest, name="api-kb-suggest"),
     path("kb/suggestions-shown", kb.suggestions_shown, name="api-kb-suggestions-shown"),
     *router.urls,
-    # Anything else under /api/v1/ answers 404 in the API's error shape, not an HTML page.
-    re_path(r"^.*$", errors.not_found, name="api-not-found"),
+    # Anything else under /api/v1/ answers 404 in the API's error shape, not an HTML page;
+    # [\s\S], not ".", so that a path holding a newline (%0A) is caught too.
+    re_path(r"^[\s\S]*$", errors.not_found, name="api-not-found"),
 ]

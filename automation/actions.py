@@ -47,9 +47,12 @@ KINDS = {
 class Run:
     """One rule's run on one locked ticket: the actions change `ticket` (reloaded after each)."""
 
-    def __init__(self, *, rule_id: int, rule_name: str, ticket: Ticket, tags: set[str]):
+    def __init__(
+        self, *, rule_id: int, rule_name: str, ticket: Ticket, tags: set[str], router=None
+    ):
         self.rule_id, self.rule_name = rule_id, rule_name
         self.ticket, self.tags = ticket, tags
+        self.router = router  # routing.Router of the batch, or None: a fresh one
         self.did: list[dict] = []
 
     def apply(self, action: dict) -> dict | None:
@@ -72,7 +75,9 @@ class Run:
     def _do_assign(self, action: dict) -> dict | None:
         to = str(action.get("to") or "auto")
         if to == "auto":
-            user = routing.ticket_route_to_agent(ticket=self.ticket, tags=self.tags)
+            user = routing.ticket_route_to_agent(
+                ticket=self.ticket, tags=self.tags, router=self.router
+            )
         else:
             user = get_user_model().objects.filter(username=to, is_active=True).first()
             if user is None or user.pk == self.ticket.assignee_id:

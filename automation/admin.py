@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from tickets.admin._common import ChangesRoutingMixin
+
 from .models import AgentRouting, Rule, TeamRouting, TimeRule, TimeRuleRun
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(ChangesRoutingMixin, admin.ModelAdmin):
     list_display = ["name", "position", "is_active", "stop", "updated_at"]
     list_editable = ["position", "is_active"]
     search_fields = ["name"]

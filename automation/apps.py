@@ -9,8 +9,10 @@ class AutomationConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            birth,
             panels,
             subscribers,  # noqa: F401  (registers the domain-event subscribers)
         )
 
         panels.register()
+        birth.register()

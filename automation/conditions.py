@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +62,7 @@ class Facts:
         return "ok"
 
 
-def _values(value: Any) -> list[str]:
+def wanted_values(value: Any) -> list[str]:
     items = value if isinstance(value, list | tuple) else [value]
     return [str(item).strip().lower() for item in items if str(item).strip()]
 
@@ -74,7 +75,7 @@ def holds(condition: dict, facts: Facts) -> bool:
 
 def _check(name: str, value: Any, facts: Facts) -> bool:
     t = facts.ticket
-    wanted = _values(value)
+    wanted = wanted_values(value)
     if name == "channel":
         return t.channel in wanted
     if name == "segment":
@@ -93,7 +94,7 @@ def _check(name: str, value: Any, facts: Facts) -> bool:
     if name == "team":
         return t.team is not None and t.team.name.lower() in wanted
     if name == "contains":
-        return any(fold(phrase) in facts.text for phrase in _as_list(value))
+        return any(fold(phrase) in facts.text for phrase in as_list(value))
     if name == "business_hours":
         is_open = facts.open_hours is None or facts.open_hours.is_open(facts.now)
         return is_open == _truthy(value)
@@ -106,8 +107,10 @@ def _check(name: str, value: Any, facts: Facts) -> bool:
     return False  # an unknown field never matches (a typo must not fire a rule everywhere)
 
 
-def _as_list(value: Any) -> list[str]:
-    return [str(v) for v in (value if isinstance(value, list | tuple) else [value]) if str(v)]
+def as_list(value: Any) -> list[str]:
+    """A stored value as a list of strings (one value or several; None and "" left out)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(item) for item in items if item is not None and str(item) != ""]
 
 
 def _truthy(value: Any) -> bool:
@@ -116,6 +119,37 @@ def _truthy(value: Any) -> bool:
 
 def matches(conditions: list[dict], facts: Facts) -> bool:
     return all(holds(condition, facts) for condition in conditions or [])
+
+
+# Fields whose check is a ticket column (or a related one) among the wanted values: what a query
+# can do for them. Compared lowered where the check lowers the ticket's side too.
+_COLUMNS = {
+    "channel": ("channel", False),
+    "segment": ("customer__segment", False),
+    "priority": ("priority", False),
+    "status": ("status", False),
+    "tier": ("tier", True),
+    "team": ("team__name", True),
+    "organization": ("customer__organization__name", True),
+}
+
+
+def narrow(query, conditions: list[dict]):
+    """The ticket query restricted, in the database, to tickets that may match these conditions:
+    never one the Python check (matches) would accept is left out, so the caller checks the
+    survivors as usual. Only plain "is one of" conditions on columns narrow; the others (negated,
+    tags, text, time, SLA, language) are left to the check."""
+    for index, condition in enumerate(conditions or []):
+        name, wanted = condition.get("field"), wanted_values(condition.get("value"))
+        if condition.get("negate") or name not in _COLUMNS:
+            continue
+        column, lowered = _COLUMNS[name]
+        if lowered:
+            alias = f"_narrow_{index}"
+            query = query.annotate(**{alias: Lower(column)}).filter(**{f"{alias}__in": wanted})
+        else:
+            query = query.filter(**{f"{column}__in": wanted})
+    return query
 
 
 def needs_text(rules: Iterable) -> bool:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from tickets.models import CannedResponse, Team, Tier
+from tickets.registries import routing_inputs_changed
 
 from .models import Rule, TeamRouting, TimeRule
 
@@ -120,3 +121,4 @@ def rules_seed_defaults(*, activate: bool = True) -> None:
         rule, _created = TimeRule.objects.get_or_create(name=spec.pop("name"), defaults=spec)
         if activate and not rule.is_active:
             TimeRule.objects.filter(pk=rule.pk).update(is_active=True)
+    routing_inputs_changed()

@@ -36,10 +36,15 @@ def may_dispatch(user: AbstractBaseUser) -> bool:
 
 def dispatch_queue(*, agent: AbstractBaseUser) -> list[Ticket]:
     """New, unassigned N1 tickets nobody has routed yet (no rule or person gave them a team,
-    a tier or an agent: the N1 team they got in turn does not count), oldest first."""
+    a tier or an agent: the N1 team they got in turn does not count), oldest first. A ticket
+    born in the team a rule chose (its "created" row names the rule) is routed: it is where a
+    team change by that rule would have put it."""
     if not may_dispatch(agent):
         return []
-    routed = TicketEvent.objects.filter(ticket_id=OuterRef("pk"), kind__in=ROUTED)
+    routed = TicketEvent.objects.filter(
+        Q(kind__in=ROUTED) | Q(kind=E.CREATED, data__has_key="routing_rule"),
+        ticket_id=OuterRef("pk"),
+    )
     return list(
         Ticket.objects.filter(status=S.NEW, assignee__isnull=True, tier=Tier.N1)
         .filter(~Exists(routed))

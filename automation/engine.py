@@ -1,8 +1,10 @@
 """Running the triggers on tickets whose events arrived (the task queued by the subscriber):
-per ticket, in one transaction with the ticket locked, the active rules listening to those
-events run in order; a matching rule's actions go through the core's services and the run is
+the batch's tickets are checked together without a lock; those some rule matches, or that their
+team's policy routes, are locked together (up to LOCK_CHUNK in one transaction, in id order) and
+each, in a savepoint of its own, gets the active rules listening to its events in order (checked
+again under the lock); a matching rule's actions go through the core's services and the run is
 written on the timeline. Then, for a new ticket still without an agent, its team's policy
-assigns one.
+assigns one (a Router per transaction: each team's agents and their load read once).
 
 Loop safety: the events an action publishes are marked as caused by that rule (and the rules
 that led to it); they queue another round that skips those rules, and rounds stop at
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 3
 MAX_RULES_PER_EVENT = 10
+# Tickets locked together in one transaction (each in a savepoint of its own): the locks of the
+# tickets and of their teams' agents are held until the chunk commits.
+LOCK_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -54,12 +59,12 @@ def active_rules() -> list[Rule]:
     return list(Rule.objects.filter(is_active=True).order_by("position", "id"))
 
 
-def _load(ticket_id: int, *, lock: bool, with_text: bool = False) -> Ticket | None:
+def _load(ids: list[int], *, lock: bool, with_text: bool = False) -> dict[int, Ticket]:
     query = Ticket.objects.select_related("customer__organization", "team")
     if lock:
         query = query.select_for_update(of=("self",))
     query = conditions.with_facts(query, with_text=with_text)
-    return query.filter(pk=ticket_id).first()
+    return {t.pk: t for t in query.filter(pk__in=ids).order_by("pk")}
 
 
 def process(items: Iterable[Work], *, rules: list[Rule] | None = None) -> int:
@@ -74,12 +79,10 @@ def process(items: Iterable[Work], *, rules: list[Rule] | None = None) -> int:
                 "team_id", flat=True
             )
         )
+    todo = _to_lock(items, rules, open_hours, routed_teams)
     total = 0
-    for work in items:
-        try:
-            total += _process_one(work, rules, open_hours, routed_teams)
-        except Exception:
-            logger.exception("Rules failed on ticket %s", work.ticket_id)
+    for chunk in _chunks(todo):
+        total += _process_chunk(chunk, open_hours, routed_teams)
     return total
 
 
@@ -87,57 +90,155 @@ def _reads_hours(rules: list[Rule]) -> bool:
     return any(c.get("field") == "business_hours" for r in rules for c in r.conditions or [])
 
 
-def _process_one(work: Work, rules: list[Rule], open_hours, routed_teams: set[int]) -> int:
-    listening = [r for r in rules if set(r.events or []) & work.kinds and r.pk not in work.skip]
-    routes = "created" in work.kinds
-    if not listening and not routes:
-        return 0
-    with_text = conditions.needs_text(listening)
-    # Checked first without a lock or a transaction (one SELECT): most events match no rule,
-    # and a locked row costs a write at commit. Only a ticket that some rule matches, or that
-    # its team's policy routes, is locked, and its rules checked again under the lock.
-    ticket = _load(work.ticket_id, lock=False, with_text=with_text)
-    if ticket is None or ticket.status == Ticket.Status.CLOSED:
-        return 0
-    facts = conditions.facts_for([ticket], with_text=with_text, open_hours=open_hours)[0]
-    matching = any(conditions.matches(rule.conditions, facts) for rule in listening)
-    to_route = routes and ticket.assignee_id is None and ticket.team_id in routed_teams
-    if not matching and not to_route:
-        return 0
-    fired = 0
-    with transaction.atomic():
-        ticket = _load(work.ticket_id, lock=True, with_text=with_text)
+def _listening(work: Work, rules: list[Rule]) -> list[Rule]:
+    return [r for r in rules if set(r.events or []) & work.kinds and r.pk not in work.skip]
+
+
+def _to_lock(items: list[Work], rules, open_hours, routed_teams: set[int]) -> list[tuple]:
+    """The works whose ticket some rule matches or its team's policy routes, with their
+    listening rules, in order. Checked for the whole batch at once without a lock or a
+    transaction (one SELECT): most events match no rule, and a locked row costs a write at
+    commit. A ticket's rules are checked again under the lock."""
+    wanted = [(work, _listening(work, rules)) for work in items]
+    wanted = [(w, listening) for w, listening in wanted if listening or "created" in w.kinds]
+    if not wanted:
+        return []
+    tickets, facts = _tickets_and_facts(wanted, lock=False, open_hours=open_hours)
+    todo, seen = [], set()
+    for work, listening in wanted:
+        ticket = tickets.get(work.ticket_id)
         if ticket is None or ticket.status == Ticket.Status.CLOSED:
+            continue
+        # A ticket's second work in the batch runs after the first changed it: checked under
+        # the lock only.
+        again = work.ticket_id in seen
+        seen.add(work.ticket_id)
+        matching = any(conditions.matches(r.conditions, facts[ticket.pk]) for r in listening)
+        to_route = (
+            "created" in work.kinds
+            and ticket.assignee_id is None
+            and ticket.team_id in routed_teams
+        )
+        if again or matching or to_route:
+            todo.append((work, listening))
+    return todo
+
+
+def _tickets_and_facts(works: list[tuple], *, lock: bool, open_hours) -> tuple[dict, dict]:
+    """The works' tickets (by id) and their facts (by ticket id), read in one query, with the
+    text only when one of their listening rules reads it."""
+    with_text = conditions.needs_text(r for _, listening in works for r in listening)
+    tickets = _load([w.ticket_id for w, _ in works], lock=lock, with_text=with_text)
+    found = conditions.facts_for(list(tickets.values()), with_text=with_text, open_hours=open_hours)
+    return tickets, {f.ticket.pk: f for f in found}
+
+
+def _chunks(todo: list[tuple]) -> Iterable[list[tuple]]:
+    """Runs of at most LOCK_CHUNK works, each ticket at most once in a run."""
+    chunk, ids = [], set()
+    for item in todo:
+        if len(chunk) >= LOCK_CHUNK or item[0].ticket_id in ids:
+            yield chunk
+            chunk, ids = [], set()
+        chunk.append(item)
+        ids.add(item[0].ticket_id)
+    if chunk:
+        yield chunk
+
+
+def _process_chunk(chunk: list[tuple], open_hours, routed_teams: set[int]) -> int:
+    """The chunk's tickets locked together (in id order) in one transaction, each ticket's
+    rules and routing in a savepoint of its own: a failing ticket undoes only its own work, and
+    is tried again alone (in a transaction of its own, as when the chunk as a whole fails: its
+    locks, its commit) once the others are done."""
+    failed: list[tuple] = []
+    try:
+        with transaction.atomic():
+            total = _run_chunk(chunk, open_hours, routed_teams, failed)
+    except Exception:
+        if len(chunk) == 1:
+            logger.exception("Rules failed on ticket %s", chunk[0][0].ticket_id)
             return 0
-        facts = conditions.facts_for([ticket], with_text=with_text, open_hours=open_hours)[0]
-        for rule in listening:
-            if fired >= MAX_RULES_PER_EVENT:
-                logger.warning("Ticket %s: rule cap reached", ticket.pk)
-                break
-            if not conditions.matches(rule.conditions, facts):
-                continue
-            origin = Origin(depth=work.depth + 1, rules=tuple(sorted(work.skip | {rule.pk})))
-            run = run_rule(rule, facts, origin=origin)
-            fired += 1
-            if run.did:
-                # What the actions changed, as the run reloaded it (the customer's message and
-                # the subject are as they were).
-                facts = conditions.Facts(
-                    ticket=run.ticket, tags=run.tags, text=facts.text, now=facts.now,
-                    open_hours=open_hours,
-                )  # fmt: skip
-            if rule.stop:
-                break
-        if routes and facts.ticket.assignee_id is None:
-            with events.caused_by(Origin(depth=work.depth + 1, rules=tuple(sorted(work.skip)))):
-                routing.ticket_route_to_agent(ticket=facts.ticket, tags=facts.tags)
+        logger.warning("Rules failed on %s tickets together", len(chunk), exc_info=True)
+        failed, total = chunk, 0
+    return total + sum(_process_chunk([item], open_hours, routed_teams) for item in failed)
+
+
+def _run_chunk(chunk: list[tuple], open_hours, routed_teams: set[int], failed: list) -> int:
+    tickets, facts = _tickets_and_facts(chunk, lock=True, open_hours=open_hours)
+    router = routing.Router()
+    # The teams the chunk routes in, locked together in id order (a team a rule moves a ticket
+    # to is locked when it comes).
+    router.prepare(
+        t.team_id
+        for w, _ in chunk
+        if (t := tickets.get(w.ticket_id)) is not None
+        and "created" in w.kinds
+        and t.assignee_id is None
+        and t.team_id in routed_teams
+    )
+    total = 0
+    for item in chunk:
+        work, listening = item
+        ticket = tickets.get(work.ticket_id)
+        if ticket is None or ticket.status == Ticket.Status.CLOSED:
+            continue
+        try:
+            with transaction.atomic():
+                total += _process_one(work, listening, facts[ticket.pk], open_hours, router)
+        except Exception:
+            router.reset()
+            if len(chunk) == 1:
+                logger.exception("Rules failed on ticket %s", work.ticket_id)
+            else:
+                logger.warning("Rules failed on ticket %s, to try alone", work.ticket_id)
+                failed.append(item)
+    return total
+
+
+def _process_one(work: Work, listening: list[Rule], facts, open_hours, router) -> int:
+    """One ticket's rules, on its row locked and loaded with the batch, and its routing."""
+    before = routing.load_key(facts.ticket)
+    fired = 0
+    for rule in listening:
+        if fired >= MAX_RULES_PER_EVENT:
+            logger.warning("Ticket %s: rule cap reached", facts.ticket.pk)
+            break
+        if not conditions.matches(rule.conditions, facts):
+            continue
+        origin = Origin(depth=work.depth + 1, rules=tuple(sorted(work.skip | {rule.pk})))
+        run = run_rule(rule, facts, origin=origin, router=router)
+        fired += 1
+        if run.did:
+            # What the actions changed, as the run reloaded it (the customer's message and
+            # the subject are as they were).
+            facts = conditions.Facts(
+                ticket=run.ticket, tags=run.tags, text=facts.text, now=facts.now,
+                open_hours=open_hours,
+            )  # fmt: skip
+        if rule.stop:
+            break
+    after = routing.load_key(facts.ticket)
+    if "created" in work.kinds and facts.ticket.assignee_id is None:
+        with events.caused_by(Origin(depth=work.depth + 1, rules=tuple(sorted(work.skip)))):
+            user = routing.ticket_route_to_agent(
+                ticket=facts.ticket, tags=facts.tags, router=router
+            )
+        if user is not None:
+            after = (user.pk, *after[1:])
+    router.settle(facts.ticket.pk, before=before, after=after)
     return fired
 
 
-def run_rule(rule, facts: conditions.Facts, *, origin: Origin | None) -> Run:
+def run_rule(
+    rule, facts: conditions.Facts, *, origin: Origin | None, router: routing.Router | None = None
+) -> Run:
     """The rule's actions on the (locked) ticket, and its line on the timeline when it did
     something; the run (`did`: what it did, `ticket` and `tags` as they are now)."""
-    run = Run(rule_id=rule.pk, rule_name=rule.name, ticket=facts.ticket, tags=set(facts.tags))
+    run = Run(
+        rule_id=rule.pk, rule_name=rule.name, ticket=facts.ticket, tags=set(facts.tags),
+        router=router,
+    )  # fmt: skip
     with events.caused_by(origin):
         for action in rule.actions or []:
             done = run.apply(action)
@@ -152,11 +253,12 @@ def run_rule(rule, facts: conditions.Facts, *, origin: Origin | None) -> Run:
 
 def dry_run(rule: Rule, *, limit: int = 20, chunk: int = 500) -> tuple[int, list[Ticket]]:
     """Which open tickets the rule's conditions match now: how many, and the first `limit`
-    (newest first). The same check as a real run."""
+    (newest first). The same check as a real run, on the tickets the database could not rule
+    out (conditions.narrow): a rule about one channel or team reads only those."""
     open_hours = conditions.default_open_hours() if _reads_hours([rule]) else None
     with_text = conditions.needs_text([rule])
     query = conditions.with_facts(
-        Ticket.objects.exclude(status=Ticket.Status.CLOSED)
+        conditions.narrow(Ticket.objects.exclude(status=Ticket.Status.CLOSED), rule.conditions)
         .select_related("customer__organization", "team")
         .order_by("-id"),
         with_text=with_text,

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tickets.registries import routing_inputs_changed
+
 from . import actions, conditions
 from .models import Rule, TimeRule
 
@@ -58,6 +60,7 @@ def rule_save(*, rule: Rule | None, by: AbstractBaseUser, **fields) -> Rule:
         setattr(rule, name, value)
     rule.full_clean(exclude=["position"])
     rule.save()
+    routing_inputs_changed()
     return rule
 
 
@@ -79,9 +82,11 @@ def rule_move(*, rule: Rule | TimeRule, up: bool, by: AbstractBaseUser) -> None:
     for position, item in enumerate(ordered, start=1):
         if item.position != position * 10:
             model.objects.filter(pk=item.pk).update(position=position * 10)
+    routing_inputs_changed()
 
 
 @transaction.atomic
 def rule_set_active(*, rule: Rule | TimeRule, active: bool, by: AbstractBaseUser) -> None:
     _check(by)
     type(rule).objects.filter(pk=rule.pk).update(is_active=active)
+    routing_inputs_changed()

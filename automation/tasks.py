@@ -15,7 +15,7 @@ from . import engine, timerules
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="automation.run_rules", acks_late=True)
+@shared_task(name="automation.run_rules", acks_late=True, ignore_result=True)
 def run_rules(items: list) -> int:
     # The events the rules' actions publish are delivered together at the end: the next round
     # of rules for all these tickets is one task, not one per ticket.

@@ -323,6 +323,10 @@ def run_create(args, report) -> None:
     report.result(
         "create_p99_ms", plain["p99_ms"], unit="ms", label=f"create p99 at {args.clients} clients"
     )
+    report.note("web CPU per request (ms): " + ", ".join(
+        f"{name} {figures['web_cpu_ms_per_request']}"
+        for name, figures in (("drf_floor", floor), ("create", plain), ("create_idempotency_key", keyed))
+    ))  # fmt: skip
     report.note(f"created {created_plain} and {created_keyed} tickets for {plain['status_2xx']} and {keyed['status_2xx']} 2xx answers; "
                 f"5xx: {plain['status_5xx']}, {keyed['status_5xx']}; gunicorn as docker-compose.yml's web; load average at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")  # fmt: skip
     import redis
@@ -353,6 +357,17 @@ def list_worker(database_url: str, requests: int) -> dict:
     )
     total = Ticket.objects.count()
     team = Team.objects.filter(tier="N1").order_by("pk").first()
+    # Filters that pick tickets mostly outside the N1 agent's reach: another N1 team, an agent
+    # of other teams, and a tier above theirs (few of those are theirs to see).
+    agent_teams = list(agent.agent_profile.teams.values_list("pk", flat=True))
+    other_team = Team.objects.filter(tier="N1").exclude(pk__in=agent_teams).order_by("pk").first()
+    stranger = (
+        AgentProfile.objects.filter(is_manager=False)
+        .exclude(teams__in=agent_teams)
+        .exclude(user=agent)
+        .order_by("pk")
+        .first()
+    )
     tag = Tag.objects.order_by("pk").first()
     newest = Ticket.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     since = (newest.replace(microsecond=0) - __import__("datetime").timedelta(days=2)).isoformat()
@@ -364,6 +379,17 @@ def list_worker(database_url: str, requests: int) -> dict:
         (f"team={team.pk}&status=new", f"/api/v1/tickets?team={team.pk}&status=new"),
         (f"tag={tag.name}", f"/api/v1/tickets?tag={tag.name}") if tag else None,
         ("sla_breached=true", "/api/v1/tickets?sla_breached=true"),
+        (f"team={other_team.pk} (not the agent's)", f"/api/v1/tickets?team={other_team.pk}")
+        if other_team
+        else None,
+        (f"assignee={agent.pk} (the N1 agent)", f"/api/v1/tickets?assignee={agent.pk}"),
+        (
+            f"assignee={stranger.user_id} (of other teams)",
+            f"/api/v1/tickets?assignee={stranger.user_id}",
+        )
+        if stranger
+        else None,
+        ("tier=N2&priority=urgent", "/api/v1/tickets?tier=N2&priority=urgent"),
         ("updated_since (2 days)", f"/api/v1/tickets?updated_since={since.replace('+', '%2B')}"),
         ("ordering=created_at", "/api/v1/tickets?ordering=created_at"),
         (
@@ -439,6 +465,11 @@ def run_list(args, report) -> None:
                           target=f"< {LIST_TARGET_MS} ms")  # fmt: skip
         report.result(f"list_{size}_worst_p95", worst, unit="ms", label=f"worst p95 over the list scenarios at {size}",
                       target=f"< {LIST_TARGET_MS} ms")  # fmt: skip
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        report.note(
+            f"list at {size}: load average {load} after it on {os.cpu_count()} cores (a shared machine)"
+        )
+        print(f"    load average after it: {load}")
 
 
 def main() -> None:

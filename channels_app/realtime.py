@@ -6,9 +6,11 @@ Group names shared by several apps live here too: a ticket's page group (every a
 the ticket) and a chat session's group (every tab of its visitor)."""
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,59 +40,85 @@ def chat_visitor_group(visitor) -> str:
     return f"chat.visitor.{visitor}"
 
 
-_gathering: ContextVar[list | None] = ContextVar("realtime_gathering", default=None)
+_gathering: ContextVar["_Gathered | None"] = ContextVar("realtime_gathering", default=None)
+
+
+class _Gathered:
+    """What send_many was given inside one pushes_together() block: through Redis, the sends
+    already on their way (futures on the push loop); in memory, the messages themselves."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.sending: list[tuple[concurrent.futures.Future, list]] = []
 
 
 @contextmanager
 def pushes_together() -> Iterator[None]:
-    """send_many inside this block only gathers its messages; they go out together, in one
-    send_many, as the block ends (the after-commit pushes of one chat frame: the visitor's
-    doorbell, the agents' news), instead of one wait on the layer each."""
+    """The pushes of one chat frame (its after-commit subscribers: the agents' news, the
+    visitor's doorbell) go out as each is made, without the thread waiting for each: through
+    Redis they start on the push loop at once and the block's end waits for all of them (the
+    agents' news then leaves while the later subscribers still run, instead of after them). With
+    the in-memory layer they are gathered and sent together as the block ends."""
     if _gathering.get() is not None:
         yield  # an outer block sends them
         return
-    gathered: list = []
+    gathered = _Gathered()
     token = _gathering.set(gathered)
     try:
         yield
     finally:
         _gathering.reset(token)
-        send_many(gathered)
+        send_many(gathered.messages)
+        deadline = time.monotonic() + SEND_TIMEOUT + 1
+        for future, messages in gathered.sending:
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except Exception as exc:
+                _log_failure(messages, exc)
 
 
 def send_many(messages: list[tuple[str, dict[str, Any]]]) -> bool:
     """Send (group, message) pairs together, waiting at most SEND_TIMEOUT for all of them;
     False (and one log line) when the layer failed. A push is a courtesy: the database stays
-    the record, and every client catches up from it. Inside pushes_together(): gathered (True)."""
-    gathering = _gathering.get()
-    if gathering is not None:
-        gathering.extend(messages)
-        return True
+    the record, and every client catches up from it. Inside pushes_together(): started, or
+    gathered, and waited for at the block's end (True)."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return False
+    in_memory = isinstance(layer, InMemoryChannelLayer)
+    gathering = _gathering.get()
+    if gathering is not None and in_memory:
+        gathering.messages.extend(messages)
+        return True
 
     async def send_all() -> None:
         async with asyncio.timeout(SEND_TIMEOUT):
             await asyncio.gather(*(layer.group_send(group, msg) for group, msg in messages))
 
     try:
-        if isinstance(layer, InMemoryChannelLayer):
+        if in_memory:
             # Its queues belong to the event loop of this process's consumers: async_to_sync
             # finds that loop when called from a request or a consumer.
             async_to_sync(send_all)()
         else:
             future = asyncio.run_coroutine_threadsafe(send_all(), _push_loop())
+            if gathering is not None:
+                gathering.sending.append((future, messages))
+                return True
             future.result(timeout=SEND_TIMEOUT + 1)
-    except Exception:
-        logger.warning(
-            "Live push of %s message(s) (%s) failed; clients catch up from the database",
-            len(messages),
-            ", ".join(sorted({msg["type"] for _, msg in messages})),
-            exc_info=True,
-        )
+    except Exception as exc:
+        _log_failure(messages, exc)
         return False
     return True
+
+
+def _log_failure(messages: list[tuple[str, dict[str, Any]]], exc: Exception) -> None:
+    logger.warning(
+        "Live push of %s message(s) (%s) failed; clients catch up from the database",
+        len(messages),
+        ", ".join(sorted({msg["type"] for _, msg in messages})),
+        exc_info=exc,
+    )
 
 
 _loop_lock = threading.Lock()

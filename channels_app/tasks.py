@@ -4,9 +4,12 @@ import logging
 import random
 import time
 from datetime import timedelta
+from itertools import groupby
 
 from celery import shared_task
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 
 from tickets import events
@@ -20,6 +23,8 @@ from .models import Mailbox
 
 logger = logging.getLogger(__name__)
 RETRYING = "jornada:deliver-retrying:"
+SENT_UNRECORDED = "jornada:sent-unrecorded:"  # value: the provider id of a send not recorded
+SENT_MEMORY = 2 * 24 * 3600  # longer than the sweeper looks back (a day)
 RETRY_CAP_SECONDS = 600
 # A batch adds little delay, and a worker killed mid-batch loses little (the sweepers catch up).
 HOLD_SECONDS = 0.5
@@ -135,85 +140,254 @@ def deliver_message(self, message_id: int) -> str | None:
 
 @shared_task(name="channels_app.deliver_messages", acks_late=True, ignore_result=True)
 def deliver_messages(message_ids: list[int]) -> int:
-    """Messages queued together (the acknowledgements of one batch), sent one after the other in
-    one task instead of a task each. One that must wait for a retry is handed to
-    deliver_message with its countdown, so the others do not wait; one that fails otherwise stays
-    queued for sweep_outbound_messages. Returns how many were sent."""
-    sent = 0
-    with memoized_for_batch():  # what every message would read again (their mailbox), once
-        for message_id in message_ids:
-            sent += _deliver_one_of(message_ids, message_id)
-    return sent
+    """Messages queued together (the acknowledgements of one batch), sent in one task instead of
+    a task each (see _send). One that must wait for a retry is handed to deliver_message with its
+    countdown, so the others do not wait; one that fails otherwise stays queued for
+    sweep_outbound_messages. Returns how many were sent."""
+    batch = _send(message_ids, owner=f"batch:{message_ids[0]}" if message_ids else "")
+    for message_id, error in batch.retries:  # after the locks: the retry must find it free
+        _retry_later(message_id, error, countdown=30)
+    return len(batch.sent)
 
 
-def _deliver_one_of(message_ids: list[int], message_id: int) -> bool:
-    """deliver_messages' work on one of its messages: whether it was sent."""
+class _Batch:
+    def __init__(self, *, last_attempt: bool):
+        self.last_attempt = last_attempt  # a temporary failure fails the message for good
+        self.outcomes: dict[int, str] = {}  # message id: sent | failed
+        self.sent: list[tuple[Message, str]] = []
+        self.retries: list[tuple[int, ChannelError]] = []
+        self.unrecorded: set[int] = set()
+
+
+def _send(message_ids: list[int], *, owner: str, last_attempt: bool = False) -> _Batch:
+    """Send these messages, one or many: read in one query under their locks, handed to their
+    channel together (one SMTP connection), one push for all. Each send that went out is marked
+    in the cache as soon as it comes back (SENT_UNRECORDED: a worker lost mid-batch sends none of
+    them twice, the next attempt records it instead), and the outcomes are written together
+    (_record: one transaction for RECORD_GROUP sends instead of a durable commit each). Returns
+    what happened; the temporary failures are the caller's to retry."""
+    # Held for the whole batch: a copy of the task, or the sweeper's, does not send them
+    # meanwhile; longer than one send's, as they go one by one.
+    hold = 300 + (settings.EMAIL_TIMEOUT or 30) * len(message_ids)
+    locked = _take_locks(message_ids, owner, timeout=hold)
+    batch = _Batch(last_attempt=last_attempt)
     try:
-        return _deliver(message_id, owner=f"batch:{message_ids[0]}", retries=0) == "sent"
-    except _RetryDelivery as retry:
-        try:
-            deliver_message.apply_async((message_id,), countdown=retry.countdown)
-        except Exception:  # broker down: the message stays queued for the sweeper
-            logger.warning("Could not queue a retry of message %s", message_id, exc_info=True)
+        with memoized_for_batch(), events.batch():  # their mailbox read once, one push
+            _deliver_batch(locked, batch)
+    finally:
+        # A message sent but not recorded keeps its lock until it lapses: sending it again is
+        # worse than sending it late.
+        cache.delete_many([f"deliver-message:{pk}" for pk in locked if pk not in batch.unrecorded])
+    return batch
+
+
+def _take_locks(message_ids: list[int], owner: str, *, timeout: int) -> list[int]:
+    """cache.add of each message's delivery lock; the ids taken. On Redis, one round trip for
+    the batch (SET NX each, as cache.add does) instead of one per message."""
+    keys = {pk: f"deliver-message:{pk}" for pk in message_ids}
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache) or len(keys) < 2:
+        return [pk for pk, key in keys.items() if cache.add(key, owner, timeout=timeout)]
+    names = [backend.make_and_validate_key(key) for key in keys.values()]
+    value = backend._cache._serializer.dumps(owner)
+    pipe = backend._cache.get_client(names[0], write=True).pipeline(transaction=False)
+    for name in names:
+        pipe.set(name, value, ex=timeout, nx=True)
+    return [pk for pk, taken in zip(keys, pipe.execute(), strict=True) if taken]
+
+
+# Sends whose outcomes are written in one transaction: each is marked in the cache meanwhile,
+# and none waits longer than RECORD_WAIT seconds once the next send is back. Only where the
+# cache outlives the worker (Redis): a per-process cache loses its marks with a lost worker, so
+# there each send is recorded as it comes back.
+RECORD_GROUP = 20
+RECORD_WAIT = 1.0
+
+
+def _record_group() -> int:
+    return RECORD_GROUP if services.cache_is_shared() else 1
+
+
+def _deliver_batch(message_ids: list[int], batch: _Batch) -> None:
+    # Read under the locks: one a waiting copy of this task has sent is no longer queued.
+    messages = list(
+        Message.objects.select_related("ticket", "author_user")
+        .prefetch_related("attachments")
+        .filter(pk__in=message_ids, delivery_status=Message.DeliveryStatus.QUEUED)
+        .order_by("channel", "pk")
+    )
+    messages = _not_sent_already(messages, batch)
+    for channel, group in groupby(messages, key=lambda message: message.channel):
+        if not _send_group(get_adapter(channel).send_batch(list(group)), batch):
+            return  # the database does not take the records: send nothing more now
+    cache.delete_many(
+        [f"{key}{message.pk}" for message, _ in batch.sent for key in (RETRYING, SENT_UNRECORDED)]
+    )
+    for message, provider_id in batch.sent:
+        _replay_early_statuses(message, provider_id)
+
+
+def _send_group(sending, batch: _Batch) -> bool:
+    """The channel's sends, their outcomes recorded RECORD_GROUP at a time; False when the
+    database did not take them (nothing more is sent)."""
+    group = _record_group()
+    pending: list[tuple[Message, ticket_services.DeliveryChange]] = []
+    oldest = 0.0
+    try:
+        for message, result in sending:
+            failed = isinstance(result, ChannelError)
+            if failed and not result.permanent and not batch.last_attempt:
+                batch.retries.append((message.pk, result))
+                continue
+            change = _failed(message, result) if failed else _sent(message, result)
+            if not pending:
+                oldest = time.monotonic()
+            pending.append((message, change))
+            due = len(pending) >= group or time.monotonic() - oldest >= RECORD_WAIT
+            # A send the cache could not mark is recorded at once, alone, as its only guard.
+            if (not failed and not _mark_sent(message, change)) or due:
+                if not _record(pending, batch):
+                    return False
+                pending = []
+        # Before the connection's goodbye, which may wait up to EMAIL_TIMEOUT.
+        return _record(pending, batch) if pending else True
+    finally:
+        sending.close()  # ends the channel's connection, also when the loop stops early
+
+
+def _mark_sent(message: Message, change: ticket_services.DeliveryChange) -> bool:
+    try:
+        cache.set(f"{SENT_UNRECORDED}{message.pk}", change.external_id, timeout=SENT_MEMORY)
     except Exception:
-        logger.exception("Delivery of message %s failed; the sweeper queues it again", message_id)
-    return False
+        logger.warning("Send of message %s not marked; recorded at once", message.pk)
+        return False
+    return True
+
+
+def _record(outcomes: list[tuple[Message, ticket_services.DeliveryChange]], batch: _Batch) -> bool:
+    """Write these sends' outcomes in one short transaction, tried twice (a deadlock, a dropped
+    connection); whether they were written. Sends not written stay marked in the cache
+    (SENT_UNRECORDED) and locked: the next attempt records them instead of sending them again."""
+    changes = [change for _, change in outcomes]
+    for attempt in (1, 2):
+        try:
+            ticket_services.messages_update_delivery(changes=changes)
+            break
+        except Exception:
+            if attempt == 2:
+                logger.exception(
+                    "Outcomes of messages %s not recorded", [c.message_id for c in changes]
+                )
+    else:
+        for message, change in outcomes:
+            batch.unrecorded.add(message.pk)
+            if change.status == Message.DeliveryStatus.SENT:
+                try:
+                    cache.set(
+                        f"{SENT_UNRECORDED}{message.pk}", change.external_id, timeout=SENT_MEMORY
+                    )
+                except Exception:
+                    logger.exception("Message %s was sent and may be sent again", message.pk)
+        return False
+    for message, change in outcomes:
+        batch.outcomes[message.pk] = change.status
+        if change.status == Message.DeliveryStatus.SENT:
+            batch.sent.append((message, change.external_id))
+    return True
+
+
+def _not_sent_already(messages: list[Message], batch: _Batch) -> list[Message]:
+    """The messages to send: one whose send went out but could not be recorded is recorded now."""
+    if not messages:
+        return messages
+    keys = {f"{SENT_UNRECORDED}{message.pk}": message for message in messages}
+    sent = cache.get_many(list(keys))
+    for key, provider_id in sent.items():
+        ticket_services.messages_update_delivery(changes=[_sent(keys[key], provider_id)])
+        cache.delete(key)
+        batch.outcomes[keys[key].pk] = Message.DeliveryStatus.SENT
+        logger.info("Message %s was sent before: recorded, not sent again", keys[key].pk)
+    return [message for key, message in keys.items() if key not in sent]
+
+
+def _sent(message: Message, provider_id: str) -> ticket_services.DeliveryChange:
+    return ticket_services.DeliveryChange(
+        message.pk, Message.DeliveryStatus.SENT, external_id=provider_id
+    )
+
+
+def _failed(message: Message, error: ChannelError) -> ticket_services.DeliveryChange:
+    return ticket_services.DeliveryChange(
+        message.pk, Message.DeliveryStatus.FAILED, error=str(error)
+    )
+
+
+def _retry_later(message_id: int, error: ChannelError, *, countdown: int) -> None:
+    logger.info("Message %s not sent (%s); retried in %s s", message_id, error, countdown)
+    cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
+    try:
+        deliver_message.apply_async((message_id,), countdown=countdown)
+    except Exception:  # broker down: the message stays queued for the sweeper
+        logger.warning("Could not queue a retry of message %s", message_id, exc_info=True)
+
+
+def _replay_early_statuses(message: Message, provider_id: str) -> None:
+    """Statuses a channel reported before its send answered us (WhatsApp), applied now."""
+    if not get_adapter(message.channel).status_provider_ids(provider_id):
+        return
+    try:
+        message.refresh_from_db(fields=["metadata"])
+        services.inbound_statuses_replay(
+            channel=message.channel, external_id=provider_id, message=message
+        )
+    except Exception:
+        logger.exception("Early delivery statuses of message %s not applied", message.pk)
 
 
 def _deliver(message_id: int, *, owner: str, retries: int) -> str | None:
-    lock = f"deliver-message:{message_id}"
-    if not cache.add(lock, owner, timeout=300):
-        return None  # another worker is sending it right now
-    try:
-        # Read the status under the lock: a copy of this task that waited must not send again.
-        message = Message.objects.select_related("ticket").filter(pk=message_id).first()
-        if message is None or message.delivery_status != Message.DeliveryStatus.QUEUED:
-            return None
-        adapter = get_adapter(message.channel)
-        try:
-            provider_id = adapter.send(message)
-        except Exception as exc:
-            error = exc if isinstance(exc, ChannelError) else ChannelError(f"{exc!r}")
-            if error.permanent or retries >= DELIVER_MAX_RETRIES:
-                ticket_services.message_update_delivery(
-                    message=message, status=Message.DeliveryStatus.FAILED, error=str(error)
-                )
-                return Message.DeliveryStatus.FAILED
-            cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
-            # Below the broker's visibility timeout, or Redis would hand the retry out twice.
-            countdown = min(RETRY_CAP_SECONDS, 30 * 2**retries)
-            raise _RetryDelivery(error, countdown) from exc
-        ticket_services.message_update_delivery(
-            message=message, status=Message.DeliveryStatus.SENT, external_id=provider_id
-        )
-        cache.delete(f"{RETRYING}{message_id}")
-        if adapter.status_provider_ids(provider_id):  # a channel that reports statuses
-            try:
-                message.refresh_from_db(fields=["metadata"])
-                services.inbound_statuses_replay(
-                    channel=message.channel, external_id=provider_id, message=message
-                )
-            except Exception:
-                logger.exception("Early delivery statuses of message %s not applied", message_id)
-        return Message.DeliveryStatus.SENT
-    finally:
-        cache.delete(lock)
+    """deliver_message's work: the message through _send, alone; what became of it (None: held
+    by another worker, or no longer queued). A temporary failure raises _RetryDelivery, with a
+    countdown that grows with the retries, until the last attempt fails it for good."""
+    batch = _send([message_id], owner=owner, last_attempt=retries >= DELIVER_MAX_RETRIES)
+    if batch.retries:
+        [(_, error)] = batch.retries
+        cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
+        # Below the broker's visibility timeout, or Redis would hand the retry out twice.
+        raise _RetryDelivery(error, min(RETRY_CAP_SECONDS, 30 * 2**retries))
+    return batch.outcomes.get(message_id)
+
+
+# Acknowledgements written in one transaction: their tickets stay locked until it commits.
+ACKNOWLEDGE_CHUNK = 100
 
 
 @shared_task(name="channels_app.acknowledge_tickets", acks_late=True, ignore_result=True)
 def acknowledge_tickets(message_ids: list[int]) -> int:
-    """Tell customers we received the messages that opened their tickets. Each is acknowledged
-    at most once (ticket_acknowledge checks), so a task run twice sends nothing twice; one that
-    fails does not stop the others."""
+    """Tell customers we received the messages that opened their tickets, ACKNOWLEDGE_CHUNK at a
+    time (services.tickets_acknowledge: a fixed number of statements each). Each is acknowledged
+    at most once, so a task run twice sends nothing twice. A chunk that fails is tried again one
+    message at a time, so that one that fails does not stop the others (the budget counts those
+    again: fewer may go out, never more)."""
     sent = 0
     # Their deliveries are queued together (deliver_messages); their mailbox is read once.
     with memoized_for_batch(), events.batch():
-        for message_id in message_ids:
+        for start in range(0, len(message_ids), ACKNOWLEDGE_CHUNK):
+            chunk = message_ids[start : start + ACKNOWLEDGE_CHUNK]
             try:
-                sent += services.ticket_acknowledge(message_id=message_id) is not None
+                sent += len(services.tickets_acknowledge(message_ids=chunk))
             except Exception:
-                logger.exception("Acknowledgement of message %s failed", message_id)
+                logger.exception("Acknowledgements of messages %s failed", chunk)
+                if len(chunk) > 1:
+                    sent += sum(_acknowledge_alone(message_id) for message_id in chunk)
     return sent
+
+
+def _acknowledge_alone(message_id: int) -> bool:
+    try:
+        return services.ticket_acknowledge(message_id=message_id) is not None
+    except Exception:
+        logger.exception("Acknowledgement of message %s failed", message_id)
+        return False
 
 
 @shared_task(

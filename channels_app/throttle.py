@@ -1,15 +1,16 @@
 """Counting requests per key in a time window (the cache's counters), for the public forms and
 the chat's messages."""
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 
 def over_limit(key: str, *, limit: int, window: int) -> bool:
     """Count one more request under `key` in a window of `window` seconds (from the first
     request of the window); whether that is over `limit`."""
-    if isinstance(cache, RedisCache):
-        return _redis_count(key, window) > limit
+    backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy: never a RedisCache itself
+    if isinstance(backend, RedisCache):
+        return _redis_count(backend, key, window) > limit
     cache.add(key, 0, window)
     try:
         return cache.incr(key) > limit
@@ -18,13 +19,13 @@ def over_limit(key: str, *, limit: int, window: int) -> bool:
         return False
 
 
-def _redis_count(key: str, window: int) -> int:
+def _redis_count(backend: RedisCache, key: str, window: int) -> int:
     """One round trip (a visitor's every chat message pays it) instead of the cache API's three
     (add, then incr's EXISTS and INCR): INCR, and the window's expiry set by the request that
     opened it (EXPIRE NX, Redis 7). The counter is the cache's own key, an integer (which the
     cache stores as is), so cache.get and cache.delete still see it."""
-    name = cache.make_and_validate_key(key)
-    pipe = cache._cache.get_client(name, write=True).pipeline(transaction=False)
+    name = backend.make_and_validate_key(key)
+    pipe = backend._cache.get_client(name, write=True).pipeline(transaction=False)
     pipe.incr(name)
     pipe.expire(name, window, nx=True)
     count, _expiry_set = pipe.execute()

@@ -26,6 +26,7 @@ from tickets.models import (
     Team,
     Ticket,
 )
+from tickets.registries import routing_inputs_changed
 
 from .content import (
     AREA_CODES,
@@ -132,6 +133,8 @@ class Seeder:
             )
             self.teams[name] = team
             created["teams"] += new
+        if created["teams"]:
+            routing_inputs_changed()  # rules name teams
         password = None
         for spec in (*STAFF, None):
             if spec is None:  # the portal customer's login
@@ -277,6 +280,8 @@ class Seeder:
                 },
             )
             created += new
+        if created:
+            routing_inputs_changed()  # rules name organizations
         return created
 
     def create_person(self, person: Person, rng: random.Random) -> bool:

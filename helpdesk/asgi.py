@@ -21,8 +21,12 @@ finally:
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from .gc_policy import gc_policy_start  # noqa: E402
 from .routing import embedded_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+
+gc_policy_start(unfreeze_seconds=settings.JORNADA["WS_GC_UNFREEZE_SECONDS"])
 
 desk_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # The chat's own origin check (per chat channel) is in its consumer; the session still tells a

@@ -1,4 +1,5 @@
-"""Project-wide middleware: a database that cannot be reached is a 503, not a 500."""
+"""Project-wide middleware: a database that cannot be reached is a 503, not a 500; the Host check
+for the machines' handler (helpdesk/machine.py)."""
 
 import logging
 
@@ -30,3 +31,15 @@ class DatabaseUnavailable:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class AllowedHost:
+    """A Host outside ALLOWED_HOSTS is a 400, as on every page: there CommonMiddleware and CSRF
+    ask for the host, which the machines' handler does not run."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.get_host()  # DisallowedHost: 400
+        return self.get_response(request)

@@ -1,10 +1,13 @@
 """WSGI entry point: the production web server (gunicorn) serves every HTTP request with it;
-websockets go to the ASGI server (helpdesk/asgi.py)."""
+websockets go to the ASGI server (helpdesk/asgi.py). The providers' webhooks are served by a
+handler with less middleware (helpdesk/machine.py)."""
 
 import ipaddress
 import os
 
 from django.core.wsgi import get_wsgi_application
+
+from helpdesk.machine import MachineHandler, MachineRouter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.production")
 
@@ -43,5 +46,6 @@ class ProxyHeaders:
 
 
 application = ProxyHeaders(
-    get_wsgi_application(), os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    MachineRouter(browser=get_wsgi_application(), machine=MachineHandler()),
+    os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
 )

@@ -1,5 +1,7 @@
-"""Geometry of the server-drawn SVG charts (no JavaScript, no CDN): the templates draw the
-shapes computed here and print the same numbers as a table for screen readers."""
+"""The dashboard's charts: the figures Chart.js draws in the browser (vendored under
+static/vendor/chartjs, static/js/manager_charts.js), and the geometry of the SVG the server draws
+first, which stays for a browser without JavaScript; the templates print the same numbers as a
+table for screen readers."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -79,4 +81,21 @@ def heatmap(grid: list[list[int]]) -> dict:
         "width": 40 + 24 * CELL,
         "height": 7 * CELL + 16,
         "label_y": 7 * CELL + 12,
+    }
+
+
+def chart_data(rows: list[tuple[date, int, int]], grid: list[list[int]]) -> dict:
+    """What static/js/manager_charts.js draws (json_script): per-day bars, weekday × hour."""
+    return {
+        "per_day": {
+            "labels": [date_format(day, "SHORT_DATE_FORMAT") for day, _c, _s in rows],
+            "created": [created for _d, created, _s in rows],
+            "solved": [solved for _d, _c, solved in rows],
+            "names": {"created": str(_("Tickets created")), "solved": str(_("Tickets solved"))},
+        },
+        "heatmap": {
+            "weekdays": [str(day) for day in WEEKDAYS],
+            "grid": grid,
+            "name": str(_("Tickets created")),
+        },
     }

@@ -1,5 +1,5 @@
-"""Trend alerts: an unusual rise in the volume of new tickets of one channel or tag, measured
-against the same hour in the previous weeks."""
+"""Trend alerts: an unusual rise in the volume of new tickets of one channel, tag or subject
+cluster, measured against the same hour in the previous weeks."""
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,7 @@ class TrendAlert(models.Model):
     class Dimension(models.TextChoices):
         CHANNEL = "channel", _("Channel")
         TAG = "tag", _("Tag")
+        SUBJECT = "subject", _("Subject")
 
     dimension = models.CharField(_("what"), max_length=16, choices=Dimension.choices)
     value = models.CharField(_("which"), max_length=64)
@@ -79,6 +80,16 @@ class TrendAlert(models.Model):
         return self.count / self.baseline if self.baseline else None
 
 
+# The dashboard's filters, as TicketFacts columns (the organization is answered live).
+FILTER_COLUMNS = ["team_id", "assignee_id", "tier", "channel", "segment"]
+CREATED_FIGURES = [
+    "first_response_seconds", "first_response_business", "created_day", "created_slot"
+]  # fmt: skip
+SOLVED_FIGURES = [
+    "resolution_seconds", "resolution_business", "replies", "reopen_count", "inbound", "solved_day"
+]  # fmt: skip
+
+
 class TicketFacts(models.Model):
     """The dashboard's rollup of one ticket (merged tickets have none): its filters, its
     timestamps and what the clocks and the conversation came to, so the figures of a range read
@@ -116,10 +127,17 @@ class TicketFacts(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["created_at"], name="manager_facts_created"),
+            # A range's created and solved tickets: their figures and every filter in the index,
+            # read without visiting the table (PostgreSQL; autovacuum keeps the pages visible).
+            models.Index(
+                fields=["created_at"],
+                include=[*FILTER_COLUMNS, *CREATED_FIGURES],
+                name="manager_facts_created_with",
+            ),
             models.Index(
                 fields=["solved_at"],
-                name="manager_facts_solved",
+                include=[*FILTER_COLUMNS, *SOLVED_FIGURES],
+                name="manager_facts_solved_with",
                 condition=Q(solved_at__isnull=False),
             ),
             models.Index(
@@ -128,9 +146,16 @@ class TicketFacts(models.Model):
             # The backlog: its age and workload without visiting the table (PostgreSQL).
             models.Index(
                 fields=["created_at"],
-                include=["team_id", "assignee_id", "tier", "channel", "segment"],
+                include=FILTER_COLUMNS,
                 name="manager_facts_open",
                 condition=Q(is_open=True),
+            ),
+            # One agent's tickets of a range, without reading the whole desk's.
+            models.Index(fields=["assignee_id", "created_at"], name="manager_facts_agent_created"),
+            models.Index(
+                fields=["assignee_id", "solved_at"],
+                name="manager_facts_agent_solved",
+                condition=Q(solved_at__isnull=False),
             ),
         ]
 
@@ -138,11 +163,11 @@ class TicketFacts(models.Model):
         return f"facts of ticket {self.ticket_id}"
 
 
-class DailyActivity(models.Model):
+class ActivityFigures(models.Model):
     """Additive figures per day (in the desk's time zone) and per combination of the tickets'
-    team, tier, channel and customer segment (a few hundred a day whatever the volume): messages
-    written that day and SLA clocks decided that day. A day's rows are recomputed whole from the
-    messages and clocks of that day (manager/rollups.py)."""
+    team, tier, channel and customer segment: messages written that day and SLA clocks decided
+    that day. A day's rows are recomputed whole from the messages and clocks of that day
+    (manager/rollups.py)."""
 
     day = models.DateField()
     team_id = models.IntegerField(null=True)
@@ -168,15 +193,35 @@ class DailyActivity(models.Model):
     response_wall_sum = models.FloatField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="manager_activity_day")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"activity of {self.day}"
 
 
+class HeldDailyActivity(ActivityFigures):
+    """The activity per assignee of the tickets too (who holds them now; a few thousand rows a
+    day at a million tickets): what the dashboard reads for one agent's figures. DailyActivity
+    is its sum over the assignees."""
+
+    assignee_id = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assignee_id", "day"], name="manager_held_activity")]
+
+
+class DailyActivity(ActivityFigures):
+    """The activity of the whole desk, a few hundred rows a day whatever the volume: what the
+    dashboard reads unless one agent is asked for."""
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="manager_activity_day")]
+
+
 class AgentDailyActivity(models.Model):
-    """The per-agent table's additive figures per day and per team, tier, channel and segment of
-    the tickets: replies the agent wrote, clocks of the tickets they hold met and missed."""
+    """The per-agent table's additive figures per day and per team, tier, assignee, channel and
+    segment of the tickets: replies the agent wrote, clocks of the tickets they hold met and
+    missed."""
 
     day = models.DateField()
     agent_id = models.IntegerField(null=True)
@@ -184,26 +229,31 @@ class AgentDailyActivity(models.Model):
     tier = models.CharField(max_length=2)
     channel = models.CharField(max_length=16)
     segment = models.CharField(max_length=16)
+    assignee_id = models.IntegerField(null=True)  # who holds the tickets now
     replies = models.PositiveIntegerField(default=0)
     met = models.PositiveIntegerField(default=0)
     missed = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="manager_agent_activity_day")]
+        indexes = [
+            models.Index(fields=["day"], name="manager_agent_activity_day"),
+            models.Index(fields=["assignee_id", "day"], name="manager_agent_activity_held"),
+        ]
 
     def __str__(self) -> str:
         return f"activity of agent {self.agent_id} on {self.day}"
 
 
 class DailyEscalation(models.Model):
-    """Escalations per day, step (tier before and after) and reason, and per team, tier, channel
-    and segment of the tickets as they are now."""
+    """Escalations per day, step (tier before and after) and reason, and per team, tier,
+    assignee, channel and segment of the tickets as they are now."""
 
     day = models.DateField()
     team_id = models.IntegerField(null=True)
     tier = models.CharField(max_length=2)
     channel = models.CharField(max_length=16)
     segment = models.CharField(max_length=16)
+    assignee_id = models.IntegerField(null=True)  # who holds the tickets now
     from_tier = models.CharField(max_length=2)
     to_tier = models.CharField(max_length=2)
     reason = models.TextField()
@@ -216,7 +266,11 @@ class DailyEscalation(models.Model):
         return f"{self.from_tier} → {self.to_tier} on {self.day}: {self.count}"
 
 
-CATCH_UP = "catch-up"
+# The rollups' generation: a migration that clears them names a new one, so that a worker still
+# on the previous release, which writes its own name, cannot make cleared rollups read as built.
+CATCH_UP = "catch-up-2"
+# Present while a rebuild runs (and for a while after one failed): nothing starts another.
+REBUILDING = "rebuilding"
 
 
 class RollupState(models.Model):

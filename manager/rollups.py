@@ -4,7 +4,8 @@ Each rollup row is a function of source rows, recomputed whole with INSERT ... S
 written with the ORM, so it runs on PostgreSQL and SQLite alike):
 - a ticket's facts, from the ticket, its customer, its clocks and its messages;
 - a day's activity, from the messages written and the clocks decided that day (in the desk's time
-  zone), grouped by the filters of their tickets as they are now.
+  zone), grouped by the filters of their tickets as they are now (HeldDailyActivity, per assignee
+  too; DailyActivity, its sum over the assignees, read unless one agent is asked for).
 Marking is cheap (manager.pending); `rollups_refresh` does the work for the tickets marked, and
 `rollups_rebuild` everything (`manage.py manager_rollup_rebuild`)."""
 
@@ -47,9 +48,11 @@ from tickets.models import Message, Ticket, TicketEvent
 
 from .models import (
     CATCH_UP,
+    REBUILDING,
     AgentDailyActivity,
     DailyActivity,
     DailyEscalation,
+    HeldDailyActivity,
     RollupState,
     TicketFacts,
 )
@@ -151,8 +154,21 @@ def facts_select(tickets: QuerySet[Ticket]) -> QuerySet:
     )
 
 
+# Every transaction that writes rollup rows takes this lock first (PostgreSQL), so that two of
+# them (two refreshes, a refresh during a rebuild) never both delete a day's rows before either
+# inserts, which would leave them twice. SQLite writes one transaction at a time anyway.
+ROLLUP_LOCK = 0x6A6F726E  # "jorn"
+
+
+def _serialized() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+
+
 def facts_refresh(ticket_ids: Sequence[int]) -> int:
     with transaction.atomic():
+        _serialized()
         TicketFacts.objects.filter(ticket_id__in=ticket_ids).delete()
         return _insert_from(TicketFacts, facts_select(Ticket.objects.filter(pk__in=ticket_ids)))
 
@@ -161,6 +177,7 @@ def facts_refresh(ticket_ids: Sequence[int]) -> int:
 DIMENSIONS = {
     "team_id": "ticket__team_id",
     "tier": "ticket__tier",
+    "assignee_id": "ticket__assignee_id",
     "channel": "ticket__channel",
     "segment": "ticket__customer__segment",
 }
@@ -313,16 +330,28 @@ def _insert_merged(model, selects: list[QuerySet]) -> int:
         return cursor.rowcount
 
 
+def _desk_activity(days: Sequence[date]) -> QuerySet:
+    """DailyActivity's rows of these days: HeldDailyActivity's summed over the assignees."""
+    dims = [name for name in DIMENSIONS if name != "assignee_id"]
+    return (
+        HeldDailyActivity.objects.filter(day__in=list(days))
+        .order_by()
+        .values("day", *dims)
+        .annotate(**{f"r_{name}": Sum(name) for name in (*ACTIVITY_INT, *ACTIVITY_FLOAT)})
+    )
+
+
 def _refresh_days(days: Sequence[date]) -> int:
     inserted = 0
     for model, selects in (
-        (DailyActivity, activity_selects),
+        (HeldDailyActivity, activity_selects),
         (AgentDailyActivity, agent_selects),
         (DailyEscalation, escalation_selects),
     ):
         model.objects.filter(day__in=days).delete()
         inserted += _insert_merged(model, selects(days))
-    return inserted
+    DailyActivity.objects.filter(day__in=days).delete()
+    return inserted + _insert_from(DailyActivity, _desk_activity(days))
 
 
 def activity_refresh(days: Iterable[date]) -> int:
@@ -330,6 +359,7 @@ def activity_refresh(days: Iterable[date]) -> int:
     if not days:
         return 0
     with transaction.atomic():
+        _serialized()
         return _refresh_days(days)
 
 
@@ -372,32 +402,76 @@ def rollups_refresh(*, ticket_ids: Iterable[int]) -> tuple[int, int]:
 def rollups_rebuild(
     *, batch: int = 100_000, progress: Callable[[str], None] = lambda _line: None
 ) -> dict[str, int]:
-    """Recompute both rollups from scratch, in batches of ticket ids and of months."""
+    """Recompute both rollups from scratch, in batches of ticket ids and of months. The
+    dashboard answers live while they are rebuilt (no state), then reads them; what changed
+    since the start is caught up by the next periodic refresh. One at a time: RebuildRunning
+    while another runs (or failed less than REBUILD_STALE ago)."""
     counts = {"tickets": 0, "days": 0, "activity_rows": 0}
-    # What changes from now on is caught up by the next periodic refresh.
-    RollupState.objects.update_or_create(
-        name=CATCH_UP, defaults={"refreshed_until": timezone.now()}
-    )
-    TicketFacts.objects.all().delete()
+    started = timezone.now()
+    _claim_rebuild(started)
+    try:
+        _rebuild(counts, batch, progress)
+    except BaseException:
+        # The claim stays, stamped now: no rebuild starts by itself for REBUILD_STALE.
+        RollupState.objects.filter(name=REBUILDING).update(refreshed_until=timezone.now())
+        raise
+    with transaction.atomic():
+        RollupState.objects.update_or_create(name=CATCH_UP, defaults={"refreshed_until": started})
+        RollupState.objects.filter(name=REBUILDING).delete()
+    return counts
+
+
+# A rebuild claimed this long ago is taken for dead (a worker killed), or for failed long
+# enough ago, and another may start.
+REBUILD_STALE = timedelta(hours=1)
+
+
+class RebuildRunning(Exception):
+    """Another rebuild runs (or failed less than REBUILD_STALE ago)."""
+
+
+def rebuild_claimed(now: datetime) -> bool:
+    return RollupState.objects.filter(
+        name=REBUILDING, refreshed_until__gt=now - REBUILD_STALE
+    ).exists()
+
+
+def _claim_rebuild(now: datetime) -> None:
+    with transaction.atomic():
+        _serialized()
+        claim = RollupState.objects.select_for_update().filter(name=REBUILDING).first()
+        if claim is not None and claim.refreshed_until > now - REBUILD_STALE:
+            raise RebuildRunning(claim.refreshed_until)
+        RollupState.objects.update_or_create(name=REBUILDING, defaults={"refreshed_until": now})
+        RollupState.objects.filter(name=CATCH_UP).delete()  # answered live meanwhile
+
+
+def _rebuild(counts: dict, batch: int, progress: Callable[[str], None]) -> None:
+    with transaction.atomic():
+        _serialized()
+        TicketFacts.objects.all().delete()
     last = Ticket.objects.aggregate(n=Max("pk"))["n"] or 0
     for low in range(0, last, batch):
         with transaction.atomic():
+            _serialized()
+            # A refresh between two batches may have written some of these already.
+            TicketFacts.objects.filter(ticket_id__gt=low, ticket_id__lte=low + batch).delete()
             counts["tickets"] += _insert_from(
                 TicketFacts, facts_select(Ticket.objects.filter(pk__gt=low, pk__lte=low + batch))
             )
         progress(f"ticket facts: {counts['tickets']:,} tickets (ids up to {low + batch:,})")
-    for model in (DailyActivity, AgentDailyActivity, DailyEscalation):
-        model.objects.all().delete()
+    with transaction.atomic():
+        _serialized()
+        for model in (HeldDailyActivity, DailyActivity, AgentDailyActivity, DailyEscalation):
+            model.objects.all().delete()
     first = Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    if first is None:
-        return counts
     tz = desk_zone()
-    day, today = timezone.localtime(first, tz).date(), timezone.localtime(timezone.now(), tz).date()
-    while day <= today:
-        days = [day + timedelta(days=n) for n in range(31)]
-        with transaction.atomic():
-            counts["activity_rows"] += _refresh_days(days)
-        counts["days"] += len(days)
-        progress(f"daily activity: up to {days[-1]} ({counts['activity_rows']:,} rows)")
-        day += timedelta(days=31)
-    return counts
+    if first is not None:
+        day = timezone.localtime(first, tz).date()
+        today = timezone.localtime(timezone.now(), tz).date()
+        while day <= today:
+            days = [day + timedelta(days=n) for n in range(31)]
+            counts["activity_rows"] += activity_refresh(days)
+            counts["days"] += len(days)
+            progress(f"daily activity: up to {days[-1]} ({counts['activity_rows']:,} rows)")
+            day += timedelta(days=31)

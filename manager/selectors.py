@@ -2,12 +2,12 @@
 they can answer: the same figures as sla.metrics computes live from tickets, clocks and messages
 (tests/manager/test_selectors.py holds them equal), in a fixed and small number of queries whatever
 the number of tickets. The rollups hold whole days in the desk's time zone and no organization:
-a range that does not start and end at the desk's midnight, or an organization or agent filter
-(a few tickets: fast live), is answered live by sla.metrics, and so is everything until the rollups
-have been built once."""
+a range that does not start and end at the desk's midnight, or an organization filter (a few
+tickets: fast live), is answered live by sla.metrics, and so is everything until the rollups have
+been built once."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, DateTimeField, F, FloatField, Q, QuerySet, Sum, Value
@@ -28,15 +28,19 @@ from sla.metrics import (
 )
 from sla.models import Target
 
+from . import together
 from .models import (
     CATCH_UP,
     AgentDailyActivity,
     DailyActivity,
     DailyEscalation,
+    HeldDailyActivity,
     RollupState,
     TicketFacts,
 )
 from .rollups import desk_zone
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -55,8 +59,9 @@ class DashboardFigures:
 
 
 def rollup_answers(filters: MetricFilters) -> bool:
-    """Whether the rollups can answer: they have been built (by the rebuild command or the
-    first periodic refresh), the range is whole days and no organization is asked for."""
+    """Whether the rollups can answer: they have been built (by the rebuild command, or the
+    first periodic refresh on a new desk), the range is whole days and no organization is asked
+    for."""
     tz = desk_zone()
 
     def midnight(moment: datetime) -> bool:
@@ -64,7 +69,6 @@ def rollup_answers(filters: MetricFilters) -> bool:
 
     return (
         filters.organization is None
-        and filters.agent is None
         and midnight(filters.start)
         and midnight(filters.end)
         and RollupState.objects.filter(name=CATCH_UP).exists()
@@ -89,16 +93,19 @@ def _days(filters: MetricFilters) -> tuple:
     return filters.start.astimezone(tz).date(), filters.end.astimezone(tz).date()
 
 
-def _time_figures(rows: QuerySet, columns: dict[str, tuple[str, str]], **extra) -> tuple:
-    """Count, average, median and p90 of each column (None ignored), and the `extra` aggregates:
-    one query on PostgreSQL; elsewhere sla.metrics.percentiles' few more per column."""
+def _time_figures(
+    rows: QuerySet, columns: dict[str, tuple[str, str]], fractions=(0.5, 0.9), **extra
+) -> tuple:
+    """Count, average and the two percentiles (`fractions`: median and p90) of each column (None
+    ignored), and the `extra` aggregates: one query on PostgreSQL; elsewhere
+    sla.metrics.percentiles' few more per column."""
     aggregates = {}
     for name, (column, _kind) in columns.items():
         aggregates[f"{name}_n"] = Count(column)
         aggregates[f"{name}_avg"] = Avg(column)
         if connection.vendor == "postgresql":
-            aggregates[f"{name}_p50"] = PercentileCont(column, 0.5)
-            aggregates[f"{name}_p90"] = PercentileCont(column, 0.9)
+            aggregates[f"{name}_p50"] = PercentileCont(column, fractions[0])
+            aggregates[f"{name}_p90"] = PercentileCont(column, fractions[1])
     row = rows.aggregate(**aggregates, **extra)
     figures = {}
     for name, (column, kind) in columns.items():
@@ -106,7 +113,7 @@ def _time_figures(rows: QuerySet, columns: dict[str, tuple[str, str]], **extra) 
         if connection.vendor == "postgresql" or not n:
             p50, p90 = row.get(f"{name}_p50"), row.get(f"{name}_p90")
         else:
-            p50, p90 = metrics.percentiles(rows, F(column), [0.5, 0.9])
+            p50, p90 = metrics.percentiles(rows, F(column), list(fractions))
         figures[name] = Duration(
             median=p50, p90=p90, average=row[f"{name}_avg"], count=n, kind=kind
         )
@@ -157,12 +164,10 @@ def grouped(rows: QuerySet, sets: dict[str, tuple[str, ...]], **measures) -> dic
 def dashboard_figures(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
     if not rollup_answers(filters):
         return _live(filters, now=now)
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or together.in_parallel():
         return _rolled_up(filters, now=now)
     with transaction.atomic(), connection.cursor() as cursor:
-        # Months of a busy desk are a few hundred thousand facts to sort for the percentiles and
-        # to group: in memory rather than in temporary files (the default is 4 MB).
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(together.WORK_MEM)
         return _rolled_up(filters, now=now)
 
 
@@ -187,51 +192,50 @@ def _rolled_up(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
     created = facts.filter(created_at__gte=filters.start, created_at__lt=filters.end)
     solved = facts.filter(solved_at__gte=filters.start, solved_at__lt=filters.end)
     wall, business = metrics.WALL_CLOCK, BUSINESS
-
-    frt, _row = _time_figures(
-        created,
-        {
-            "wall": ("first_response_seconds", wall),
-            "business": ("first_response_business", business),
-        },
+    # The scans of the range's tickets (sorts and groupings: most of the page's time) and of the
+    # agents' activity start at once on connections of their own (manager.together) while this
+    # one reads the rest.
+    reads = together.Reads(
+        frt=lambda: _time_figures(
+            created,
+            {
+                "wall": ("first_response_seconds", wall),
+                "business": ("first_response_business", business),
+            },
+        )[0],
+        res=lambda: _time_figures(
+            solved,
+            {"wall": ("resolution_seconds", wall), "business": ("resolution_business", business)},
+            solved=Count("pk"),
+            fcr=Count("pk", filter=Q(replies=1, reopen_count=0)),
+            inbound=Sum("inbound"),
+        ),
+        by_created=lambda: grouped(
+            created,
+            {
+                "groups": ("team_id", "assignee_id"),
+                "day": ("created_day",),
+                "slot": ("created_slot",),
+            },
+            n=("count", "*"),
+            s=("sum", "first_response_seconds"),
+            c=("count", "first_response_seconds"),
+        ),
+        by_solved=lambda: grouped(
+            solved,
+            {"groups": ("team_id", "assignee_id"), "day": ("solved_day",)},
+            n=("count", "*"),
+            s=("sum", "resolution_seconds"),
+        ),
+        agents=lambda: _agent_activity(filters),
     )
-    res, solved_row = _time_figures(
-        solved,
-        {"wall": ("resolution_seconds", wall), "business": ("resolution_business", business)},
-        solved=Count("pk"),
-        fcr=Count("pk", filter=Q(replies=1, reopen_count=0)),
-        inbound=Sum("inbound"),
-    )
-    volume = Volume(
-        solved=solved_row["solved"],
-        first_contact_resolved=solved_row["fcr"],
-        inbound_on_solved=solved_row["inbound"] or 0,
-    )
-    volume.conversations = facts.filter(
+    conversations = facts.filter(
         last_message_at__gte=filters.start, first_message_at__lt=filters.end
     ).count()
-    by_created = grouped(
-        created,
-        {"groups": ("team_id", "assignee_id"), "day": ("created_day",), "slot": ("created_slot",)},
-        n=("count", "*"),
-        s=("sum", "first_response_seconds"),
-        c=("count", "first_response_seconds"),
-    )
-    by_solved = grouped(
-        solved,
-        {"groups": ("team_id", "assignee_id"), "day": ("solved_day",)},
-        n=("count", "*"),
-        s=("sum", "resolution_seconds"),
-    )
-    days: dict = {}
-    for column, rows in enumerate((by_created["day"], by_solved["day"])):
-        for day_, n, *_sums in rows:
-            days.setdefault(day_, [0, 0])[column] = n
-    volume.created = sum(c for c, _s in days.values())
-    volume.per_day = [(day, c, s) for day, (c, s) in sorted(days.items())]
-
     first_day, end_day = _days(filters)
-    activity = _narrow(DailyActivity.objects.filter(day__gte=first_day, day__lt=end_day), filters)
+    # One agent's: the rows per assignee; otherwise their sum, a fraction of the rows.
+    model = DailyActivity if filters.agent is None else HeldDailyActivity
+    activity = _narrow(model.objects.filter(day__gte=first_day, day__lt=end_day), filters)
     sums = {
         name: Sum(name)
         for name in (
@@ -242,7 +246,25 @@ def _rolled_up(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
     for name in ("contact_gap_seconds", "response_business_sum", "response_wall_sum"):
         sums[name] = Sum(name, output_field=FloatField())
     totals = {k: v or 0 for k, v in activity.aggregate(**sums).items()}
-    volume.replies = totals["replies"]
+    backlog = _backlog(filters, facts.filter(is_open=True), now=now)
+    escalations = _escalations(filters)
+    group_reads = _group_reads(filters, facts.filter(is_open=True), activity)
+
+    res, solved_row = reads["res"]
+    volume = Volume(
+        solved=solved_row["solved"],
+        first_contact_resolved=solved_row["fcr"],
+        inbound_on_solved=solved_row["inbound"] or 0,
+        conversations=conversations,
+        replies=totals["replies"],
+    )
+    by_created, by_solved = reads["by_created"], reads["by_solved"]
+    days: dict = {}
+    for column, rows in enumerate((by_created["day"], by_solved["day"])):
+        for day_, n, *_sums in rows:
+            days.setdefault(day_, [0, 0])[column] = n
+    volume.created = sum(c for c, _s in days.values())
+    volume.per_day = [(day, c, s) for day, (c, s) in sorted(days.items())]
     responsiveness = Responsiveness(
         response_business=(
             totals["response_business_sum"] / totals["response_business_n"]
@@ -263,17 +285,17 @@ def _rolled_up(filters: MetricFilters, *, now: datetime) -> DashboardFigures:
         Compliance(target=t, met=totals[f"met_{t}"], missed=totals[f"missed_{t}"])
         for t in Target.values
     ]
-    agents, teams = _groups(
-        filters, facts.filter(is_open=True), by_created["groups"], by_solved["groups"], activity
-    )
+    group_reads["agent"] = reads["agents"]
+    agents, teams = _groups(group_reads, by_created["groups"], by_solved["groups"])
+    frt = reads["frt"]
     return DashboardFigures(
         frt=TimeFigure(wall_clock=frt["wall"], business=frt["business"]),
         resolution=TimeFigure(wall_clock=res["wall"], business=res["business"]),
         volume=volume,
         responsiveness=responsiveness,
         compliance=compliance,
-        backlog=_backlog(filters, facts.filter(is_open=True), now=now),
-        escalations=_escalations(filters),
+        backlog=backlog,
+        escalations=escalations,
         heatmap=_heatmap(by_created["slot"]),
         agents=agents,
         teams=teams,
@@ -306,20 +328,59 @@ def _heatmap(slots: list) -> list[list[int]]:
 
 def _backlog(filters: MetricFilters, open_facts: QuerySet, *, now: datetime) -> metrics.Backlog:
     """Open tickets now: how many and how old from the rollup (as fresh as its last refresh),
-    how many overdue from the tickets themselves (the SLA timer moves that every few seconds)."""
-    age = Seconds(Value(now, output_field=DateTimeField()), F("created_at"))
-    figures, _row = _time_figures(open_facts.annotate(age=age), {"age": ("age", WALL_CLOCK)})
+    how many overdue from the tickets themselves (the SLA timer moves that every few seconds).
+    The ages' figures are now minus those of the creation times (the median's, the average's;
+    the oldest tenth's for p90): sorting the times as the index holds them, not ages computed
+    row by row."""
+    born = Seconds(F("created_at"), Value(EPOCH, output_field=DateTimeField()))
+    figures, _row = _time_figures(
+        open_facts.annotate(born=born), {"born": ("born", WALL_CLOCK)}, fractions=(0.5, 0.1)
+    )
+    times, at = figures["born"], (now - EPOCH).total_seconds()
+    age = Duration(
+        median=None if times.median is None else at - times.median,
+        p90=None if times.p90 is None else at - times.p90,
+        average=None if times.average is None else at - times.average,
+        count=times.count,
+        kind=WALL_CLOCK,
+    )
     overdue = filters.tickets().filter(status__in=metrics.OPEN_STATUSES, sla_due_at__lt=now).count()
-    return metrics.Backlog(open=figures["age"].count, age=figures["age"], overdue=overdue)
+    return metrics.Backlog(open=age.count, age=age, overdue=overdue)
 
 
-def _groups(
-    filters: MetricFilters,
-    open_facts: QuerySet,
-    created: list,
-    solved: list,
-    activity: QuerySet,
-) -> tuple[list[GroupRow], list[GroupRow]]:
+def _group_reads(filters: MetricFilters, open_facts: QuerySet, activity: QuerySet) -> dict:
+    """What the per-agent and per-team tables read besides the range's tickets: the open
+    tickets by (team, assignee), the teams' daily activity."""
+    met = sum(F(f"met_{t}") for t in Target.values)
+    missed = sum(F(f"missed_{t}") for t in Target.values)
+    # COUNT(*), not of the key: the partial index holds every column read (an index-only scan).
+    return {
+        "open": list(
+            open_facts.order_by().values_list("team_id", "assignee_id").annotate(n=Count("*"))
+        ),
+        "team": list(
+            activity.order_by()
+            .values_list("team_id")
+            .annotate(r=Sum("replies"), met=Sum(met), missed=Sum(missed))
+        ),
+    }
+
+
+def _agent_activity(filters: MetricFilters) -> list:
+    """The per-agent table's replies written and clocks met and missed (a few thousand rows a
+    day: the agents' share of the page's reads)."""
+    first_day, end_day = _days(filters)
+    agents = _narrow(
+        AgentDailyActivity.objects.filter(day__gte=first_day, day__lt=end_day), filters
+    )
+    return list(
+        agents.order_by()
+        .values_list("agent_id")
+        .annotate(r=Sum("replies"), met=Sum("met"), missed=Sum("missed"))
+    )
+
+
+def _groups(reads: dict, created: list, solved: list) -> tuple[list[GroupRow], list[GroupRow]]:
     """The per-agent and per-team tables together: the open tickets and the tickets' facts
     grouped by (team, assignee) and folded twice in Python (a few hundred rows), then each
     table's own daily activity."""
@@ -330,9 +391,7 @@ def _groups(
         for name, value in values.items():
             setattr(row, name, (getattr(row, name) or 0) + value)
 
-    for team, assignee, n in (
-        open_facts.order_by().values_list("team_id", "assignee_id").annotate(n=Count("pk"))
-    ):
+    for team, assignee, n in reads["open"]:
         add("assignee", assignee, workload=n)
         add("team", team, workload=n)
     sums: dict[tuple, list] = {}
@@ -352,28 +411,10 @@ def _groups(
         if n:
             row = tables[group].setdefault(key, GroupRow(key=key))
             setattr(row, attribute, total / n)
-    met = sum(F(f"met_{t}") for t in Target.values)
-    missed = sum(F(f"missed_{t}") for t in Target.values)
-    for team, replies, met_n, missed_n in (
-        activity.order_by()
-        .values_list("team_id")
-        .annotate(r=Sum("replies"), met=Sum(met), missed=Sum(missed))
-    ):
-        if replies:
-            add("team", team, replies=replies)
-        if met_n or missed_n:
-            add("team", team, met=met_n, missed=missed_n)
-    first_day, end_day = _days(filters)
-    agents = _narrow(
-        AgentDailyActivity.objects.filter(day__gte=first_day, day__lt=end_day), filters
-    )
-    for agent, replies, met_n, missed_n in (
-        agents.order_by()
-        .values_list("agent_id")
-        .annotate(r=Sum("replies"), met=Sum("met"), missed=Sum("missed"))
-    ):
-        if replies:
-            add("assignee", agent, replies=replies)
-        if met_n or missed_n:
-            add("assignee", agent, met=met_n, missed=missed_n)
+    for group, rows in (("team", reads["team"]), ("assignee", reads["agent"])):
+        for key, replies, met_n, missed_n in rows:
+            if replies:
+                add(group, key, replies=replies)
+            if met_n or missed_n:
+                add(group, key, met=met_n, missed=missed_n)
     return list(tables["assignee"].values()), list(tables["team"].values())

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import TrendAlert
-from .trends import HOUR, Rise
+from .trends import HOUR, Rise, mute_key
 
 MUTE_FOR = timedelta(days=7)
 
@@ -19,14 +19,14 @@ def trend_alerts_raise(*, window_start: datetime, rises: list[Rise]) -> list[Tre
     channel or tag a manager muted; the managers are told after commit. Returns the new ones."""
     now = timezone.now()
     muted = {
-        (dimension, value)
+        mute_key(dimension, value)
         for dimension, value in TrendAlert.objects.filter(muted_until__gt=now).values_list(
             "dimension", "value"
         )
     }
     created = []
     for rise in rises:
-        if (rise.dimension, rise.value) in muted:
+        if mute_key(rise.dimension, rise.value) in muted:
             continue
         alert, new = TrendAlert.objects.get_or_create(
             dimension=rise.dimension,

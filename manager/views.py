@@ -104,6 +104,7 @@ def dashboard(request):
         "satisfaction": survey_reports.satisfaction_summary(filters),
         "per_day_chart": charts.per_day_bars(per_day.per_day),
         "heatmap": charts.heatmap(figures.heatmap),
+        "chart_data": charts.chart_data(per_day.per_day, figures.heatmap),
         "time_zone": settings.TIME_ZONE,
         "query": request.GET.urlencode(),
         "tables": [

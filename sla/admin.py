@@ -11,6 +11,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tickets.registries import routing_inputs_changed
+
 from . import tasks
 from .calendar import holiday_names
 from .display import duration_text
@@ -21,10 +23,12 @@ UPCOMING_DAYS = 120
 
 
 class RecomputesOpenTickets:
-    """After a change of rules, open tickets follow them (a Celery task, after the commit)."""
+    """After a change of rules, open tickets follow them (a Celery task, after the commit), and
+    so do the routing hooks (automation's rules may read business hours)."""
 
     def _recompute(self, request) -> None:
         transaction.on_commit(tasks.recompute_open_tickets.delay)
+        routing_inputs_changed()
         self.message_user(
             request,
             gettext("The SLA clocks of open tickets are being recomputed with the new rules."),
@@ -37,6 +41,10 @@ class RecomputesOpenTickets:
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
+        self._recompute(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
         self._recompute(request)
 
 

@@ -5,6 +5,7 @@ already exists (by name) is left as an administrator may have changed it."""
 from django.db import transaction
 
 from tickets.models import Customer, Ticket
+from tickets.registries import routing_inputs_changed
 
 from .models import WORKDAYS_8_TO_18, BusinessCalendar, SLAPolicy
 
@@ -40,6 +41,8 @@ def sla_policies_seed_defaults() -> dict[str, int]:
             "holiday_country": "BR",
         },
     )
+    if calendar_created:
+        routing_inputs_changed()  # automation's rules may read business hours
     created = 0
     rows = [("VIP · ", Customer.Segment.VIP, VIP, 10), ("", "", STANDARD, 100)]
     for prefix, segment, table, base_position in rows:

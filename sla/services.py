@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
+from tickets.rows import rows_update
 
 from . import escalation, recording, selectors
 from .clocks import RELEVANT_EVENTS, ClockState, Step, derive_clocks
@@ -153,7 +154,7 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
     if to_update:
         for clock in to_update:
             clock.synced_at = now
-        TicketSLA.objects.bulk_update(to_update, [*CLOCK_FIELDS, "synced_at"], batch_size=500)
+        rows_update(to_update, [*CLOCK_FIELDS, "synced_at"])
     # The resync compares the newest synced_at of a ticket's clocks with its updated_at.
     untouched = set(ids) - {clock.ticket_id for clock in (*to_create, *to_update)}
     if untouched:

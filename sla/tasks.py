@@ -2,6 +2,7 @@
 sweeps. All safe to run twice or in parallel (every record is a conditional update); all routed
 to the "sla" queue so that a burst elsewhere never delays a breach."""
 
+import smtplib
 import time
 from datetime import timedelta
 
@@ -40,7 +41,14 @@ def run_escalation_steps(stage: str, clock_ids: list[int]) -> int:
     return escalation.sla_steps_run(stage=stage, clock_ids=clock_ids)
 
 
-@shared_task(name="sla.email_sla_notifications", acks_late=True, ignore_result=True)
+@shared_task(
+    name="sla.email_sla_notifications",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=5,
+)
 def email_sla_notifications(notification_ids: list[int]) -> int:
     return notices.sla_notifications_email(notification_ids=notification_ids)
 

@@ -163,3 +163,13 @@ def _no_webhook_subscriptions_cached():
     from webhooks import outbox
 
     outbox.forget_subscriptions()
+
+
+@pytest.fixture(autouse=True)
+def _no_routing_rules_cached():
+    """The rules the routing hook read are kept in the process, and the cache outlives a test's
+    database: each test starts with none (a test's rules saved through the services, or
+    rules_seed_defaults, tell the hook)."""
+    from automation import birth
+
+    birth.forget_rules()

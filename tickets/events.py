@@ -267,6 +267,7 @@ Subscriber = Callable[[DomainEvent], None]
 BatchSubscriber = Callable[[list[DomainEvent]], None]
 _each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
 _batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
+_first_batches: list[BatchSubscriber] = []  # registered with first=True: at the head of _batches
 OutboxWriter = Callable[[list[DomainEvent]], None]
 _outbox_writers: list[OutboxWriter] = []
 # The arrivals published inside the open outbox_deferred() block (None: no block open).
@@ -275,7 +276,8 @@ _suppressed: ContextVar[bool] = ContextVar("domain_events_suppressed", default=F
 # What caused the events published now (an automation rule's run), kept on each event.
 _origin: ContextVar[Any] = ContextVar("domain_event_origin", default=None)
 # Events delivered later, at the end of the enclosing batch() (None: no batch open).
-_batch: ContextVar[list[DomainEvent] | None] = ContextVar("domain_events_batch", default=None)
+# Inside batch(): the events held, one list per transaction that committed them.
+_batch: ContextVar[list[list[DomainEvent]] | None] = ContextVar("domain_events_batch", default=None)
 
 
 def _check(types: Sequence[type]) -> tuple[type[DomainEvent], ...]:
@@ -299,13 +301,21 @@ def subscribe(*types: type[DomainEvent]) -> Callable[[Subscriber], Subscriber]:
     return register
 
 
-def subscribe_batch(*types: type[DomainEvent]) -> Callable[[BatchSubscriber], BatchSubscriber]:
-    """Decorator: call the function once per delivery with the events of these types."""
+def subscribe_batch(
+    *types: type[DomainEvent], first: bool = False
+) -> Callable[[BatchSubscriber], BatchSubscriber]:
+    """Decorator: call the function once per delivery with the events of these types. `first`:
+    before the subscribers registered without it (what a person is waiting for, such as the
+    live pushes, does not wait behind the tasks others queue)."""
     matched = _check(types)
 
     def register(func: BatchSubscriber) -> BatchSubscriber:
         if all(func != registered for _, registered in _batches):  # == : bound methods
-            _batches.append((matched, func))
+            if first:
+                _batches.insert(len(_first_batches), (matched, func))
+                _first_batches.append(func)
+            else:
+                _batches.append((matched, func))
         return func
 
     return register
@@ -326,6 +336,7 @@ def unsubscribe(func: Callable) -> None:
         if func in subscribers:
             subscribers.remove(func)
     _batches[:] = [(types, f) for types, f in _batches if f != func]
+    _first_batches[:] = [f for f in _first_batches if f != func]
     if func in _outbox_writers:
         _outbox_writers.remove(func)
 
@@ -395,8 +406,14 @@ def batch() -> Iterator[None]:
     try:
         yield
     finally:
-        held = _batch.get() or []
+        transactions = _batch.get() or []
         _batch.reset(token)
+        held = [event for events in transactions for event in events]
+        if len(transactions) > 1:
+            # Rows in hand are as their own transaction committed them: another transaction of
+            # the batch, or of another process meanwhile, may have changed them since.
+            for event in held:
+                object.__setattr__(event, "_ticket_in_hand", None)
         dispatch(held)
 
 
@@ -518,17 +535,31 @@ def _commit_group(connection) -> _CommitGroup:
 def _arrived(events: list[DomainEvent]) -> None:
     held = _batch.get()
     if held is not None:
-        held.extend(events)
+        held.append(events)  # one list per transaction (see batch())
     else:
         dispatch(events)
 
 
 def ticket_in_hand(event: DomainEvent) -> Any:
     """The ticket row the event's publisher passed along, for a subscriber that would read it
-    again (the live pushes): only when the event is alone in its delivery, where that row is the
-    ticket as committed (any other change of it in the delivery would have published an event
-    too, and another transaction's rows may be newer). Else None: read it."""
+    again (the live pushes): only when the delivery is one transaction's and every event of that
+    ticket in it brought the same row (one service's work on it, such as a new ticket and its
+    first message), where that row is the ticket as committed: a change of it that did not bring
+    the row, or brought another copy, would be newer. Else None: read it."""
     return getattr(event, "_ticket_in_hand", None)
+
+
+def _drop_stale_rows_in_hand(events: list[DomainEvent]) -> None:
+    rows: dict[int, Any] = {}
+    for event in events:
+        for pk in (event.ticket_id, *event.related_ticket_ids()):
+            row = ticket_in_hand(event) if pk == event.ticket_id else None
+            if pk in rows and rows[pk] is not row:
+                row = None
+            rows[pk] = row
+    for event in events:
+        if ticket_in_hand(event) is not None and rows.get(event.ticket_id) is None:
+            object.__setattr__(event, "_ticket_in_hand", None)
 
 
 def dispatch(events: list[DomainEvent]) -> None:
@@ -538,9 +569,7 @@ def dispatch(events: list[DomainEvent]) -> None:
     if not events:
         return
     if len(events) > 1:
-        for event in events:
-            if ticket_in_hand(event) is not None:
-                object.__setattr__(event, "_ticket_in_hand", None)
+        _drop_stale_rows_in_hand(events)
     for event in events:
         for subscriber in list(_each.get(type(event), ())):
             _call(subscriber, event, event.name)

@@ -32,3 +32,15 @@ def batch_memo(key: Hashable, load: Callable[[], Any]) -> Any:
     if key not in memo:
         memo[key] = load()
     return memo[key]
+
+
+def batch_memo_fill(values: dict[Hashable, Any]) -> None:
+    """Values read ahead for the rest of the batch (one query for all its items); nothing outside
+    a batch."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.update(values)
+
+
+def in_batch() -> bool:
+    return _memo.get() is not None

@@ -101,10 +101,22 @@ def _short(value) -> str:
     return str(value)
 
 
+def _created_text(data: dict) -> str:
+    """A ticket born in the team a routing rule chose says so (tickets.registries)."""
+    if not data.get("routing_rule"):
+        return ""
+    return _("routed to team %(team)s by rule '%(rule)s'") % {
+        "team": data.get("team", ""),
+        "rule": data["routing_rule"],
+    }
+
+
 def event_change_text(event) -> str:
     """What an event changed: `N1 → N2`, or `tier: N1 → N2, team: A → B` for several things."""
     before, after = event.before, event.after
-    if (before is None and after is None) or event.kind == "created":
+    if event.kind == "created":
+        return _created_text(event.data or {})
+    if before is None and after is None:
         return ""
     if isinstance(before, dict) or isinstance(after, dict):
         before, after = before or {}, after or {}

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from tickets.identities import InvalidIdentity, normalize_identity_value
 from tickets.models import Attachment, CustomerIdentity, Message, Team, Ticket, TicketLink, Tier
 
+from .once import FieldsBuiltOnce
+
 
 class UserRef(serializers.Serializer):
     id = serializers.IntegerField()
@@ -50,7 +52,7 @@ class UserRef(serializers.Serializer):
         )
     ]
 )
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     assignee = UserRef(allow_null=True, read_only=True)
     team = serializers.SerializerMethodField()

@@ -2,7 +2,7 @@
 one call to the tickets services (the same ones every channel and page uses); reads go through
 the agent-scoped selectors, so a ticket out of reach answers 404."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
@@ -36,9 +36,9 @@ def uploaded(files) -> list[InboundAttachment]:
     ]
 
 
-def ticket_queryset(agent):
+def ticket_queryset(agent, *, team_id: int | None = None, assignee_id: int | None = None):
     return (
-        selectors.ticket_scope_for_agent(agent=agent)
+        selectors.ticket_scope_for_agent(agent=agent, team_id=team_id, assignee_id=assignee_id)
         .select_related("customer", "assignee", "team", "merged_into")
         .prefetch_related("tags")
     )
@@ -71,7 +71,30 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         return "sla" if self.action == "sla" else "tickets"
 
     def get_queryset(self):
-        return ticket_queryset(self.request.user)
+        if self.action != "list":
+            return ticket_queryset(self.request.user)
+        # A list filtered on a team or an assignee reads the visibility rule written for them
+        # (the filters apply again: the same rows, and PostgreSQL counts a repeated equality
+        # once).
+        filters = TicketFilter(self.request.query_params, queryset=Ticket.objects.none()).form
+        narrowing = filters.cleaned_data if filters.is_valid() else {}
+        return ticket_queryset(
+            self.request.user,
+            team_id=narrowing.get("team"),
+            assignee_id=narrowing.get("assignee"),
+        )
+
+    def list(self, request, *args, **kwargs):
+        # PostgreSQL's parallel index scan under a LIMIT has each worker walk its share of the
+        # newest-change-first index until it finds rows, and a share with none is walked to its
+        # end: an N1 agent's tier=N2&channel=whatsapp took 264 ms instead of 11 at a million
+        # tickets. A page is read by one process (SET LOCAL: this transaction only, safe behind
+        # PgBouncer's transaction mode).
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            return super().list(request, *args, **kwargs)
 
     def _ticket(self) -> Ticket:
         return selectors.ticket_get_for_agent(agent=self.user, number=self.kwargs["number"])
@@ -119,8 +142,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             metadata={"api_user": request.user.pk},
         )
         changes = data.get("priority") not in (None, Ticket.Priority.NORMAL) or data.get("tags")
-        with transaction.atomic():
-            result = services.message_receive(incoming=incoming)
+        # No savepoint inside the Idempotency-Key's transaction: an error here fails it whole.
+        with transaction.atomic(savepoint=False):
+            # A ticket changed right after it opens is routed by the rules' task on what it
+            # became, not at birth on what it was for an instant.
+            # Without an external id the message cannot be a duplicate: the savepoint that
+            # would catch one is two round trips for nothing.
+            result = services.message_receive(
+                incoming=incoming, route_at_birth=not changes, savepoint=bool(external_id)
+            )
             ticket = result.ticket
             if data.get("priority") and data["priority"] != ticket.priority:
                 ticket = services.ticket_change_priority(

@@ -2,6 +2,7 @@
 fetch media, replay early statuses, name the parts of a message, keep its own books on a
 message received)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -26,6 +27,11 @@ class ChannelError(Exception):
         self.code = code
 
 
+def as_channel_error(exc: Exception) -> ChannelError:
+    """Any failure of a send as a ChannelError; one that is not is worth another attempt."""
+    return exc if isinstance(exc, ChannelError) else ChannelError(f"{exc!r}")
+
+
 class ChannelAdapter(Protocol):
     channel: str  # tickets.models.Channel value
 
@@ -39,6 +45,12 @@ class ChannelAdapter(Protocol):
 
     def send(self, message: Message) -> str:
         """Deliver an outbound Message; return the provider's id for it."""
+
+    def send_batch(self, messages: list[Message]) -> Iterator[tuple[Message, "str | ChannelError"]]:
+        """send() for several messages (a batch of acknowledgements): yields each, in order, with
+        its provider id or the ChannelError it met, as soon as it is done, so that the caller
+        records it before the next one goes. A channel that can share work across them (one
+        SMTP connection, one read of their threads) does so."""
 
     def fetch_media(self, message: Message) -> list[InboundAttachment]:
         """The files announced in message.metadata["media"] (WhatsApp, MMS), fetched after the
@@ -61,6 +73,18 @@ class BaseChannelAdapter:
     the optional methods of ChannelAdapter. Every adapter derives from it."""
 
     channel: str
+
+    def send(self, message: Message) -> str:
+        raise NotImplementedError
+
+    def send_batch(self, messages: list[Message]) -> Iterator[tuple[Message, "str | ChannelError"]]:
+        for message in messages:
+            try:
+                provider_id = self.send(message)
+            except Exception as exc:  # handed back: the caller retries or fails the message
+                yield message, as_channel_error(exc)
+            else:
+                yield message, provider_id
 
     def fetch_media(self, message: Message) -> list[InboundAttachment]:
         raise ChannelError(f"The {self.channel} channel announces no media", permanent=True)

@@ -2,12 +2,15 @@
 nothing else: every read for a visitor goes through their identity), the messages after an id,
 whether an agent can take a chat now, and the chat state of inbox rows."""
 
+import functools
 import uuid
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, prefetch_related_objects
+from django.db import connection
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from tickets.models import AgentProfile, Attachment, Channel, CustomerIdentity, Message
@@ -72,19 +75,53 @@ def chat_session_for_ticket(ticket_id: int) -> ChatSession | None:
 
 def chat_messages_after(*, ticket_id: int, after: int, limit: int = MESSAGES_PAGE) -> list[Message]:
     """The chat messages of a ticket the visitor may see (no internal note), after an id, each
-    with `files` (its attachments): one query, a second only when one of them has files."""
-    messages = list(
-        Message.objects.filter(ticket_id=ticket_id, channel=Channel.CHAT, pk__gt=after)
-        .exclude(kind=Message.Kind.INTERNAL_NOTE)
-        .select_related("author_user")
-        .annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
-        .order_by("pk")[:limit]
-    )
+    with `files` (its attachments) and the agent who wrote it: one query, a second only when one
+    of them has files.
+
+    Every visitor's message is followed by this read (the catch-up of the tab that sent it): its
+    SQL is written out once, not built by the ORM each time, and only the columns a frame shows
+    are read."""
+    params = [ticket_id, Channel.CHAT, after, Message.Kind.INTERNAL_NOTE, limit]
+    rows = Message.objects.raw(_messages_after_sql(), params)
+    messages = list(rows)
+    user_model = get_user_model()
+    for message in messages:
+        if message.author_user_id is not None:
+            names = [getattr(message, f"author_{name}") for name in _AUTHOR]
+            author = user_model.from_db(rows.db, ["id", *_AUTHOR], [message.author_user_id, *names])
+            message.author_user = author
     with_files = [message for message in messages if message.has_files]
     prefetch_related_objects(with_files, "attachments")
     for message in messages:
         message.files = list(message.attachments.all()) if message.has_files else []
     return messages
+
+
+_AUTHOR = ("username", "first_name", "last_name")  # what agent_display_name reads
+
+
+@functools.cache
+def _messages_after_sql() -> str:
+    quote = connection.ops.quote_name
+    message, attachment = Message._meta, Attachment._meta
+    user = get_user_model()._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    shown = ("id", "ticket", "direction", "kind", "channel", "metadata", "body_text",
+             "created_at", "author_user")  # fmt: skip
+    author = ", ".join(f'u.{column(user, name)} AS "author_{name}"' for name in _AUTHOR)
+    return (
+        f"SELECT {', '.join(f'm.{column(message, name)}' for name in shown)}, {author}, "  # noqa: S608  (names from the models)
+        f"EXISTS (SELECT 1 FROM {quote(attachment.db_table)} a "
+        f"WHERE a.{column(attachment, 'message')} = m.{column(message, 'id')}) AS has_files "
+        f"FROM {quote(message.db_table)} m LEFT JOIN {quote(user.db_table)} u "
+        f"ON u.{column(user, 'id')} = m.{column(message, 'author_user')} "
+        f"WHERE m.{column(message, 'ticket')} = %s AND m.{column(message, 'channel')} = %s "
+        f"AND m.{column(message, 'id')} > %s AND m.{column(message, 'kind')} <> %s "
+        f"ORDER BY m.{column(message, 'id')} LIMIT %s"
+    )
 
 
 def chat_attachment_for_visitor(attachment_id: int, visitor: uuid.UUID) -> Attachment | None:

@@ -2,7 +2,7 @@
 media downloads, early delivery statuses, acknowledgements and WhatsApp templates."""
 
 from ._common import RetryLater
-from .acknowledge import ACK_LIMIT_PER_HOUR, ticket_acknowledge
+from .acknowledge import ACK_LIMIT_PER_HOUR, ticket_acknowledge, tickets_acknowledge
 from .chat import (
     ChatMessageNotStored,
     chat_agent_read,
@@ -37,6 +37,7 @@ from .ingest import (
     MAX_ATTEMPTS,
     TARGET_WAIT,
     TargetNotYet,
+    cache_is_shared,
     drain_guard_seconds,
     inbound_event_process,
     inbound_event_store,
@@ -74,6 +75,7 @@ __all__ = [
     "TargetNotYet",
     "TemplateParametersInvalid",
     "TemplateUnavailable",
+    "cache_is_shared",
     "chat_agent_read",
     "chat_bot_answer",
     "chat_contact_claim",
@@ -115,6 +117,7 @@ __all__ = [
     "send_transcript_email",
     "send_verification_email",
     "ticket_acknowledge",
+    "tickets_acknowledge",
     "verified_email",
     "whatsapp_template_send",
 ]

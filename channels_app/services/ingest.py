@@ -25,6 +25,7 @@ from tickets.identities import PHONE_KINDS, phone_equivalents
 from tickets.inbound import NormalizedMessage
 from tickets.memo import memoized_for_batch
 from tickets.models import CustomerIdentity, Message
+from tickets.rows import rows_update
 
 from ..adapters import get_adapter
 from ..adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
@@ -53,7 +54,9 @@ class TargetNotYet(ChannelError):
 DRAIN_SCHEDULED = "jornada:inbound-drain-scheduled"
 
 
-def _cache_is_shared() -> bool:
+def cache_is_shared() -> bool:
+    """Whether the cache outlives this process and is seen by the others (Redis), unlike the
+    embedded mode's per-process one."""
     return not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
@@ -65,7 +68,7 @@ def schedule_processing() -> bool:
     False when the broker could not be reached (the sweeper will queue the drain)."""
     from ..tasks import process_inbound_events
 
-    if _cache_is_shared() and not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
+    if cache_is_shared() and not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
         return True  # a drain is already queued: it will see this event
     try:
         process_inbound_events.delay()
@@ -478,27 +481,48 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             .exclude(status__in=(S.PROCESSED, S.IGNORED))
             .order_by("pk")
         )
+        parsed = []
         for event in waiting:
+            try:
+                parsed.append((event, get_adapter(event.channel).parse(event)))
+            except Exception:
+                redo.append(event.pk)
+        _read_senders_ahead(parsed)
+        for event, items in parsed:
             try:
                 # This savepoint covers the services' own: a duplicate message (IntegrityError)
                 # fails the event here, and the lone redo below returns the first one.
                 with transaction.atomic():
-                    outcome = _apply(
-                        get_adapter(event.channel).parse(event), event, savepoint=False
-                    )
+                    outcome = _apply(items, event, savepoint=False)
             except Exception:
                 redo.append(event.pk)
                 continue
             _record_outcome(event, outcome)
             done.append(event)
         if done:
-            InboundEvent.objects.bulk_update(done, EVENT_FIELDS)
+            rows_update(done, EVENT_FIELDS)
     for event_id in redo:
         with contextlib.suppress(RetryLater):  # stays waiting; the sweeper queues it again
             event = inbound_event_process(event_id=event_id, skip_locked=skip_locked)
             if event is not None:
                 done.append(event)
     return done
+
+
+def _read_senders_ahead(parsed: list) -> None:
+    """The senders the batch's messages come from, looked up once for all of them. Only a saving:
+    should it fail, it is rolled back to its savepoint and each message looks its sender up."""
+    senders = [
+        (item.sender_kind, item.sender_value)
+        for _, items in parsed
+        for item in items
+        if isinstance(item, NormalizedMessage)
+    ]
+    try:
+        with transaction.atomic():
+            ticket_services.customers_prefetch_for_identities(identities=senders)
+    except Exception:
+        logger.exception("Reading %s senders ahead failed; each is looked up alone", len(senders))
 
 
 def _failure(exc: Exception) -> tuple[str, bool]:

@@ -83,6 +83,23 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The providers' webhooks, signed and never from a browser, are served with this middleware only
+# (helpdesk/machine.py): what every response needs, not what a page for people needs.
+MACHINE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "helpdesk.middleware.AllowedHost",
+    "helpdesk.middleware.DatabaseUnavailable",
+]
+MACHINE_PATHS_UNDER = ("/channels/",)
+MACHINE_VIEW_NAMES = frozenset(
+    {
+        "channels_app:whatsapp-webhook",
+        "channels_app:sms-twilio",
+        "channels_app:sms-twilio-status",
+        "channels_app:email-inbound",
+    }
+)
+
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 ASGI_APPLICATION = "helpdesk.asgi.application"
@@ -188,6 +205,10 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or Non
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connections around every task unless this is set; it
+# then closes them every this many tasks. helpdesk/celery.py closes them as Django does after a
+# request instead (DATABASE_CONN_MAX_AGE, or an error).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -429,6 +450,14 @@ JORNADA = {
     # Threads per ASGI process doing the live chat's database work (each keeps one connection):
     # visitors' messages are stored and processed side by side, this many at once.
     "CHAT_DB_THREADS": int(os.environ.get("JORNADA_CHAT_DB_THREADS", "4")),
+    # The websocket server freezes the objects that survive a full garbage collection, so the
+    # next ones do not walk its held connections' objects again, and unfreezes them this often
+    # (helpdesk/gc_policy.py). 0: CPython's own collections.
+    "WS_GC_UNFREEZE_SECONDS": float(os.environ.get("JORNADA_WS_GC_UNFREEZE_SECONDS", "300")),
+    # Threads per web process reading the managers' dashboard beside the request's own
+    # connection (PostgreSQL; each keeps one connection): its four heaviest scans at once.
+    # 0 reads everything on the request's connection, one after the other.
+    "DASHBOARD_DB_THREADS": int(os.environ.get("JORNADA_DASHBOARD_DB_THREADS", "2")),
     # Largest webhook body accepted from a provider (WhatsApp, SMS), in bytes.
     "WEBHOOK_MAX_BYTES": int(os.environ.get("JORNADA_WEBHOOK_MAX_BYTES", 1024 * 1024)),
     # A web process that has just made sure an inbound drain task is queued does not ask again
@@ -472,6 +501,10 @@ JORNADA = {
     # Finished deliveries (the delivery log) are kept this many days.
     "WEBHOOK_KEEP_DAYS": int(os.environ.get("JORNADA_WEBHOOK_KEEP_DAYS", "30")),
     "WEBHOOK_FLAG_SECONDS": float(os.environ.get("JORNADA_WEBHOOK_FLAG_SECONDS", "5")),
+    # Each process keeps the rules that choose a new ticket's team (automation/birth.py) until
+    # they change (a version in the cache) or for this long (seconds), whichever comes first: a
+    # local-memory cache (embedded mode) is not shared by the web and the worker processes.
+    "ROUTING_RULES_SECONDS": float(os.environ.get("JORNADA_ROUTING_RULES_SECONDS", "60")),
     "INBOUND_DRAIN_GUARD_SECONDS": float(
         os.environ.get("JORNADA_INBOUND_DRAIN_GUARD_SECONDS", "0.25" if REDIS_URL else "0")
     ),

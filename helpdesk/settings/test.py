@@ -25,6 +25,7 @@ JORNADA["ACKNOWLEDGEMENTS_PER_HOUR"] = 1_000_000
 # the cache every time (a test's subscriptions are gone with its transaction).
 JORNADA["WEBHOOK_ALLOW_PRIVATE"] = True
 JORNADA["WEBHOOK_FLAG_SECONDS"] = 0.0
+JORNADA["WS_GC_UNFREEZE_SECONDS"] = 0.0  # tests import helpdesk.asgi: no freezing there
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-private-"))
 KB_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jornada-test-kb-media-"))

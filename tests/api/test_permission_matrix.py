@@ -227,3 +227,18 @@ def test_metrics_are_for_managers_and_team_leads(world, n1_agent, manager, teams
     assert _client(lead.user).get("/api/v1/metrics").status_code == 200
     assert _client(manager, scopes=["tickets:read"]).get("/api/v1/metrics").status_code == 403
     assert _client(manager, scopes=["metrics:read"]).get("/api/v1/metrics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/attachments/y%C2%B599%15%C3%9C%0A%C3%94o/download",  # a newline in the id
+        "/api/v1/tickets/%0A",
+    ],
+)
+def test_a_path_that_matches_nothing_answers_in_the_api_error_shape(world, n1_agent, path):
+    response = _client(n1_agent).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"

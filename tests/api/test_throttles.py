@@ -38,3 +38,22 @@ def test_address_limit_holds_back_anonymous_token_guessing(api, rates):
     client = api(raw="jrn_guess")
     codes = [client.get("/api/v1/tickets").status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_the_allowance_refills_evenly_after_a_burst(api, n1_agent, rates):
+    import time_machine
+
+    rates(token="3/min", address="100/min")
+    client = api(n1_agent)
+    with time_machine.travel("2026-12-07 10:00:00", tick=False) as clock:
+        burst = [client.get("/api/v1/tickets").status_code for _ in range(4)]
+        refused = client.get("/api/v1/tickets")
+        clock.shift(21)  # one request's share of the minute (20 s) later
+        again = client.get("/api/v1/tickets")
+        too_soon = client.get("/api/v1/tickets")
+
+    assert burst == [200, 200, 200, 429]
+    assert 19 <= int(refused["Retry-After"]) <= 20
+    assert again.status_code == 200
+    assert again["RateLimit-Remaining"] == "0"
+    assert too_soon.status_code == 429

@@ -53,3 +53,28 @@ def ticket_in(team, **fields):
         type(ticket).objects.filter(pk=ticket.pk).update(team=team)
         ticket.refresh_from_db()
     return ticket
+
+
+def rows(prefix: str, items: list[dict], *, initial: int = 0) -> dict:
+    """The POST fields of a formset of the rule editor."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(items)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, item in enumerate(items):
+        for key, value in item.items():
+            data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+def post(name="Regra", *, conditions=(), actions=(), initial=(0, 0), **fields):
+    return {
+        "name": name,
+        "events": ["created"],
+        "is_active": "on",
+        **rows("conditions", list(conditions), initial=initial[0]),
+        **rows("actions", list(actions), initial=initial[1]),
+        **fields,
+    }

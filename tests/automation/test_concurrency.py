@@ -18,13 +18,14 @@ pytestmark = pytest.mark.skipif(
 
 
 def route_at_once(ticket_ids):
+    """Each id (or list of ids: one batch) routed by a thread of its own, all at once."""
     barrier = threading.Barrier(len(ticket_ids))
     errors = []
 
-    def work(pk):
+    def work(ids):
         try:
             barrier.wait()
-            process([Work(pk, {"created"})])
+            process([Work(pk, {"created"}) for pk in (ids if isinstance(ids, list) else [ids])])
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -67,4 +68,18 @@ def test_a_burst_spreads_over_agents_without_exceeding_any_capacity():
 
     loads = [Ticket.objects.filter(assignee=a).count() for a in agents]
     assert loads == [3, 3, 3]
+    assert Ticket.objects.filter(pk__in=[t.pk for t in tickets], assignee=None).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_at_once_share_the_agents_without_exceeding_any_capacity():
+    team = TeamFactory(name="Atendimento N1", tier=Tier.N1)
+    TeamRouting.objects.create(team=team, policy=TeamRouting.Policy.LEAST_LOADED)
+    agents = [online_agent(team, username=f"a{i}", capacity=3) for i in range(2)]
+    ticket_in(team, assignee=agents[0])
+    tickets = [ticket_in(team) for _ in range(8)]
+
+    route_at_once([[t.pk for t in tickets[:4]], [t.pk for t in tickets[4:]]])
+
+    assert [Ticket.objects.filter(assignee=a).count() for a in agents] == [3, 3]
     assert Ticket.objects.filter(pk__in=[t.pk for t in tickets], assignee=None).count() == 3

@@ -171,3 +171,13 @@ def test_a_rule_listens_only_to_its_events(team):
     assert not matched(ticket)
     created(ticket, "message")
     assert matched(Ticket.objects.get(pk=ticket.pk))
+
+
+def test_a_phrase_condition_without_a_value_matches_no_text_about_none():
+    """A stored None is no value (it used to be the phrase "None")."""
+    from automation import conditions
+
+    assert conditions.as_list(None) == []
+    assert conditions.as_list(["boleto", None, ""]) == ["boleto"]
+    facts = conditions.Facts(ticket=Ticket(), tags=set(), text="none of this", now=timezone.now())
+    assert not conditions.holds({"field": "contains", "value": None}, facts)

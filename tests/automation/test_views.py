@@ -1,12 +1,10 @@
 """The managers' rules page, the dry run, and the dispatchers' queue."""
 
-import json
-
 import pytest
 
 from automation.engine import dry_run
 from automation.models import Rule, TeamRouting, TimeRule
-from tests.automation.conftest import created, online_agent, rule, ticket_in
+from tests.automation.conftest import created, online_agent, post, rule, ticket_in
 from tests.tickets.factories import AgentFactory, CustomerFactory, TeamFactory
 from tickets.models import AgentProfile, Ticket, TicketEvent, Tier
 
@@ -46,32 +44,23 @@ def test_an_agent_who_is_not_a_manager_gets_403(client, team):
 def test_a_manager_creates_a_trigger(client, boss):
     response = client.post(
         "/manager/rules/new/",
-        {
-            "name": "Urgente",
-            "events": ["created"],
-            "conditions": json.dumps([{"field": "contains", "value": "urgente"}]),
-            "actions": json.dumps([{"type": "set_priority", "priority": "urgent"}]),
-            "is_active": "on",
-        },
+        post(
+            "Urgente",
+            conditions=[{"field": "contains", "text": "urgente"}],
+            actions=[{"type": "set_priority", "priority": "urgent"}],
+        ),
     )
     assert response.status_code == 302
     saved = Rule.objects.get(name="Urgente")
+    assert saved.conditions == [{"field": "contains", "value": ["urgente"]}]
     assert saved.actions == [{"type": "set_priority", "priority": "urgent"}]
     assert saved.is_active
 
 
 def test_an_unknown_action_is_refused_with_a_message(client, boss):
-    response = client.post(
-        "/manager/rules/new/",
-        {
-            "name": "X",
-            "events": ["created"],
-            "conditions": "[]",
-            "actions": '[{"type": "explode"}]',
-        },
-    )
+    response = client.post("/manager/rules/new/", post("X", actions=[{"type": "explode"}]))
     assert response.status_code == 200
-    assert "known type" in response.content.decode()
+    assert "explode is not one of the available choices" in response.content.decode()
     assert not Rule.objects.filter(name="X").exists()
 
 
@@ -108,6 +97,39 @@ def test_dry_run_lists_what_the_rule_then_does(client, boss, team):
         TicketEvent.objects.filter(kind=TicketEvent.Kind.RULE_RAN).values_list("ticket", flat=True)
     )
     assert acted == {t.pk for t in matching}
+
+
+def test_the_dry_run_narrowed_in_the_database_finds_what_the_check_alone_finds(team, n2_team):
+    from automation import conditions
+
+    n2_team.name = "Suporte N2"
+    n2_team.save()
+    for channel in ("whatsapp", "email"):
+        for priority in ("normal", "urgent"):
+            ticket_in(team, channel=channel, priority=priority)
+            ticket_in(n2_team, channel=channel, priority=priority, tier=Tier.N2)
+    checks = rule(
+        "whatsapp no N2, não urgente",
+        conditions=[
+            {"field": "channel", "value": ["WhatsApp"]},  # the check lowers what is wanted
+            {"field": "tier", "value": "n2"},
+            {"field": "team", "value": ["suporte n2"]},
+            {"field": "priority", "value": ["urgent"], "negate": True},
+        ],
+    )
+    every = Ticket.objects.exclude(status=Ticket.Status.CLOSED).select_related(
+        "customer__organization", "team"
+    )
+    expected = [
+        facts.ticket.pk
+        for facts in conditions.facts_for(list(every), with_text=False)
+        if conditions.matches(checks.conditions, facts)
+    ]
+
+    count, first = dry_run(checks)
+
+    assert count == len(expected) == 1
+    assert [ticket.pk for ticket in first] == expected
 
 
 def test_dry_run_shows_at_most_20(team):

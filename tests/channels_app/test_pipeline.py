@@ -315,3 +315,36 @@ def test_a_message_stored_twice_under_two_provider_ids_in_one_batch_is_received_
     second.refresh_from_db()
     assert second.status == S.PROCESSED
     assert any("duplicate of message" in note for note in second.notes)
+
+
+def test_a_batch_knows_its_new_and_known_senders_and_their_organization(
+    db, django_capture_on_commit_callbacks
+):
+    from tickets.models import Customer, CustomerIdentity, Organization
+
+    acme = Organization.objects.create(name="Cliente SA", domain="Cliente.com.br")
+    known = Customer.objects.create(name="Maria")
+    CustomerIdentity.objects.create(customer=known, kind="email", value="maria@cliente.com.br")
+
+    def mail(n: int, sender: bytes) -> bytes:
+        raw = SIMPLE.replace(b"<abc-123@", f"<senders-{n}@".encode())
+        return raw.replace(b"joao@cliente.com.br", sender)
+
+    # Two new messages of one new sender, one of a known customer, one of another new sender.
+    raws = [mail(0, b"ana@cliente.com.br"), mail(1, b"maria@cliente.com.br"),
+            mail(2, b"ana@cliente.com.br"), mail(3, b"rui@outro.example")]  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = [store(raw)[0].pk for raw in raws]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inbound_events_process_batch(event_ids=ids)
+
+    authors = [
+        Message.objects.get(external_id=f"<senders-{n}@cliente.com.br>").author_customer
+        for n in range(4)
+    ]
+    assert authors[0] == authors[2] != authors[1]
+    assert authors[1] == known
+    assert CustomerIdentity.objects.filter(value="ana@cliente.com.br").count() == 1
+    assert authors[0].organization == acme
+    assert authors[3].organization is None
+    assert Customer.objects.count() == 3

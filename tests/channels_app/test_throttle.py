@@ -23,8 +23,9 @@ def test_keys_are_counted_apart():
 
 
 @pytest.mark.services
-def test_on_redis_the_window_expires_and_the_counter_is_the_caches_own_key():
+def test_on_redis_the_window_expires_and_the_counter_is_the_caches_own_key(monkeypatch):
     key = f"t:{uuid.uuid4()}"
+    monkeypatch.setattr(cache, "add", None)  # one pipelined round trip, not the cache API's
     assert counted(key, 4) == [False, False, False, True]
 
     name = cache.make_and_validate_key(key)

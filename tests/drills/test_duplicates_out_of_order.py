@@ -30,7 +30,7 @@ from tests.channels_app.fake_providers import (
 )
 from tests.channels_app.test_sms import callback, inbound
 from tests.channels_app.test_webhooks import BASIC_AUTH, SIGNING_KEY, mailgun_form
-from tests.drills.conftest import age_waiting_events, waiting
+from tests.drills.conftest import waiting
 from tests.servers import wait_for
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
@@ -142,9 +142,7 @@ def deliver_all(jobs: list) -> None:
 def settle(stage) -> None:
     """Wait for the worker; then beat's sweeper for whatever a lost drain left behind."""
     wait_for(lambda: waiting() == 0, timeout=60, what="the worker", interval=0.3)
-    age_waiting_events()
-    stage.send_beat_entry("sweep-inbound-events")
-    wait_for(lambda: waiting() == 0, timeout=60, what="the sweeper", interval=0.3)
+    stage.sweep_until_processed(timeout=60)
 
 
 def test_duplicates_and_disorder_on_every_channel_store_each_message_once_and_converge(

@@ -9,8 +9,7 @@ from collections import Counter
 import pytest
 
 from channels_app.models import InboundEvent
-from tests.drills.conftest import age_waiting_events, burst, waiting
-from tests.servers import wait_for
+from tests.drills.conftest import burst
 from tickets.models import Message
 
 pytestmark = [pytest.mark.drill, pytest.mark.django_db(transaction=True)]
@@ -46,9 +45,7 @@ def test_webhooks_are_kept_while_redis_is_down_and_processed_once_it_is_back(sta
     assert done.wait(timeout=120)
     sender.join()
 
-    age_waiting_events()
-    stage.send_beat_entry("sweep-inbound-events")
-    wait_for(lambda: waiting() == 0, timeout=120, what="every event processed", interval=0.5)
+    stage.sweep_until_processed(timeout=120, sweeps=20)
 
     wamids = [wamid for wamid, _ in webhooks]
     outage = [wamid for wamid in wamids if phase[wamid] == "outage"]

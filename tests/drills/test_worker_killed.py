@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from channels_app.models import InboundEvent
-from tests.drills.conftest import age_waiting_events, burst, waiting
+from tests.drills.conftest import burst, waiting
 from tests.servers import wait_for
 from tickets.models import Message, Ticket, TicketEvent
 
@@ -37,10 +37,7 @@ def test_a_worker_killed_mid_burst_processes_every_event_exactly_once(stage):
     left_by_the_crash = waiting()
 
     stage.worker(concurrency=2)
-    # Beat's sweeper, once the events have waited past its threshold (2 minutes).
-    age_waiting_events()
-    stage.send_beat_entry("sweep-inbound-events")
-    wait_for(lambda: waiting() == 0, timeout=120, what="every event processed", interval=0.5)
+    stage.sweep_until_processed(timeout=120)
 
     wamids = [wamid for wamid, _ in webhooks]
     events = InboundEvent.objects.filter(channel="whatsapp")

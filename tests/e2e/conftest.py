@@ -57,6 +57,9 @@ def asgi_server(transactional_db, settings):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    from manager import together
+
+    together.close_connections()  # the dashboard's read threads (PostgreSQL) let go of theirs
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from tests.e2e.signin import sign_in
 from tests.tickets.factories import AgentFactory, TeamFactory
 from tickets.models import CannedResponse, Ticket, TicketEvent, Tier
 
@@ -27,11 +28,7 @@ EMAIL = (
 
 def log_in(context, base_url: str, username: str):
     page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/?next=/agent/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo1234")
-    page.click("form [type=submit]")
-    page.wait_for_url(f"{base_url}/agent/")
+    sign_in(page, base_url, username, "demo1234", then="/agent/")
     return page
 
 

@@ -2,17 +2,14 @@
 ticket to the team the rules suggest; a manager turns a rule off and dry-runs another."""
 
 from automation.models import Rule
+from tests.e2e.signin import sign_in
 from tests.tickets.factories import AgentFactory, CustomerFactory, TeamFactory, make_ticket
 from tickets import events
 from tickets.models import AgentProfile, Tier
 
 
 def login(page, base, username, next_url):
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "senha-forte-123")
-    page.click("form [type=submit]")
-    page.wait_for_url(f"{base}{next_url}")
+    sign_in(page, base, username, "senha-forte-123", then=next_url)
 
 
 def agent(username, **fields):

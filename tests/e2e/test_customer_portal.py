@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from knowledge_base.models import ArticleFeedback
+from tests.e2e.signin import sign_in
 from tests.knowledge_base.factories import ArticleFactory, CategoryFactory, SectionFactory
 from tests.tickets.factories import (
     AgentFactory,
@@ -116,11 +117,7 @@ def test_a_customer_helps_herself_then_asks_and_reads_the_answer(
     # An agent answers from the workspace.
     agent_context = browser.new_context(locale="pt-BR", viewport=DESKTOP)
     agent = agent_context.new_page()
-    agent.goto(f"{asgi_server}/accounts/login/?next=/agent/tickets/{ticket.number}/")
-    agent.fill("#id_username", "ana")
-    agent.fill("#id_password", "demo1234")
-    agent.click("form [type=submit]")
-    agent.wait_for_url(f"{asgi_server}/agent/tickets/{ticket.number}/")
+    sign_in(agent, asgi_server, "ana", "demo1234", then=f"/agent/tickets/{ticket.number}/")
     agent.fill("#reply-body", "Olá, Maria! Ainda dá, sim: cancelamos o pedido 4411 para você.")
     agent.locator("#reply-form [type=submit]").click()
     agent.get_by_text("cancelamos o pedido 4411 para você").first.wait_for()

@@ -15,6 +15,7 @@ import pytest
 from channels_app.models import ChatChannel, ChatSession
 from demo.chat import DEMO_CHAT_NAME, seed_chat_channel
 from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.signin import sign_in
 from tests.knowledge_base.factories import ArticleFactory
 from tests.tickets.factories import AgentFactory, TeamFactory
 from tickets import services
@@ -76,11 +77,7 @@ def phone_screenshot(page, name: str) -> None:
 
 def log_in(context, base_url: str, username: str):
     page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/?next=/agent/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo1234")
-    page.click("form [type=submit]")
-    page.wait_for_url(f"{base_url}/agent/")
+    sign_in(page, base_url, username, "demo1234", then="/agent/")
     return page
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.e2e.signin import sign_in
 from tests.tickets.factories import make_ticket
 from tickets import events
 from tickets.models import Team
@@ -19,15 +20,30 @@ def test_a_manager_reads_the_dashboard_and_sees_a_ticket_come_at_risk(
     call_command("seed_demo", tickets=60, customers=20, force=True, verbosity=0)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     page = context.new_page()
-    page.goto(f"{asgi_server}/accounts/login/?next=/manager/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "demo1234")
-    page.click("form [type=submit]")
-    page.wait_for_url(f"{asgi_server}/manager/")
+    sign_in(page, asgi_server, "manager", "demo1234", then="/manager/")
     page.wait_for_function("document.body.dataset.wsState === 'open'")
 
     assert page.locator("h1").inner_text() == "Painel do atendimento"
-    assert page.locator("svg[role=img]").count() == 2
+    # Chart.js replaced the server's two SVG drawings with its canvases, drawn from the page's
+    # figures (the per-day bars sum to the tickets created in the range).
+    page.wait_for_function("document.querySelectorAll('.chart-box.drawn canvas').length === 2")
+    assert page.locator("svg[role=img]").count() == 0
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.chart-box canvas')].map(canvas => {
+            const chart = Chart.getChart(canvas);
+            return {type: chart.config.type, points: chart.data.datasets[0].data.length,
+                    sum: chart.data.datasets[0].data.reduce((t, p) => t + (p.v ?? p), 0)};
+        })"""
+    )
+    data = page.evaluate("JSON.parse(document.getElementById('manager-chart-data').textContent)")
+    assert drawn[0] == {
+        "type": "bar",
+        "points": len(data["per_day"]["labels"]),
+        "sum": sum(data["per_day"]["created"]),
+    }
+    heat = sum(map(sum, data["heatmap"]["grid"]))
+    assert drawn[1] == {"type": "matrix", "points": 7 * 24, "sum": heat}
+    assert sum(data["per_day"]["created"]) > 0
     assert page.locator("[data-kpi]").count() == 8
     # The demo's survey answers: CSAT, NPS and CES as a table, with a CSAT column per team.
     satisfaction = page.locator('[data-kpi="satisfaction"]')

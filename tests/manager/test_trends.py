@@ -1,14 +1,15 @@
-"""Trend alerts: an unusual rise of new tickets per channel or tag against the same hour of the
-previous weeks is found, raised once, e-mailed to managers, listed on the dashboard until
-acknowledged, and can be muted; a peak that comes every week is not news."""
+"""Trend alerts: an unusual rise of new tickets per channel, tag or subject cluster against the
+same hour of the previous weeks is found, raised once, e-mailed to managers, listed on the
+dashboard until acknowledged, and can be muted; a peak that comes every week is not news."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 
-from manager import tasks, trends
+from manager import services, tasks, trends
 from manager.models import TrendAlert
 from tests.tickets.factories import AgentFactory, make_ticket
 from tickets.models import Channel, Tag, Tier
@@ -18,9 +19,22 @@ HOUR = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
 
 
-def tickets_at(start, n, *, channel=Channel.EMAIL, tag=None):
+_names = itertools.count()
+
+
+def unrelated_subject() -> str:
+    """A subject that shares no word with any other (so that no subject cluster rises)."""
+    n = next(_names)
+    return "".join(chr(ord("a") + (n // 26**i) % 26) for i in range(5)) + "qz"
+
+
+def tickets_at(start, n, *, channel=Channel.EMAIL, tag=None, subject=None):
     for minute in range(n):
-        ticket = make_ticket(channel=channel, created_at=start + timedelta(minutes=minute * 5))
+        ticket = make_ticket(
+            channel=channel,
+            created_at=start + timedelta(minutes=minute * 5),
+            subject=subject or unrelated_subject(),
+        )
         if tag:
             ticket.tags.add(Tag.objects.get_or_create(name=tag)[0])
 
@@ -59,6 +73,50 @@ def test_a_tag_can_rise_too_and_few_tickets_never_do():
     tickets_at(HOUR + timedelta(minutes=1), 4, channel=Channel.SMS)  # 4 from 0: too few
 
     assert set(found()) == {("tag", "fatura"), ("channel", "email")}
+
+
+@pytest.mark.django_db
+def test_subjects_sharing_words_rise_as_one_cluster():
+    for week in range(1, 5):
+        tickets_at(HOUR - week * WEEK, 1, subject="Sem internet em casa")  # one a week, as usual
+    subjects = ["Sem internet no bairro Centro"] * 5 + ["Internet caiu no Centro"]
+    for n, subject in enumerate(subjects):
+        tickets_at(HOUR + timedelta(minutes=n), 1, subject=subject)
+    tickets_at(HOUR, 3, subject="Boleto vencido")  # too few
+
+    rises = found()
+
+    subjects = {value: rise for (dimension, value), rise in rises.items() if dimension == "subject"}
+    # The words that rose on the same tickets, the most frequent first ("caiu": one ticket).
+    assert list(subjects) == ["centro internet bairro"]
+    assert (subjects["centro internet bairro"].count, rises["channel", "email"].count) == (6, 9)
+
+
+@pytest.mark.django_db
+def test_subject_words_fold_accents_and_leave_common_words_and_ticket_tags_out():
+    assert trends.subject_words("Re: [#1042] Não consigo emitir NOTA fiscal, é urgente") == {
+        "emitir", "nota", "fiscal"
+    }  # fmt: skip
+    for week in range(5):  # "boleto" every week at this hour: no news
+        tickets_at(HOUR - week * WEEK, 6, subject="Segunda via do boleto")
+
+    assert not [key for key in found() if key[0] == "subject"]
+
+
+def test_muting_a_subject_cluster_silences_its_leading_word(
+    db, manager, django_capture_on_commit_callbacks
+):
+    for n in range(6):
+        tickets_at(HOUR + timedelta(minutes=n), 1, subject="Falha no pagamento via pix")
+    assert run_detector(django_capture_on_commit_callbacks) == 2  # the cluster, and e-mail
+    alert = TrendAlert.objects.get(dimension="subject")
+    assert alert.value == "falha pagamento"  # "pix": three letters
+    services.trend_alert_mute(alert=alert, by=manager)
+    for n in range(8):  # the next hour, with one more word on all of them
+        tickets_at(HOUR + timedelta(hours=1, minutes=n), 1, subject="Falha grave no pagamento")
+
+    run_detector(django_capture_on_commit_callbacks, at=HOUR + timedelta(hours=2))
+    assert TrendAlert.objects.filter(dimension="subject").count() == 1
 
 
 @pytest.fixture

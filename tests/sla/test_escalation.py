@@ -85,6 +85,53 @@ def test_warning_notifies_the_assignee_and_the_team_leads_in_the_app_and_by_emai
     assert "lider, n1" in escalation_text(warning)
 
 
+def test_the_email_task_run_twice_sends_each_notification_once(
+    ticket, policy, lead, clock, committed, mailoutbox
+):
+    from sla import tasks
+
+    step(policy, Stage.WARNING, Action.NOTIFY)
+    sweep_at(WARNED, clock, committed)
+    ids = list(AgentNotification.objects.filter(kind="sla_warning").values_list("pk", flat=True))
+    assert len(mailoutbox) == 2
+
+    assert tasks.email_sla_notifications(ids) == 0  # a redelivered task (acks_late)
+
+    assert len(mailoutbox) == 2
+    assert not AgentNotification.objects.filter(pk__in=ids, emailed_at=None).exists()
+
+
+def test_a_failed_email_is_retried_and_only_the_rest_go_out(
+    ticket, policy, lead, clock, committed, mailoutbox, monkeypatch
+):
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from sla import notices
+
+    real_send = EmailBackend.send_messages
+
+    def refuse_the_lead(self, messages):
+        if messages[0].to == ["lider@example.com"]:
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_the_lead)
+    step(policy, Stage.WARNING, Action.NOTIFY)
+    sweep_at(WARNED, clock, committed)  # the task's first attempt (eager: its retry is not run)
+    ids = list(AgentNotification.objects.filter(kind="sla_warning").values_list("pk", flat=True))
+    assert [message.to for message in mailoutbox] == [["n1@example.com"]]
+
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    assert notices.sla_notifications_email(notification_ids=ids) == 1
+
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "lider@example.com",
+        "n1@example.com",
+    ]
+
+
 def escalation_text(event) -> str:
     from sla.display import sla_event_text
 

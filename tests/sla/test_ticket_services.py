@@ -29,6 +29,25 @@ def test_sla_due_of_many_tickets_is_one_update_and_no_update_of_the_tickets(
     assert services.tickets_set_sla_due(due_at_by_ticket={}) == 0
 
 
+def test_sla_times_given_for_some_tickets_leave_the_others_alone(ticket, customer):
+    other = make_ticket(customer=customer)
+    due, warn = timezone.now() + timedelta(hours=2), timezone.now() + timedelta(hours=1)
+    services.tickets_set_sla_due(
+        due_at_by_ticket={ticket.pk: due, other.pk: due},
+        warn_at_by_ticket={ticket.pk: warn, other.pk: warn},
+    )
+
+    later = due + timedelta(hours=1)
+    written = services.tickets_set_sla_due(
+        due_at_by_ticket={ticket.pk: later}, warn_at_by_ticket={other.pk: None}
+    )
+
+    assert written == 2
+    stored = {t.pk: (t.sla_due_at, t.sla_warn_at) for t in Ticket.objects.all()}
+    assert stored[ticket.pk] == (later, warn)
+    assert stored[other.pk] == (due, None)
+
+
 def test_sla_event_is_in_the_trail_at_its_moment_and_published(
     ticket, django_capture_on_commit_callbacks
 ):

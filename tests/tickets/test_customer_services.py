@@ -499,3 +499,76 @@ def test_identity_added_to_a_merged_customer_still_reaches_the_target(duplicate,
 
     assert result.ticket.customer == target
     assert result.message.author_customer == target
+
+
+def _batch_lookups(senders):
+    """Each sender looked up (and locked) as a drain's batch does: read ahead first."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.memo import memoized_for_batch
+
+    with memoized_for_batch(), transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.customers_prefetch_for_identities(identities=senders)
+        found = [
+            services.customer_get_or_create_for_identity(kind=kind, value=value, lock=True)
+            for kind, value in senders
+        ]
+    return found, len(queries)
+
+
+def test_a_batch_finds_each_phone_in_any_of_its_forms_and_creates_a_new_one_once(db):
+    known, _ = services.customer_get_or_create_for_identity(
+        kind="whatsapp", value="+5511987654321", name="Ana"
+    )
+    senders = [
+        ("whatsapp", "+551187654321"),  # Ana's number before the ninth digit
+        ("phone", "+5511987654321"),  # Ana's number by SMS or a call
+        ("whatsapp", "+5511912345678"),  # someone new, twice
+        ("whatsapp", "+5511912345678"),
+        ("whatsapp", "+5511987654321"),  # Ana again, as she is known
+    ]
+
+    found, queries = _batch_lookups(senders)
+
+    customers = [customer for customer, _ in found]
+    assert customers[0] == customers[1] == customers[4] == known
+    assert customers[2] == customers[3] != known
+    assert [created for _, created in found] == [False, False, True, False, False]
+    assert set(known.identities.values_list("kind", "value")) == {
+        ("whatsapp", "+5511987654321"), ("whatsapp", "+551187654321"), ("phone", "+5511987654321"),
+    }  # fmt: skip
+    # One read ahead. Ana's first other form: remembered in a savepoint (SAVEPOINT, INSERT,
+    # RELEASE), her row locked; what was read ahead of her number is then forgotten, so her
+    # other messages look it up again (and her phone form is remembered too). The new number:
+    # created with its identity, then looked up and locked for its second message.
+    assert queries == 1 + (3 + 1) + (1 + 3 + 1) + 2 + (1 + 1) + (1 + 1), queries
+
+
+@pytest.mark.parametrize(
+    "senders",
+    [
+        [("whatsapp", "+551187654321"), ("phone", "+5511987654321")],  # two forms, two kinds
+        [("whatsapp", "+5511912345678"), ("phone", "+5511912345678")],  # one number, two kinds
+        [("whatsapp", "+5521998765432"), ("whatsapp", "+552198765432")],  # with and without 9
+    ],
+)
+def test_a_new_number_seen_twice_in_a_batch_in_other_forms_is_one_customer(db, senders):
+    found, _ = _batch_lookups(senders)
+
+    assert found[0][0] == found[1][0]
+    assert [created for _, created in found] == [True, False]
+    assert Customer.objects.count() == 1
+
+
+def test_a_batch_of_email_senders_skips_the_lookup_of_new_ones_only(db):
+    known, _ = services.customer_get_or_create_for_identity(kind="email", value="maria@x.example")
+    senders = [("email", "maria@x.example"), ("email", "novo@x.example")] * 2
+
+    found, _ = _batch_lookups(senders)
+
+    customers = [customer for customer, _ in found]
+    assert customers[0] == customers[2] == known
+    assert customers[1] == customers[3] != known
+    assert [created for _, created in found] == [False, True, False, False]
+    assert CustomerIdentity.objects.filter(value="novo@x.example").count() == 1

@@ -446,3 +446,27 @@ def test_a_bound_method_batch_subscriber_can_be_unsubscribed(
         services.ticket_change_status(ticket=ticket, to_status=S.OPEN, by=n1_agent)
 
     assert got == []
+
+
+def test_a_batch_subscriber_marked_first_hears_a_delivery_before_the_others(
+    ticket, n1_agent, django_capture_on_commit_callbacks
+):
+    order = []
+
+    def later(batch):
+        order.append("later")
+
+    def first(batch):
+        order.append("first")
+
+    events.subscribe_batch(events.StatusChanged)(later)
+    events.subscribe_batch(events.StatusChanged, first=True)(first)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ticket_change_status(ticket=ticket, to_status=S.OPEN, by=n1_agent)
+    finally:
+        events.unsubscribe(later)
+        events.unsubscribe(first)
+
+    assert order == ["first", "later"]
+    assert all(func not in (first, later) for _, func in events._batches)

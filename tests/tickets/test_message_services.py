@@ -15,7 +15,7 @@ from tests.tickets.factories import (
     make_inbound,
     make_ticket,
 )
-from tickets import services
+from tickets import events, services
 from tickets.errors import AttachmentTooLarge, IllegalTransition, NotAnAgent, TicketClosed
 from tickets.identities import InvalidIdentity
 from tickets.inbound import InboundAttachment
@@ -885,3 +885,53 @@ def test_the_web_form_never_joins_a_ticket_by_its_tag(db):
     )
 
     assert forged.created_ticket
+
+
+# --- messages_notify: automatic messages to many tickets at once -----------------------------
+
+
+def test_messages_notify_writes_and_publishes_what_message_notify_does_for_each_ticket(
+    db, received, django_capture_on_commit_callbacks
+):
+    tickets = [make_ticket(channel=Channel.WEB), make_ticket(channel=Channel.PHONE)]
+    alone = make_ticket(channel=Channel.WEB)
+    kwargs = {"body_text": "Recebemos sua mensagem.", "reason": "ack", "metadata": {"x": 1}}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        one = services.message_notify(ticket=alone, **kwargs)
+    with django_capture_on_commit_callbacks(execute=True):
+        many = services.messages_notify(
+            notices=[services.Notice(ticket=ticket, **kwargs) for ticket in tickets]
+        )
+
+    def written(message):
+        message.refresh_from_db()
+        return {
+            field: getattr(message, field)
+            for field in ("direction", "kind", "subject", "body_text", "body_html", "metadata")
+        } | {"status": message.delivery_status}
+
+    assert [message.ticket_id for message in many] == [ticket.pk for ticket in tickets]
+    assert [message.channel for message in many] == [Channel.WEB, Channel.PHONE]
+    assert written(many[0]) == written(many[1]) == written(one)
+    created = [event for event in received if isinstance(event, events.MessageCreated)]
+    assert created == [
+        events.MessageCreated(
+            ticket_id=message.ticket_id,
+            message_id=message.pk,
+            direction="outbound",
+            kind="system",
+            channel=message.channel,
+        )
+        for message in (one, *many)
+    ]
+
+
+def test_messages_notify_leaves_out_a_ticket_that_is_gone(db):
+    kept, gone = make_ticket(channel=Channel.WEB), make_ticket(channel=Channel.WEB)
+    Ticket.objects.filter(pk=gone.pk).delete()
+
+    notices = [services.Notice(ticket=ticket, body_text="Aviso") for ticket in (gone, kept)]
+    [message] = services.messages_notify(notices=notices)
+
+    assert message.ticket_id == kept.pk

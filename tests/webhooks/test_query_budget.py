@@ -6,6 +6,7 @@ counted apart."""
 
 import pytest
 
+from automation import birth
 from channels_app.models import Mailbox
 from sla.defaults import sla_policies_seed_defaults
 from tests.channels_app.test_pipeline import SIMPLE, store
@@ -24,6 +25,9 @@ from webhooks.models import OutboxEvent, WebhookDelivery
 @pytest.fixture
 def help_desk(teams, db):
     sla_policies_seed_defaults()
+    # Its new calendar told the routing hook to read the rules again: a read once per process
+    # after a change (tests/automation/test_birth.py pins it), done here, not per email.
+    birth.forget_rules()
     return Mailbox.objects.create(
         name="Suporte", address="suporte@jornada.example", auto_ack_enabled=True
     )

@@ -1,6 +1,6 @@
 """Pieces the help desk's admin modules share: who can hold tickets, searching by ticket number,
-the read-only mixin for rows only services write, the agent filters, and how a changelist action
-run once per ticket reports back to the manager."""
+the read-only mixin for rows only services write, the one for rows routing hooks read, the agent
+filters, and how a changelist action run once per ticket reports back to the manager."""
 
 from dataclasses import dataclass
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Ticket
+from tickets.registries import routing_inputs_changed
 
 User = get_user_model()
 S = Ticket.Status
@@ -51,6 +52,23 @@ class TicketNumberSearchMixin:
         if number is not None:
             return queryset.filter(**{self.ticket_number_path: number}), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class ChangesRoutingMixin:
+    """For rows the routing hooks read (teams, organizations, automation's rules): saving or
+    deleting them here tells the hooks' caches (tickets.registries.routing_inputs_changed)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        routing_inputs_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        routing_inputs_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        routing_inputs_changed()
 
 
 class ReadOnlyAdminMixin:

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tickets import services
-from tickets.admin._common import S, User
+from tickets.admin._common import ChangesRoutingMixin, S, User
 from tickets.models import AgentProfile, Team, Ticket, Tier, tier_rank
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ChangesRoutingMixin, admin.ModelAdmin):
     list_display = ("name", "tier", "agent_count", "open_ticket_count")
     list_filter = ("tier",)
     search_fields = ("name",)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets import services
+from tickets.admin._common import ChangesRoutingMixin
 from tickets.errors import TicketError
 from tickets.identities import InvalidIdentity, normalize_identity_value
 from tickets.models import Customer, CustomerIdentity, Organization
@@ -29,7 +30,7 @@ class MergedListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ChangesRoutingMixin, admin.ModelAdmin):
     list_display = ("name", "domain", "customer_count", "created_at")
     search_fields = ("name", "domain")
     date_hierarchy = "created_at"

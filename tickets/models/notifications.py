@@ -50,6 +50,8 @@ class AgentNotification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When its e-mail copy went out (SLA notifications): a task run twice sends it once.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

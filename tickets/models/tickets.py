@@ -113,6 +113,9 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # An assignee's tickets, newest change first (the API's `assignee=` list): read in
+            # order from here instead of walking every ticket's `ticket_updated` for them.
+            models.Index(fields=["assignee", "-updated_at", "-id"], name="ticket_assignee_updated"),
             models.Index(fields=["team", "status"], name="ticket_team_status"),
             models.Index(fields=["tier", "status"], name="ticket_tier_status"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),

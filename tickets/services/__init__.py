@@ -15,7 +15,13 @@ from .automation import (
 from .availability import agent_seen, agent_set_availability
 from .bulk import tickets_bulk_apply
 from .chat import ticket_record_chat_state
-from .customers import customer_add_identity, customer_get_or_create_for_identity, customer_merge
+from .customers import (
+    customer_add_identity,
+    customer_get_or_create_for_identity,
+    customer_merge,
+    customers_prefetch_for_identities,
+)
+from .delivery import DeliveryChange, message_update_delivery, messages_update_delivery
 from .macros import (
     canned_response_create,
     canned_response_delete,
@@ -24,12 +30,13 @@ from .macros import (
     macro_apply,
 )
 from .messages import (
+    Notice,
     ReceiveResult,
     message_annotate,
     message_notify,
     message_receive,
     message_reply,
-    message_update_delivery,
+    messages_notify,
     note_add,
     whatsapp_window_closes_at,
 )
@@ -65,6 +72,8 @@ from .tickets import (
 from .views import saved_view_create, saved_view_delete, saved_view_rename
 
 __all__ = [
+    "DeliveryChange",
+    "Notice",
     "ReceiveResult",
     "SLARecord",
     "agent_activate",
@@ -82,6 +91,7 @@ __all__ = [
     "customer_get_or_create_for_identity",
     "customer_merge",
     "customer_portal_login_get_or_create",
+    "customers_prefetch_for_identities",
     "macro_apply",
     "message_annotate",
     "message_notify",
@@ -90,6 +100,8 @@ __all__ = [
     "message_reply",
     "message_split",
     "message_update_delivery",
+    "messages_notify",
+    "messages_update_delivery",
     "note_add",
     "note_add_automatic",
     "notifications_mark_read",

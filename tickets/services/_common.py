@@ -83,20 +83,24 @@ def audit_row(
     )
 
 
-def next_ticket_number_and_team_ids(tier: str) -> tuple[int, list[int]]:
-    """A new ticket's number and the ids of the teams of `tier` by name: one round trip on
-    PostgreSQL (they are needed together for every new ticket)."""
+def next_ticket_number_and_teams(tier: str) -> tuple[int, list[Team]]:
+    """A new ticket's number and the teams of `tier` by name (their id and name read, the rest
+    deferred): one round trip on PostgreSQL (they are needed together for every new ticket)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(%s), ARRAY(SELECT id FROM tickets_team WHERE tier = %s "
-                "ORDER BY name)",
-                [TICKET_NUMBER_SEQUENCE, tier],
+                "ORDER BY name, id), ARRAY(SELECT name FROM tickets_team WHERE tier = %s "
+                "ORDER BY name, id)",
+                [TICKET_NUMBER_SEQUENCE, tier, tier],
             )
-            number, team_ids = cursor.fetchone()
-            return number, list(team_ids)
-    team_ids = Team.objects.filter(tier=tier).order_by("name").values_list("pk", flat=True)
-    return next_ticket_number(), list(team_ids)
+            number, ids, names = cursor.fetchone()
+    else:
+        number = next_ticket_number()
+        rows = Team.objects.filter(tier=tier).order_by("name", "pk").values_list("pk", "name")
+        ids, names = [pk for pk, _ in rows], [name for _, name in rows]
+    rows = zip(ids, names, strict=True)
+    return number, [Team.from_db(connection.alias, ["id", "name"], row) for row in rows]
 
 
 def next_ticket_number() -> int:

@@ -19,7 +19,8 @@ def ticket_record_rule_run(
 
 def ticket_record_routed(*, ticket: Ticket, by, reason: str = "") -> TicketEvent:
     """A dispatcher confirmed the team the ticket already is in: a team entry with the same
-    team before and after, so that the ticket counts as routed. Inside the caller's
+    team before and after, so that the ticket counts as routed. (A ticket born in the team a
+    routing hook chose needs none: its "created" row names the rule.) Inside the caller's
     transaction."""
     name = ticket.team.name if ticket.team_id else None
     return record_event(ticket, TicketEvent.Kind.TEAM_CHANGED, by=by, before=name, after=name,

@@ -2,7 +2,7 @@
 agents."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import unescape
@@ -157,7 +157,9 @@ def _already_received(incoming: NormalizedMessage) -> ReceiveResult | None:
     return ReceiveResult(existing, existing.ticket, created_ticket=False, duplicate=True)
 
 
-def message_receive(*, incoming: NormalizedMessage, savepoint: bool = True) -> ReceiveResult:
+def message_receive(
+    *, incoming: NormalizedMessage, savepoint: bool = True, route_at_birth: bool = True
+) -> ReceiveResult:
     """A customer's message, from any channel, onto the right ticket (or a new one).
     Receiving the same provider message twice returns the first one and changes nothing, also
     when two workers receive it at the same moment (the unique constraint decides, so the
@@ -166,13 +168,16 @@ def message_receive(*, incoming: NormalizedMessage, savepoint: bool = True) -> R
     `savepoint=False`: the caller's own savepoint covers this call and the caller knows the
     message cannot be a duplicate (the chat's pipeline: its event is unique per message and
     processed once): no savepoint of its own (two round trips), and a duplicate after all fails
-    the caller's block with IntegrityError instead of being returned."""
+    the caller's block with IntegrityError instead of being returned.
+
+    `route_at_birth=False`: a ticket it opens asks the routing hooks nothing (the caller changes
+    it further in the same transaction; see ticket_open)."""
     if not savepoint:
         with transaction.atomic(savepoint=False):
-            return _receive(incoming)
+            return _receive(incoming, route_at_birth)
     try:
         with transaction.atomic():
-            return _receive(incoming)
+            return _receive(incoming, route_at_birth)
     except IntegrityError:
         duplicate = _already_received(incoming)
         if duplicate is None:
@@ -227,7 +232,7 @@ def _note_by_email(incoming: NormalizedMessage, *, agent, ticket: Ticket) -> Rec
     return ReceiveResult(message, ticket, created_ticket=False, warnings=warnings)
 
 
-def _receive(incoming: NormalizedMessage) -> ReceiveResult:
+def _receive(incoming: NormalizedMessage, route_at_birth: bool = True) -> ReceiveResult:
     tag = SUBJECT_TAG.search(incoming.subject or "")
     note = note_by_email_check(incoming, subject_tag=int(tag.group(1)) if tag else None)
     if note is not None and note.refusal:
@@ -260,6 +265,8 @@ def _receive(incoming: NormalizedMessage) -> ReceiveResult:
             subject=incoming.subject,
             channel=incoming.channel,
             customer_message_at=None if incoming.is_auto_reply else now,
+            text=incoming.body_text or html_to_text(incoming.body_html),
+            route=route_at_birth,
         )
         audit.append(opened)
         message, warnings = _store_inbound(
@@ -518,12 +525,49 @@ def message_notify(
     return message
 
 
-DELIVERY_RANK = {
-    Message.DeliveryStatus.QUEUED: 0,
-    Message.DeliveryStatus.SENT: 1,
-    Message.DeliveryStatus.DELIVERED: 2,
-    Message.DeliveryStatus.READ: 3,
-}
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """One automatic message for messages_notify: message_notify's arguments."""
+
+    ticket: Ticket
+    body_text: str
+    subject: str = ""
+    body_html: str = ""
+    channel: str | None = None
+    reason: str = ""
+    metadata: dict | None = None
+
+
+@transaction.atomic
+def messages_notify(*, notices: Sequence[Notice]) -> list[Message]:
+    """message_notify for many tickets at once (a batch of acknowledgements): their rows locked
+    in one statement (in id order), the messages written in one INSERT, one MessageCreated each.
+    A notice whose ticket is gone is left out."""
+    ticket_ids = sorted({notice.ticket.pk for notice in notices})
+    locked = Ticket.objects.select_for_update().filter(pk__in=ticket_ids).order_by("pk")
+    tickets = {ticket.pk: ticket for ticket in locked}
+    messages = Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.SYSTEM,
+            channel=notice.channel or ticket.channel,
+            subject=single_line(notice.subject or ticket.subject)[:255],
+            body_text=notice.body_text,
+            body_html=sanitize_html(notice.body_html),
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            metadata={
+                **(notice.metadata or {}),
+                **({"automatic": notice.reason} if notice.reason else {}),
+            },
+        )
+        for notice in notices
+        if (ticket := tickets.get(notice.ticket.pk)) is not None
+    )
+    with events.outbox_deferred():  # one outbox INSERT for the batch (webhooks), not one each
+        for message in messages:
+            _publish_message(message)
+    return messages
 
 
 @transaction.atomic
@@ -549,41 +593,3 @@ def message_annotate(
         metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
     message.save(update_fields=["metadata"])
     return message
-
-
-@transaction.atomic
-def message_update_delivery(
-    *, message: Message, status: str, error: str = "", external_id: str = ""
-) -> bool:
-    """Record what the provider says about an outbound message. Statuses only move forward
-    (a late "delivered" after "read" changes nothing); "failed" always wins, with its reason.
-    Returns whether anything changed."""
-    message = Message.objects.select_for_update().get(pk=message.pk)
-    current = message.delivery_status
-    fields = []
-    if external_id and not message.external_id:
-        message.external_id = external_id[:255]
-        fields.append("external_id")
-    if status == Message.DeliveryStatus.FAILED:
-        if current != status or message.delivery_error != error:
-            message.delivery_status, message.delivery_error = status, error
-            fields += ["delivery_status", "delivery_error"]
-    elif current != Message.DeliveryStatus.FAILED and DELIVERY_RANK[status] > DELIVERY_RANK.get(
-        current, -1
-    ):
-        message.delivery_status = status
-        fields.append("delivery_status")
-    if not fields:
-        return False
-    if "delivery_status" in fields:
-        history = message.metadata.setdefault("delivery_history", [])
-        history.append({"status": status, "at": timezone.now().isoformat(), "error": error})
-        fields.append("metadata")
-    message.save(update_fields=fields)
-    if "delivery_status" in fields:
-        events.publish(
-            events.DeliveryUpdated(
-                ticket_id=message.ticket_id, message_id=message.pk, status=status
-            )
-        )
-    return True

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Value, When
 
 from .. import events
 from ..models import AgentNotification, Ticket, TicketEvent
+from ..rows import rows_update
 from ._common import audit_row, record_event, user_label
 from .notifications import notify_agents
 
@@ -35,19 +35,14 @@ def tickets_set_sla_due(
     one UPDATE, leaving `updated_at` alone: a clock moving is not an update of the ticket. The
     caller passes the tickets whose times changed. Returns how many rows were written."""
     columns = {"sla_due_at": due_at_by_ticket, "sla_warn_at": warn_at_by_ticket or {}}
-    ids = {pk for values in columns.values() for pk in values}
-    if not ids:
-        return 0
-    changes = {
-        column: Case(
-            *(When(pk=pk, then=Value(at)) for pk, at in values.items()),
-            default=F(column),  # also gives PostgreSQL the type of a CASE of NULLs
-            output_field=DateTimeField(),
+    # One UPDATE per set of columns given (usually one: a ticket's two times move together).
+    rows: dict[tuple[str, ...], list[Ticket]] = {}
+    for pk in {pk for values in columns.values() for pk in values}:
+        given = tuple(column for column, values in columns.items() if pk in values)
+        rows.setdefault(given, []).append(
+            Ticket(pk=pk, **{column: columns[column][pk] for column in given})
         )
-        for column, values in columns.items()
-        if values
-    }
-    return Ticket.objects.filter(pk__in=list(ids)).update(**changes)
+    return sum(rows_update(tickets, list(given)) for given, tickets in rows.items())
 
 
 @transaction.atomic

@@ -61,7 +61,7 @@ MAX_RECHECK_SECONDS = 60
 MIN_RECHECK_SECONDS = 0.1
 TYPING_REFRESH_SECONDS = 2  # repeated "typing" messages closer than this are not re-stored
 MAX_WATCHED = 10  # tickets one connection may watch at once
-RECENT_PUSHES = 64
+RECENT_PUSHES = 512  # push ids remembered to drop a second copy (a batch of news is one message)
 
 
 def recheck_seconds() -> float:
@@ -289,6 +289,10 @@ class AgentConsumer(realtime.DispatchWithoutDatabase, AsyncJsonWebsocketConsumer
             return
         self.recent_pushes.append(message["id"])
         await self.send_json(message["payload"])
+
+    async def ticket_pushes(self, message: dict[str, Any]) -> None:
+        for push in message["pushes"]:  # pushes.together()
+            await self.ticket_push(push)
 
     async def ticket_changed(self, message: dict[str, Any]) -> None:
         await self.send_json(message["payload"])

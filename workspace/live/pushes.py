@@ -93,7 +93,11 @@ def _is_news_for_queues(event: events.DomainEvent) -> bool:
     return isinstance(event, INBOX_EVENTS)
 
 
-@events.subscribe_batch(*INBOX_EVENTS, *(e for e in CHANGE_EVENTS if e not in SLA_EVENTS))
+# First among the subscribers: an agent is waiting for it (a chat message's push then leaves
+# before the tasks the other subscribers queue, not after them).
+@events.subscribe_batch(
+    *INBOX_EVENTS, *(e for e in CHANGE_EVENTS if e not in SLA_EVENTS), first=True
+)
 def announce(batch: list[events.DomainEvent]) -> None:
     """One delivery of events, one push per ticket and audience: the latest news of each ticket
     to the queues that may see it, the latest change to the pages that have it open. The
@@ -173,7 +177,25 @@ def announce(batch: list[events.DomainEvent]) -> None:
             payload = {"type": "sla", "event": event.name, "ticket": ticket.number, "by": None}
             push = {"type": "ticket.push", "id": uuid.uuid4().hex, "payload": payload}
             messages += [(group, push) for group in audience(ticket)]
-    send_many(messages)
+    send_many(together(messages))
+
+
+def together(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """The news of one delivery, one layer message per group ("ticket.pushes", a list) instead
+    of one per ticket and group: a drain's batch of new tickets is a few sends to the queues'
+    groups, not hundreds, and never more than a connection's channel holds (capacity 100 on
+    Redis: the rest would be dropped). The pages' changes stay one per ticket (one group each)."""
+    news: dict[str, list[dict]] = defaultdict(list)
+    out = []
+    for group, message in messages:
+        if message["type"] == "ticket.push":
+            news[group].append(message)
+        else:
+            out.append((group, message))
+    for group, pushes in news.items():
+        batch = {"type": "ticket.pushes", "pushes": pushes}
+        out.append((group, pushes[0] if len(pushes) == 1 else batch))
+    return out
 
 
 @events.subscribe_batch(*SLA_EVENTS)

@@ -24,6 +24,8 @@ from django.db import close_old_connections, connection
 from django.http.request import validate_host
 from django.utils import translation
 
+from tickets.threads import pool_close
+
 from ... import selectors
 from ...realtime import DispatchWithoutDatabase, chat_group, chat_visitor_group
 from . import handler
@@ -100,18 +102,8 @@ def close_database_work() -> None:
     dropped, a process shutting down)."""
     global _pool
     pool, _pool = _pool, None
-    if pool is None:
-        return
-    started = len(pool._threads)
-    barrier = threading.Barrier(started) if started else None
-
-    def close_mine() -> None:
-        barrier.wait(timeout=5)  # one task per thread: each closes its own connection
-        connection.close()
-
-    for future in [pool.submit(close_mine) for _ in range(started)]:
-        future.result(timeout=10)
-    pool.shutdown(wait=True)
+    if pool is not None:
+        pool_close(pool)
 
 
 def _header(scope: dict, name: bytes) -> str:

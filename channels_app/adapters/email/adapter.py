@@ -1,6 +1,7 @@
 """The email channel: parse stored RFC 5322 messages, send replies through Django's mail backend."""
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from email import policy
 from email.parser import BytesHeaderParser
@@ -19,7 +20,7 @@ from .parse import ParsedEmail, parse_email
 # compat32: the raw header value, unfolded below; the default policy's header objects cost ten
 # times as much, for a value we only compare.
 _header_parser = BytesHeaderParser(policy=policy.compat32)
-OUR_MESSAGE_ID_PREFIX = "<jornada."  # see outbound.message_id_for
+OUR_MESSAGE_ID_PREFIX = "<jornada."  # see outbound._give_message_ids
 
 
 def _mailboxes(mailbox_model) -> dict[str, tuple[int, bool]]:
@@ -135,6 +136,11 @@ class EmailAdapter(BaseChannelAdapter):
         from .outbound import send_email_message
 
         return send_email_message(message)
+
+    def send_batch(self, messages: list[Message]) -> Iterator[tuple[Message, str | ChannelError]]:
+        from .outbound import send_email_messages
+
+        return send_email_messages(messages)
 
 
 __all__ = ["ChannelError", "EmailAdapter", "email_provider_id"]

@@ -3,19 +3,21 @@ attachments, sent through Django's email backend (SMTP or an anymail ESP)."""
 
 import secrets
 import smtplib
+from collections.abc import Iterator
 from email.utils import formataddr, getaddresses, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import OuterRef, Subquery
 from django.utils.html import escape, linebreaks
 
-from tickets import services as ticket_services
 from tickets.inbound import SENDER_AUTHENTICATED
 from tickets.memo import batch_memo
-from tickets.models import CustomerIdentity, Message
+from tickets.models import CustomerIdentity, Message, Ticket
+from tickets.rows import rows_update
 from tickets.sanitize import single_line
 
-from ..base import ChannelError
+from ..base import ChannelError, as_channel_error
 
 MAX_REFERENCES = 20
 
@@ -32,17 +34,22 @@ def _mailbox_for(last_inbound: Message | None):
     return batch_memo(("mailbox", mailbox_id), load)
 
 
-def _last_inbound_email(message: Message) -> Message | None:
-    return (
+def _last_inbound_emails(messages: list[Message]) -> dict[int, Message]:
+    """The customer's latest email on each message's ticket (what a reply answers), by ticket
+    id: one query for the batch."""
+    latest = (
         Message.objects.filter(
-            ticket_id=message.ticket_id,
+            ticket_id=OuterRef("pk"),
             channel="email",
             direction=Message.Direction.INBOUND,
             is_auto_reply=False,
         )
         .order_by("-created_at", "-id")
-        .first()
+        .values("pk")[:1]
     )
+    tickets = Ticket.objects.filter(pk__in={m.ticket_id for m in messages})
+    found = Message.objects.filter(pk__in=tickets.annotate(last=Subquery(latest)).values("last"))
+    return {message.ticket_id: message for message in found}
 
 
 def _address(value: str) -> str:
@@ -88,18 +95,21 @@ def _recipient(message: Message, last_inbound: Message | None) -> str:
     return address
 
 
-def message_id_for(message: Message, domain: str) -> str:
-    """Given once and stored before the first attempt, so that a retried reply keeps its id.
-    The random part matters: replies thread by this id, so it must not be guessable."""
-    if not message.external_id:
-        message_id = (
-            f"<jornada.{message.ticket.number}.{message.pk}.{secrets.token_hex(8)}@{domain}>"
-        )
-        ticket_services.message_update_delivery(
-            message=message, status=Message.DeliveryStatus.QUEUED, external_id=message_id
-        )
-        message.external_id = message_id
-    return message.external_id
+def _give_message_ids(messages: list[Message], last_inbound: dict[int, Message]) -> None:
+    """A Message-ID for each message that has none, stored (one statement) before the first
+    attempt: a retried message keeps its id, and a bounce or our own copy coming back is
+    recognised even before the send is recorded. The random part matters: replies thread by this
+    id, so it must not be guessable."""
+    new = []
+    for message in messages:
+        if not message.external_id:
+            mailbox = _mailbox_for(last_inbound.get(message.ticket_id))
+            from_address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
+            domain = from_address.rpartition("@")[2].strip(">") or "localhost"
+            number, token = message.ticket.number, secrets.token_hex(8)
+            message.external_id = f"<jornada.{number}.{message.pk}.{token}@{domain}>"
+            new.append(message)
+    rows_update(new, ["external_id"])
 
 
 def _subject(message: Message) -> str:
@@ -115,14 +125,14 @@ def _subject(message: Message) -> str:
     return subject
 
 
-def build_email(message: Message) -> EmailMultiAlternatives:
+def build_email(message: Message, last_inbound: Message | None) -> EmailMultiAlternatives:
+    """The email of an outbound message; `last_inbound`: the customer's latest email on its
+    ticket (_last_inbound_emails), which it answers."""
     ticket = message.ticket
-    last_inbound = _last_inbound_email(message)
     mailbox = _mailbox_for(last_inbound)
     from_address = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
-    domain = from_address.rpartition("@")[2].strip(">") or "localhost"
     headers = {
-        "Message-ID": message_id_for(message, domain),
+        "Message-ID": message.external_id,
         "X-Jornada-Ticket": str(ticket.number),
     }
     if mailbox:
@@ -159,20 +169,54 @@ def build_email(message: Message) -> EmailMultiAlternatives:
 
 
 def send_email_message(message: Message) -> str:
-    """Send and return the Message-ID. Refusals by the server are permanent (5xx), everything
-    else (connection, timeouts, 4xx) is worth a retry."""
-    email = build_email(message)
+    """Send and return the Message-ID (ChannelError as send_email_messages gives it)."""
+    [(_, result)] = list(send_email_messages([message]))
+    if isinstance(result, ChannelError):
+        raise result
+    return result
+
+
+def send_email_messages(messages: list[Message]) -> Iterator[tuple[Message, str | ChannelError]]:
+    """Send each over one connection to the server, yielding it with its Message-ID or the
+    ChannelError it met as soon as it is done (the caller records it before the next one goes).
+    Refusals by the server are permanent (5xx), everything else (connection, timeouts, 4xx) is
+    worth a retry. A server that cannot be reached is tried once for the batch, not once per
+    message (each try may wait EMAIL_TIMEOUT)."""
+    last_inbound = _last_inbound_emails(messages)
+    _give_message_ids(messages, last_inbound)
+    connection = get_connection(fail_silently=False)
+    unreachable: ChannelError | None = None  # the server could not be reached: not tried again
     try:
-        with get_connection(fail_silently=False) as connection:
-            connection.send_messages([email])
-    except smtplib.SMTPResponseException as exc:
+        for message in messages:
+            try:
+                email = build_email(message, last_inbound.get(message.ticket_id))
+            except Exception as exc:  # a message that cannot be built fails alone
+                yield message, as_channel_error(exc)
+                continue
+            error = unreachable
+            if error is None:
+                try:
+                    connection.open()  # kept open for the next message; again after a failure
+                except Exception as exc:
+                    error = unreachable = _channel_error(exc)
+            if error is None:
+                try:
+                    connection.send_messages([email])
+                except Exception as exc:
+                    connection.close()
+                    error = _channel_error(exc)
+            yield message, email.extra_headers["Message-ID"] if error is None else error
+    finally:
+        connection.close()
+
+
+def _channel_error(exc: Exception) -> ChannelError:
+    if isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error
         detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         text = f"SMTP {exc.smtp_code}: {detail}"
-        raise ChannelError(
-            text, permanent=500 <= exc.smtp_code < 600, code=str(exc.smtp_code)
-        ) from exc
-    except smtplib.SMTPRecipientsRefused as exc:
+        return ChannelError(text, permanent=500 <= exc.smtp_code < 600, code=str(exc.smtp_code))
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(
             f"{rcpt}: {code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
@@ -180,7 +224,7 @@ def send_email_message(message: Message) -> str:
         )
         # 4xx (greylisting, mailbox busy) may pass; only 5xx refusals are final.
         permanent = all(500 <= code < 600 for code in codes)
-        raise ChannelError(f"Recipient refused: {detail}", permanent=permanent) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise ChannelError(f"{exc.__class__.__name__}: {exc}", permanent=False) from exc
-    return email.extra_headers["Message-ID"]
+        return ChannelError(f"Recipient refused: {detail}", permanent=permanent)
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return ChannelError(f"{exc.__class__.__name__}: {exc}", permanent=False)
+    return as_channel_error(exc)

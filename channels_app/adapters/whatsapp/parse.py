@@ -42,8 +42,12 @@ def _sha256(raw: bytes) -> str:
 
 def split_webhook(payload: Any, raw: bytes) -> list[tuple[str, bytes]]:
     """(provider id, raw piece) for each message, status and echo in a webhook body. A body
-    with none of them (other notifications, or a shape we do not know) stays whole."""
-    payload = without_nul(payload)
+    with none of them (other notifications, or a shape we do not know) stays whole, and so does
+    a body that is already one piece (most are: one message, or one status)."""
+    if b"\\u0000" in raw:  # JSON can only carry a NUL escaped: most bodies need no walk
+        payload = without_nul(payload)
+    elif (single := _single_piece_id(payload)) is not None:
+        return [(single, raw)]
     try:
         pieces = []
         for entry in payload.get("entry") or []:
@@ -86,6 +90,30 @@ def split_webhook(payload: Any, raw: bytes) -> list[tuple[str, bytes]]:
     except (AttributeError, TypeError):
         return [(f"sha256:{_sha256(raw)}", raw)]
     return pieces or [(f"sha256:{_sha256(raw)}", raw)]
+
+
+def _single_piece_id(payload: Any) -> str | None:
+    """The provider id of a body that holds exactly one message, status or echo, with no contact
+    card but its sender's: what split_webhook would cut from it is the body itself, whose bytes
+    as Meta sent them are then kept instead of a copy written again. None otherwise."""
+    try:
+        (entry,) = payload["entry"]
+        (change,) = entry["changes"]
+        value = change["value"]
+        kinds = [key for key in ("messages", "statuses", "message_echoes") if value.get(key)]
+        if len(kinds) != 1 or len(value[kinds[0]]) != 1:
+            return None
+        (item,) = value[kinds[0]]
+        contacts = value.get("contacts") or []
+        if kinds[0] == "messages":
+            if any(c.get("wa_id") != item.get("from") for c in contacts):
+                return None
+            return _id("wamid", item) or None
+        if contacts:
+            return None
+        return (_status_id(item) if kinds[0] == "statuses" else _id("echo", item)) or None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _id(prefix: str, item: dict) -> str:

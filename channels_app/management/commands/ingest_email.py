@@ -103,6 +103,10 @@ class Command(BaseCommand):
         )
         counts["stored"] += len(stored)
         counts["duplicates"] += len(chunk) - len(stored)
+        if queue and stored:
+            # The workers start on the first chunk while the rest is read and stored (at most
+            # one Redis round trip per chunk; one drain waits queued at a time).
+            services.schedule_processing_after_accept()
         if queue or not stored:
             return
         label_of = {pk: labels[provider_id] for provider_id, pk in stored.items()}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from channels_app import services
+from channels_app import selectors, services
 from channels_app.models import ChatChannel, ChatSession, InboundEvent
 from knowledge_base.models import Article
 from tests.knowledge_base.factories import ArticleFactory
@@ -15,6 +15,7 @@ from tests.tickets.factories import AgentFactory
 from tickets import registries
 from tickets import services as ticket_services
 from tickets.errors import InvalidChoice
+from tickets.inbound import InboundAttachment
 from tickets.models import AgentProfile, Message, Ticket, TicketEvent, Tier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("chat_stack")]
@@ -269,3 +270,40 @@ def test_business_hours_are_read_in_the_channels_time_zone(chat_channel):
 
     assert chat_channel.is_open_at(monday_10_in_sao_paulo)
     assert not chat_channel.is_open_at(monday_20_in_sao_paulo)
+
+
+# --- what a visitor's tab reads ------------------------------------------------------------------
+
+
+def test_the_catch_up_read_brings_the_chat_with_its_authors_and_files_but_no_internal_note(
+    chat_channel, n1_agent
+):
+    visitor = uuid.uuid4()
+    first = receive(chat_channel, "Olá", visitor=visitor)
+    ticket = first.ticket
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    reply = ticket_services.message_reply(
+        ticket=ticket, by=n1_agent, body_text="Segue o comprovante",
+        attachments=[InboundAttachment(filename="recibo.png", content_type="image/png",
+                                       content=png)],
+    )  # fmt: skip
+    ticket_services.note_add(ticket=ticket, by=n1_agent, body_text="Só para a equipe")
+    last = receive(chat_channel, "Obrigado", visitor=visitor)
+
+    messages = selectors.chat_messages_after(ticket_id=ticket.pk, after=0)
+
+    assert [m.pk for m in messages] == [first.pk, reply.pk, last.pk]
+    assert [m.body_text for m in messages] == ["Olá", "Segue o comprovante", "Obrigado"]
+    assert messages[0].metadata["chat"]["client_id"] == first.metadata["chat"]["client_id"]
+    assert messages[0].author_user is None
+    assert messages[1].author_user.pk == n1_agent.pk
+    assert selectors.agent_display_name(messages[1].author_user) == selectors.agent_display_name(
+        n1_agent
+    )
+    assert [(f.filename, f.size) for f in messages[1].files] == [("recibo.png", len(png))]
+    assert messages[0].files == []
+    assert messages[2].files == []
+    assert messages[1].created_at == reply.created_at
+    page = selectors.chat_messages_after(ticket_id=ticket.pk, after=first.pk, limit=1)
+    assert [m.pk for m in page] == [reply.pk]
+    assert selectors.chat_messages_after(ticket_id=ticket.pk, after=last.pk) == []

@@ -72,6 +72,18 @@ def test_a_signed_message_is_stored_answered_200_and_becomes_a_ticket(db, whatsa
     assert event.message == message
 
 
+def test_a_nul_a_sender_slips_into_a_text_is_dropped_not_a_failure(db, whatsapp, deliver):
+    payload = wa.text("Pedido\x00 4471", id="wamid.NUL==")
+
+    response = deliver(payload)
+
+    assert response.status_code == 200
+    event = InboundEvent.objects.get()
+    assert event.status == S.PROCESSED, event.error
+    assert b"\\u0000" not in bytes(event.raw)
+    assert Message.objects.get().body_text == "Pedido 4471"
+
+
 def test_a_post_without_signature_is_unauthorized_and_stores_nothing(db, whatsapp, deliver):
     response = deliver(wa.text(), signature="")
 
@@ -200,6 +212,18 @@ def test_each_stored_piece_keeps_only_its_own_sender_contact(db, whatsapp, deliv
     for event in InboundEvent.objects.all():
         value = json.loads(bytes(event.raw))["entry"][0]["changes"][0]["value"]
         assert [c["wa_id"] for c in value["contacts"]] == [value["messages"][0]["from"]]
+
+
+def test_a_delivery_of_one_message_or_one_status_is_kept_byte_for_byte(db, whatsapp, deliver):
+    one_message = json.dumps(wa.text("Oi, tudo bem?"), indent=1).encode()  # Meta's own spacing
+    deliver(one_message)
+    ours = Message.objects.get(channel="whatsapp")
+    one_status = json.dumps(wa.status(wa.new_wamid(), "delivered"), indent=1).encode()
+    deliver(one_status)
+
+    raws = [bytes(event.raw) for event in InboundEvent.objects.order_by("pk")]
+    assert raws == [one_message, one_status]
+    assert ours.body_text == "Oi, tudo bem?"
 
 
 def test_a_notification_we_do_not_act_on_is_kept_and_ignored(db, whatsapp, deliver):

@@ -91,3 +91,22 @@ def test_the_imported_messages_events_are_delivered_together(transactional_db):
     # One delivery for both (within the half-second hold): one SLA sync, one push, one
     # acknowledgement task for the import, not one per message.
     assert batches == [list(Message.objects.order_by("pk").values_list("pk", flat=True))]
+
+
+def test_queued_messages_are_handed_to_the_workers_from_the_first_chunk(db, monkeypatch):
+    from channels_app import services
+    from channels_app.management.commands import ingest_email
+
+    stored_when_asked = []
+    monkeypatch.setattr(ingest_email, "CHUNK", 1)
+    monkeypatch.setattr(
+        services,
+        "schedule_processing_after_accept",
+        lambda: stored_when_asked.append(InboundEvent.objects.count()),
+    )
+    monkeypatch.setattr(services, "schedule_processing", lambda: True)
+
+    call_command("ingest_email", *(str(FIXTURES / n) for n in SAMPLES), queue=True, verbosity=0)
+
+    assert stored_when_asked == [1, 2]  # not only once all were stored
+    assert Message.objects.count() == 0  # left to the workers

@@ -17,6 +17,13 @@ def sent(monkeypatch):
     return out
 
 
+def flat(sent):
+    """The layer messages, a group's batch of news (pushes.together) taken apart."""
+    for group, msg in sent:
+        for one in msg["pushes"] if msg["type"] == "ticket.pushes" else [msg]:
+            yield group, one
+
+
 def changed(sent):
     return {
         msg["payload"]["ticket"]: msg["payload"]
@@ -60,7 +67,7 @@ def test_changes_by_two_people_in_one_batch_are_nobodys_own(sent, ticket, n1_age
     )
 
     assert changed(sent)[ticket.number]["by"] is None
-    news = [m["payload"] for _, m in sent if m["type"] == "ticket.push"]
+    news = [m["payload"] for _, m in flat(sent) if m["type"] == "ticket.push"]
     assert news
     assert {p["by"] for p in news} == {None}  # the customer's message: nobody's own
 
@@ -78,7 +85,7 @@ def test_sla_warnings_and_breaches_reach_those_who_see_the_ticket_for_their_dash
     with django_assert_num_queries(1):
         pushes.announce(batch)
 
-    sla = [(group, msg["payload"]) for group, msg in sent if msg["payload"]["type"] == "sla"]
+    sla = [(group, msg["payload"]) for group, msg in flat(sent) if msg["payload"]["type"] == "sla"]
     assert sorted((group, p["ticket"], p["event"]) for group, p in sla) == sorted(
         [
             (pushes.MANAGERS, warned.number, "sla.warning"),
@@ -109,7 +116,24 @@ def test_the_timers_sla_events_are_pushed_by_a_queued_task_with_the_same_message
         signals.task_prerun.disconnect(started)
 
     assert ran == ["workspace.push_domain_events"]
-    sla = [(group, msg["payload"]) for group, msg in sent if msg["payload"]["type"] == "sla"]
+    sla = [(group, msg["payload"]) for group, msg in flat(sent) if msg["payload"]["type"] == "sla"]
     assert sorted((group, p["ticket"]) for group, p in sla) == sorted(
         [(pushes.MANAGERS, warned.number), (pushes.team_group(teams[Tier.N1].pk), warned.number)]
     )
+
+
+def test_the_news_of_a_batch_is_one_layer_message_per_group(sent, teams, django_assert_num_queries):
+    tickets = [make_ticket(team=teams[Tier.N1]) for _ in range(5)]
+    batch = [events.TicketCreated(ticket_id=t.pk, channel="email") for t in tickets]
+
+    with django_assert_num_queries(1):
+        pushes.announce(batch)
+
+    news = [(group, msg) for group, msg in sent if msg["type"].startswith("ticket.push")]
+    groups = [group for group, _ in news]
+    assert sorted(groups) == sorted({pushes.MANAGERS, pushes.team_group(teams[Tier.N1].pk)})
+    for _, msg in news:
+        assert msg["type"] == "ticket.pushes"
+        assert sorted(p["payload"]["ticket"] for p in msg["pushes"]) == sorted(
+            t.number for t in tickets
+        )

@@ -227,6 +227,29 @@ def test_assignee_in_the_tickets_team_hears_the_assignment_once(ticket, n1_agent
     run(scenario)
 
 
+@pytest.mark.usefixtures("in_memory_stack")
+def test_a_batch_of_new_tickets_reaches_the_queue_once_each(teams, n1_agent, customer):
+    cookie = cookie_of(n1_agent)
+
+    def create_three() -> list[int]:
+        with events.batch():  # as a drain delivers its messages' events: together
+            return [
+                services.ticket_create(
+                    customer=customer, subject=f"Pedido {n}", channel="email", team=teams[Tier.N1]
+                ).number
+                for n in range(3)
+            ]
+
+    async def scenario():
+        agent = await agent_socket(cookie)
+        numbers = await db_call(create_three)()
+        received = await drain(agent)
+        assert sorted(m["ticket"] for m in received if m["type"] == "ticket") == sorted(numbers)
+        await agent.disconnect()
+
+    run(scenario)
+
+
 def test_push_audiences_mirror_the_agents_ticket_scope(teams, n1_agent, n2_agent, manager):
     """Every pairing of agent and ticket: hearing about it is exactly being able to see it."""
     sales = TeamFactory(name="Vendas N1", tier=Tier.N1)
