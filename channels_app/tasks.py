@@ -146,7 +146,7 @@ def deliver_messages(message_ids: list[int]) -> int:
     sweep_outbound_messages. Returns how many were sent."""
     batch = _send(message_ids, owner=f"batch:{message_ids[0]}" if message_ids else "")
     for message_id, error in batch.retries:  # after the locks: the retry must find it free
-        _retry_later(message_id, error, countdown=30)
+        _retry_later(message_id, error, countdown=_retry_countdown(error, retries=0))
     return len(batch.sent)
 
 
@@ -352,9 +352,17 @@ def _deliver(message_id: int, *, owner: str, retries: int) -> str | None:
     if batch.retries:
         [(_, error)] = batch.retries
         cache.set(f"{RETRYING}{message_id}", 1, timeout=RETRY_CAP_SECONDS * 2)
-        # Below the broker's visibility timeout, or Redis would hand the retry out twice.
-        raise _RetryDelivery(error, min(RETRY_CAP_SECONDS, 30 * 2**retries))
+        raise _RetryDelivery(error, _retry_countdown(error, retries=retries))
     return batch.outcomes.get(message_id)
+
+
+def _retry_countdown(error: ChannelError, *, retries: int) -> int:
+    """Seconds before the next attempt: the first after the channel's own delay (a chat visitor
+    is waiting, an SMTP server is not), then 60, 120, ... as the failure lasts. Below the broker's
+    visibility timeout, or Redis would hand the retry out twice."""
+    if retries == 0 and error.retry_after is not None:
+        return max(1, round(error.retry_after))
+    return min(RETRY_CAP_SECONDS, 30 * 2**retries)
 
 
 # Acknowledgements written in one transaction: their tickets stay locked until it commits.

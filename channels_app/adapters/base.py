@@ -19,12 +19,21 @@ if TYPE_CHECKING:
 
 class ChannelError(Exception):
     """A channel could not do its job. `permanent` errors are not retried (a 4xx from a provider,
-    a message that can never be parsed); temporary ones are (network, 5xx, 429)."""
+    a message that can never be parsed); temporary ones are (network, 5xx, 429), the first time
+    after `retry_after` seconds (the channel's own RETRY_AFTER when None), then ever later."""
 
-    def __init__(self, message: str, *, permanent: bool = False, code: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        code: str = "",
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+        self.retry_after = retry_after
 
 
 def as_channel_error(exc: Exception) -> ChannelError:
@@ -73,6 +82,8 @@ class BaseChannelAdapter:
     the optional methods of ChannelAdapter. Every adapter derives from it."""
 
     channel: str
+    # Seconds before a send that failed for a reason that may pass is first tried again.
+    RETRY_AFTER = 30
 
     def send(self, message: Message) -> str:
         raise NotImplementedError
@@ -82,7 +93,10 @@ class BaseChannelAdapter:
             try:
                 provider_id = self.send(message)
             except Exception as exc:  # handed back: the caller retries or fails the message
-                yield message, as_channel_error(exc)
+                error = as_channel_error(exc)
+                if error.retry_after is None:
+                    error.retry_after = self.RETRY_AFTER
+                yield message, error
             else:
                 yield message, provider_id
 

@@ -58,6 +58,9 @@ def subject_of(text: str, attachments: tuple[InboundAttachment, ...]) -> str:
 
 class ChatAdapter(BaseChannelAdapter):
     channel = "chat"
+    # A send is a write in our own database and a visitor is waiting for it: one that met a busy
+    # database is tried again within seconds.
+    RETRY_AFTER = 2
 
     def verify(self, request: HttpRequest) -> None:
         """The consumer and the chat's views check the signed visitor token before storing."""

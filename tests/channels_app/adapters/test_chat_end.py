@@ -5,11 +5,14 @@ with the "sent" status of the agent's reply."""
 import uuid
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 
 from channels_app import services
 from channels_app import tasks as channel_tasks
+from channels_app.adapters.chat.adapter import ChatAdapter
 from channels_app.models import ChatSession
+from channels_app.services import chat as chat_services
 from tickets import events
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
@@ -189,3 +192,33 @@ def test_an_older_receipt_after_a_newer_one_changes_nothing(chat_channel, n1_age
     assert session.visitor_read_up_to == second.pk
     assert set(Message.objects.filter(pk__in=[first.pk, second.pk]).values_list(
         "delivery_status", flat=True)) == {R.READ}  # fmt: skip
+
+
+# --- a reply that meets a busy database ----------------------------------------------------------
+
+
+def test_a_reply_that_met_a_busy_database_is_tried_again_within_seconds(
+    chat_channel, n1_agent, monkeypatch
+):
+    session = chat(chat_channel)
+    reply = queued_reply(session, n1_agent)
+
+    def busy(**_):
+        raise OperationalError("database table is locked: tickets_message")
+
+    monkeypatch.setattr(chat_services, "chat_message_sent", busy)
+
+    with pytest.raises(channel_tasks._RetryDelivery) as first:
+        channel_tasks._deliver(reply.pk, owner="test", retries=0)
+    with pytest.raises(channel_tasks._RetryDelivery) as later:
+        channel_tasks._deliver(reply.pk, owner="test", retries=1)
+
+    # The visitor is waiting: seconds, not the 30 s an email or a WhatsApp message waits first;
+    # a failure that lasts is then tried as seldom as on the other channels.
+    assert first.value.countdown == ChatAdapter.RETRY_AFTER == 2
+    assert later.value.countdown == 60
+    reply.refresh_from_db()
+    assert reply.delivery_status == R.QUEUED
+
+    monkeypatch.undo()
+    assert channel_tasks._deliver(reply.pk, owner="test", retries=2) == R.SENT
