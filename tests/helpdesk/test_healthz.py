@@ -6,10 +6,15 @@ from helpdesk.celery import app as celery_app
 
 @pytest.fixture
 def unreachable_broker():
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # discard port: nothing listens
+    # Both: Celery before 5.7 copies broker_url into broker_write_url when it reads the settings,
+    # and connection_for_write() reads the latter.
+    keys = ("broker_url", "broker_write_url")
+    original = {key: celery_app.conf[key] for key in keys}
+    for key in keys:
+        celery_app.conf[key] = "redis://127.0.0.1:9/0"  # discard port: nothing listens
     yield
-    celery_app.conf.broker_url = original
+    for key, value in original.items():
+        celery_app.conf[key] = value
 
 
 def test_healthz_reports_every_part_ok(client, db):
