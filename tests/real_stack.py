@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from helpdesk.celery import app as celery_app
+from tests.celery_settings import celery_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,23 +55,22 @@ def celery_worker_queue(transactional_db, request):
         stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False  # this process now publishes to the real broker
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            replies = celery_app.control.ping(
-                destination=[f"{queue}@{os.uname().nodename}"], timeout=1
-            )
-            if replies:
-                break
-            if worker.poll() is not None:
-                pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
-        else:
-            pytest.fail(f"celery worker did not answer pings:\n{log_path.read_text()}")
-        yield queue
+        # This process now publishes to the real broker.
+        with celery_settings(task_always_eager=False):
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                replies = celery_app.control.ping(
+                    destination=[f"{queue}@{os.uname().nodename}"], timeout=1
+                )
+                if replies:
+                    break
+                if worker.poll() is not None:
+                    pytest.fail(f"celery worker exited early:\n{log_path.read_text()}")
+            else:
+                pytest.fail(f"celery worker did not answer pings:\n{log_path.read_text()}")
+            yield queue
     finally:
-        celery_app.conf.task_always_eager = eager
         worker.terminate()
         try:
             worker.wait(timeout=20)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from channels_app.models import InboundEvent
 from tests import servers
+from tests.celery_settings import under_both_names
 from tests.channels_app import whatsapp_support as wa
 from tests.real_stack import _database_url_of_test_db
 
@@ -82,7 +83,11 @@ class Stage:
         router the first time it routes a task, and a later test may change its routes."""
         app = Celery("drill-beat", set_as_current=False)
         app.config_from_object("django.conf:settings", namespace="CELERY")
-        app.conf.update(broker_url=self.redis.url, result_backend=None, task_always_eager=False)
+        app.conf.update(
+            under_both_names(
+                broker_url=self.redis.url, result_backend=None, task_always_eager=False
+            )
+        )
         try:
             app.send_task(settings.CELERY_BEAT_SCHEDULE[entry]["task"])
         finally:

@@ -1,20 +1,13 @@
 import pytest
 from django.test import override_settings
 
-from helpdesk.celery import app as celery_app
+from tests.celery_settings import celery_settings
 
 
 @pytest.fixture
 def unreachable_broker():
-    # Both: Celery before 5.7 copies broker_url into broker_write_url when it reads the settings,
-    # and connection_for_write() reads the latter.
-    keys = ("broker_url", "broker_write_url")
-    original = {key: celery_app.conf[key] for key in keys}
-    for key in keys:
-        celery_app.conf[key] = "redis://127.0.0.1:9/0"  # discard port: nothing listens
-    yield
-    for key, value in original.items():
-        celery_app.conf[key] = value
+    with celery_settings(broker_url="redis://127.0.0.1:9/0"):  # discard port: nothing listens
+        yield
 
 
 def test_healthz_reports_every_part_ok(client, db):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from channels_app import services as channel_services
 from channels_app.models import InboundEvent
 from helpdesk.celery import app as celery_app
+from tests.celery_settings import celery_settings
 from tests.channels_app import whatsapp_support as wa
 from tests.channels_app.fake_providers import GRAPH_TOKEN, FakeGraph
 from tickets.models import Message, Ticket
@@ -119,12 +120,12 @@ def wait_for(condition, timeout=30.0):
 
 @pytest.mark.services
 def test_end_to_end_through_redis_and_a_real_worker(
-    graph_for_worker, n1_agent, client, celery_worker_queue, monkeypatch
+    graph_for_worker, n1_agent, client, celery_worker_queue, monkeypatch, request
 ):
     # Everything this process queues goes to the worker started for this test.
-    monkeypatch.setattr(
-        celery_app.conf, "task_routes", {"channels_app.*": {"queue": celery_worker_queue}}
-    )
+    routes = celery_settings(task_routes={"channels_app.*": {"queue": celery_worker_queue}})
+    routes.__enter__()
+    request.addfinalizer(lambda: routes.__exit__(None, None, None))
     # Celery keeps the routing table and router it built for the first task this process sent
     # (another test's, in a whole run): build them again from the routes above.
     monkeypatch.setattr(celery_app.amqp, "_rtable", None)
