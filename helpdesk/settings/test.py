@@ -3,6 +3,7 @@
 DATABASE_URL / REDIS_URL still switch to PostgreSQL / Redis, which is how CI's second leg runs.
 """
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,16 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A test that starts a real worker sets CELERY_TASK_ALWAYS_EAGER=0 for that worker process.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# SQLite's test database is a file (in RAM where the system has /dev/shm), not Django's default
+# shared in-memory one: that one locks whole tables between connections, so the threads of the
+# browser and websocket tests (the server's, the chat's database threads) failed on each other
+# with "database table is locked" at once, where a file in WAL mode, as make run uses, lets
+# readers through and a writer waits (SQLITE_OPTIONS' timeout). One file per checkout.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _shm = Path("/dev/shm")  # noqa: S108 (a name of our own per checkout, see below)
+    _folder = _shm if _shm.is_dir() else Path(tempfile.gettempdir())
+    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_folder / f"jornada-test-{_checkout}.sqlite3")}  # noqa: F405
 # Eager drains run inside the request that schedules them: no guard, no drain lingering after it.
 JORNADA = {**JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.0}  # noqa: F405
 # The acknowledgement budget is counted per hour in the cache, which outlives a test: a suite

@@ -37,9 +37,6 @@ def test_a_task_ending_keeps_a_healthy_connection(kept_connection):
     assert kept_connection.connection is raw
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite", reason="Django never closes an in-memory SQLite database"
-)
 def test_a_task_ending_closes_a_connection_older_than_its_maximum_age(kept_connection):
     kept_connection.close_at = time.monotonic() - 1
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 import pytest
 from channels.testing import HttpCommunicator
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -423,12 +422,6 @@ def test_an_agent_at_capacity_leaves_the_widget_offline(chat_channel, online_age
 # --- long polling ---------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the test database is SQLite's shared in-memory one, which locks whole tables between "
-    "threads (the poll's read fails while the reply is written); a file database in WAL mode, "
-    "as make run uses, and PostgreSQL let readers through",
-)
 def test_a_poll_waits_for_the_doorbell_and_returns_the_reply(chat_channel, n1_agent):
     async def scenario():
         await db_call(_waiting_chat)(chat_channel)
