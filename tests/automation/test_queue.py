@@ -278,3 +278,27 @@ def test_a_drain_out_of_time_hands_over_to_a_fresh_one(team, django_capture_on_c
 
     assert all(tags(ticket) == ["visto"] for ticket in tickets)
     assert waiting() == []
+
+
+def test_the_admin_lists_held_rows_and_runs_them_again(
+    admin_client, team, django_capture_on_commit_callbacks
+):
+    rule("tag", actions=TAG)
+    ticket = ticket_in(team)
+    RuleWork.objects.update(attempts=queue.MAX_ATTEMPTS, error="RuntimeError: boom")
+
+    page = admin_client.get("/admin/automation/rulework/?held=yes")
+    assert page.status_code == 200
+    assert "RuntimeError: boom" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/automation/rulework/",
+            {
+                "action": "run_again",
+                "_selected_action": list(RuleWork.objects.values_list("pk", flat=True)),
+            },
+        )
+    assert response.status_code == 302
+    assert tags(ticket) == ["visto"]
+    assert waiting() == []

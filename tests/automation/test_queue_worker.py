@@ -16,6 +16,7 @@ from automation.models import RuleWork
 from helpdesk.celery import app as celery_app
 from tests.automation.conftest import rule
 from tests.automation.test_queue import NEW, TAG, api
+from tests.celery_settings import celery_settings
 from tests.real_stack import create_ticket_and_die_after_commit
 from tests.servers import wait_for
 from tickets.models import Ticket
@@ -23,15 +24,12 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.services
 
 
-def route_automation_to(queue_name, monkeypatch):
-    """What this process queues for automation goes to that queue, through Redis, not eagerly.
-    The conf is read from Django's settings (namespace CELERY): its keys are the settings' names;
-    `task_always_eager` or `task_routes` set on it change nothing."""
-    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
-    monkeypatch.setattr(
-        celery_app.conf, "CELERY_TASK_ROUTES", {"automation.*": {"queue": queue_name}}
-    )
-    assert not celery_app.conf.task_always_eager
+def route_all_to(queue_name, monkeypatch, request):
+    """Everything this process queues goes to that queue, through Redis, not eagerly (nothing
+    is left in a queue another test's worker may consume)."""
+    routes = celery_settings(task_always_eager=False, task_routes={"*": {"queue": queue_name}})
+    routes.__enter__()
+    request.addfinalizer(lambda: routes.__exit__(None, None, None))
     # Celery keeps the routing table and router it built for the first task this process sent:
     # build them again from the routes above.
     monkeypatch.setattr(celery_app.amqp, "_rtable", None)
@@ -40,9 +38,9 @@ def route_automation_to(queue_name, monkeypatch):
 
 
 def test_api_created_tickets_have_their_rules_run_by_a_real_worker(
-    n1_agent, teams, celery_worker_queue, monkeypatch
+    n1_agent, teams, celery_worker_queue, monkeypatch, request
 ):
-    route_automation_to(celery_worker_queue, monkeypatch)
+    route_all_to(celery_worker_queue, monkeypatch, request)
     cache.delete(queue.DRAIN_SCHEDULED)  # an earlier test's flag: its drain went elsewhere
     rule("tag", actions=TAG)
     client = api(n1_agent)
@@ -62,12 +60,12 @@ def test_api_created_tickets_have_their_rules_run_by_a_real_worker(
 
 
 def test_a_burst_of_api_creates_queues_one_drain(
-    n1_agent, teams, monkeypatch, django_capture_on_commit_callbacks
+    n1_agent, teams, monkeypatch, request, django_capture_on_commit_callbacks
 ):
     assert queue.cache_is_shared()
     # Published to Redis for real, to a queue nobody consumes (emptied afterwards).
     name = f"test-{uuid.uuid4().hex[:10]}"
-    route_automation_to(name, monkeypatch)
+    route_all_to(name, monkeypatch, request)
     published = []
 
     def count(sender=None, **kwargs):
