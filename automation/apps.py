@@ -8,11 +8,15 @@ class AutomationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from tickets import events
+
         from . import (
             birth,
             panels,
+            queue,
             subscribers,  # noqa: F401  (registers the domain-event subscribers)
         )
 
         panels.register()
         birth.register()
+        events.add_outbox_writer(queue.rule_work_record)

@@ -67,8 +67,12 @@ def _load(ids: list[int], *, lock: bool, with_text: bool = False) -> dict[int, T
     return {t.pk: t for t in query.filter(pk__in=ids).order_by("pk")}
 
 
-def process(items: Iterable[Work], *, rules: list[Rule] | None = None) -> int:
-    """Run the rules for each ticket's events; how many rule runs happened."""
+def process(
+    items: Iterable[Work], *, rules: list[Rule] | None = None, failures: dict | None = None
+) -> int:
+    """Run the rules for each ticket's events; how many rule runs happened. A work that failed
+    even alone is logged, its work undone, and put in `failures` ((ticket id, depth): the
+    error) when given."""
     rules = active_rules() if rules is None else rules
     open_hours = conditions.default_open_hours() if _reads_hours(rules) else None
     items = list(items)
@@ -82,7 +86,7 @@ def process(items: Iterable[Work], *, rules: list[Rule] | None = None) -> int:
     todo = _to_lock(items, rules, open_hours, routed_teams)
     total = 0
     for chunk in _chunks(todo):
-        total += _process_chunk(chunk, open_hours, routed_teams)
+        total += _process_chunk(chunk, open_hours, routed_teams, failures)
     return total
 
 
@@ -146,7 +150,9 @@ def _chunks(todo: list[tuple]) -> Iterable[list[tuple]]:
         yield chunk
 
 
-def _process_chunk(chunk: list[tuple], open_hours, routed_teams: set[int]) -> int:
+def _process_chunk(
+    chunk: list[tuple], open_hours, routed_teams: set[int], failures: dict | None = None
+) -> int:
     """The chunk's tickets locked together (in id order) in one transaction, each ticket's
     rules and routing in a savepoint of its own: a failing ticket undoes only its own work, and
     is tried again alone (in a transaction of its own, as when the chunk as a whole fails: its
@@ -154,17 +160,27 @@ def _process_chunk(chunk: list[tuple], open_hours, routed_teams: set[int]) -> in
     failed: list[tuple] = []
     try:
         with transaction.atomic():
-            total = _run_chunk(chunk, open_hours, routed_teams, failed)
-    except Exception:
+            total = _run_chunk(chunk, open_hours, routed_teams, failed, failures)
+    except Exception as exc:
         if len(chunk) == 1:
             logger.exception("Rules failed on ticket %s", chunk[0][0].ticket_id)
+            _failed(failures, chunk[0][0], exc)
             return 0
         logger.warning("Rules failed on %s tickets together", len(chunk), exc_info=True)
         failed, total = chunk, 0
-    return total + sum(_process_chunk([item], open_hours, routed_teams) for item in failed)
+    return total + sum(
+        _process_chunk([item], open_hours, routed_teams, failures) for item in failed
+    )
 
 
-def _run_chunk(chunk: list[tuple], open_hours, routed_teams: set[int], failed: list) -> int:
+def _failed(failures: dict | None, work: Work, exc: Exception) -> None:
+    if failures is not None:
+        failures[(work.ticket_id, work.depth)] = f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _run_chunk(
+    chunk: list[tuple], open_hours, routed_teams: set[int], failed: list, failures: dict | None
+) -> int:
     tickets, facts = _tickets_and_facts(chunk, lock=True, open_hours=open_hours)
     router = routing.Router()
     # The teams the chunk routes in, locked together in id order (a team a rule moves a ticket
@@ -186,10 +202,11 @@ def _run_chunk(chunk: list[tuple], open_hours, routed_teams: set[int], failed: l
         try:
             with transaction.atomic():
                 total += _process_one(work, listening, facts[ticket.pk], open_hours, router)
-        except Exception:
+        except Exception as exc:
             router.reset()
             if len(chunk) == 1:
                 logger.exception("Rules failed on ticket %s", work.ticket_id)
+                _failed(failures, work, exc)
             else:
                 logger.warning("Rules failed on ticket %s, to try alone", work.ticket_id)
                 failed.append(item)

@@ -143,3 +143,29 @@ class TimeRuleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} @ {self.ticket_id} ({self.episode:%Y-%m-%d %H:%M})"
+
+
+class RuleWork(models.Model):
+    """Triggers to run on a ticket: written by `publish()` inside the transaction of the change
+    (automation/queue.py), so it commits or rolls back with it, and deleted by the drain that
+    ran them in the same transaction as the rules' work. A row that kept failing stays, held,
+    for a person (the admin lists it)."""
+
+    id = models.BigAutoField(primary_key=True)
+    ticket_id = models.BigIntegerField()
+    kinds = models.JSONField(default=list)  # created, updated, message
+    depth = models.PositiveSmallIntegerField(default=0)
+    skip = models.JSONField(default=list, blank=True)  # ids of the rules that caused the events
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set after a failed run: not tried again before then (None: at once).
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("rules to run")
+        verbose_name_plural = _("rules to run")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {', '.join(self.kinds)} ({self.depth})"

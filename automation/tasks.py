@@ -1,24 +1,55 @@
-"""Celery tasks of automation: ids in, safe to run twice (a rule that already changed a ticket
-finds nothing left to change; a time rule's run is recorded with its actions)."""
+"""Celery tasks of automation: ids in, safe to run twice (the rules drain deletes the rows it ran
+with the rules' work, and skips the rows another drain holds; a time rule's run is recorded with
+its actions)."""
 
 import json
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from channels_app import http
 from tickets import events
 
-from . import engine, timerules
+from . import engine, queue, timerules
 
 logger = logging.getLogger(__name__)
 
 
+@shared_task(name="automation.drain_rules", acks_late=True, ignore_result=True)
+def drain_rules(seconds: float = 2.0) -> int:
+    """Run the waiting rules (queue.py), a chunk at a time, until a look finds none or time is
+    up: then hand over to a fresh task, at the back of the queue, so that the work the rules
+    queued gets a worker in between. The rows of the next rounds (written by the rules' actions)
+    are found by the next look, not by a drain of their own. How many rows were run."""
+    cache.delete(queue.DRAIN_SCHEDULED)  # what is committed from now on schedules another drain
+    deadline = time.monotonic() + seconds
+    done = 0
+    with queue.draining():
+        while taken := queue.rule_work_run(limit=queue.CHUNK):
+            done += taken
+            if time.monotonic() > deadline:
+                queue.drain_schedule()  # the rest is for a fresh task
+                break
+    return done
+
+
+@shared_task(name="automation.sweep_rules", acks_late=True, ignore_result=True)
+def sweep_rules() -> int:
+    """Beat, every minute: a drain for the rows a lost drain (or a broker that was down) left
+    waiting, and for the rows due again after a failure."""
+    waiting = queue.rule_work_requeue_stuck()
+    if waiting:
+        logger.info("Rules sweeper queued a drain for %s waiting rows", waiting)
+    return waiting
+
+
 @shared_task(name="automation.run_rules", acks_late=True, ignore_result=True)
 def run_rules(items: list) -> int:
-    # The events the rules' actions publish are delivered together at the end: the next round
-    # of rules for all these tickets is one task, not one per ticket.
+    """The rules of a list of works, as queued before the durable queue (queue.py): kept for the
+    messages still in the broker when that version was replaced. Nothing queues it now."""
     with events.batch():
         return engine.process([engine.Work.from_json(item) for item in items])
 

@@ -79,3 +79,40 @@ def celery_worker_queue(transactional_db, request):
         log.close()
         # The worker held connections to the test database; let them go before it is flushed.
         connection.close()
+
+
+DIE_AFTER_COMMIT = """
+import os
+import django
+
+django.setup()
+from django.db import transaction
+
+from tickets import services
+from tickets.models import Customer
+
+with transaction.atomic():
+    transaction.on_commit(lambda: os._exit(9))  # registered first: runs first, right after COMMIT
+    services.ticket_create(
+        customer=Customer.objects.get(pk={customer_id}), subject="{subject}", channel="email"
+    )
+"""
+
+
+def create_ticket_and_die_after_commit(*, customer_id: int, subject: str) -> None:
+    """A process that commits a new ticket and dies (os._exit) before any after-commit callback
+    runs: what the commit wrote is all there is."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
+        "DATABASE_URL": _database_url_of_test_db(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_COMMIT.format(customer_id=customer_id, subject=subject)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 9, done.stderr.decode()[-2000:]

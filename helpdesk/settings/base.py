@@ -242,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "kwargs": {"seconds": 50.0},
     },
+    # The triggers' rows a lost drain left waiting (automation/queue.py), every minute.
+    "automation-sweep-rules": {"task": "automation.sweep_rules", "schedule": 60.0},
     "poll-mailboxes": {"task": "channels_app.poll_mailboxes", "schedule": 30.0},
     "sweep-inbound-events": {"task": "channels_app.sweep_inbound_events", "schedule": 60.0},
     "sweep-outbound-messages": {"task": "channels_app.sweep_outbound_messages", "schedule": 120.0},

@@ -103,20 +103,22 @@ def _create_budget(client, requester, key):
     return token, idem, ticket, after_commit, callbacks
 
 
-def test_create_costs_at_most_5_statements_for_the_ticket(api, n1_agent, teams, capsys):
+def test_create_costs_at_most_6_statements_for_the_ticket(api, n1_agent, teams, capsys):
     client = api(n1_agent)
     client.post("/api/v1/tickets", NEW, format="json")  # the requester is known from now on
     token, idem, ticket, after, callbacks = _create_budget(client, NEW["requester"], "k-1")
     # (6 until the new ticket came with its team's name, read with its number: the answer named
-    # the team with a query of its own). SQLite reads the number and the teams apart.
+    # the team with a query of its own). SQLite reads the number and the teams apart. One of
+    # them is the row of the triggers to run (automation/queue.py), written with the ticket
+    # instead of a Celery message after the commit (5 before it).
     sqlite = connection.vendor != "postgresql"
-    assert len(ticket) <= 5 + sqlite, "\n".join(ticket)
+    assert len(ticket) <= 6 + sqlite, "\n".join(ticket)
     assert len(token) == 1  # last_used_at was written by the first call, within the minute
     assert len(idem) == 2  # insert unless taken, the answer stored
     _, _, new_customer, _, _ = _create_budget(client, {"kind": "email", "value": "z@x.org"}, "k-2")
     # A requester never seen: their customer and identity rows (and a look for an
     # organization by the address' domain) come on top.
-    assert len(new_customer) <= 8 + sqlite, "\n".join(new_customer)
+    assert len(new_customer) <= 9 + sqlite, "\n".join(new_customer)
     with capsys.disabled():
         print(  # the figures reported beside the budget
             f"\nAPI ticket create: {len(ticket)} statements for the ticket (known requester; "

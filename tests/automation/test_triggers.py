@@ -1,8 +1,9 @@
-"""Rule order, stop, loop safety, the cap per event, and how rules hear of events: coalesced,
-queued as one task per delivery, never run inline on the inbound path."""
+"""Rule order, stop, loop safety, the cap per event, and how rules hear of events: written with
+the change, run by a drain after the commit (tests/automation/test_queue.py), never inline on
+the inbound path."""
 
 from automation import engine
-from automation.models import Rule
+from automation.models import Rule, RuleWork
 from tests.automation.conftest import created, rule, ticket_in
 from tests.tickets.factories import make_inbound
 from tickets import services
@@ -96,26 +97,26 @@ def test_a_round_fires_at_most_the_cap(team):
     assert len(runs(ticket)) == engine.MAX_RULES_PER_EVENT
 
 
-def test_a_new_message_queues_one_task_for_the_batch_and_rules_run_there(
+def test_a_new_message_writes_its_rules_row_and_queues_one_drain_and_rules_run_there(
     team, django_capture_on_commit_callbacks, monkeypatch
 ):
     from automation import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.run_rules, "delay", lambda items: queued.append(items))
+    monkeypatch.setattr(tasks.drain_rules, "delay", lambda **kwargs: queued.append(kwargs))
     rule("tag new", actions=[{"type": "add_tags", "tags": ["novo"]}])
     with django_capture_on_commit_callbacks(execute=True):
         result = services.message_receive(incoming=make_inbound())
 
-    # Nothing ran inline: the ticket is untouched until the task runs.
+    # Nothing ran inline: the ticket is untouched until the drain runs.
     assert not result.ticket.tags.exists()
     assert len(queued) == 1
-    [[ticket_id, kinds, depth, skip]] = queued[0]
-    assert (ticket_id, depth, skip) == (result.ticket.pk, 0, [])
-    assert "created" in kinds
+    [row] = RuleWork.objects.all()
+    assert (row.ticket_id, row.kinds, row.depth, row.skip) == (result.ticket.pk, ["created"], 0, [])
 
-    tasks.run_rules(queued[0])
+    tasks.drain_rules()
     assert result.ticket.tags.filter(name="novo").exists()
+    assert not RuleWork.objects.exists()
 
 
 def test_a_reply_from_the_customer_is_a_message_event(team, django_capture_on_commit_callbacks):

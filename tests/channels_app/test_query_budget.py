@@ -25,11 +25,13 @@ DRAIN = ("channels_app.process_inbound_events",)
 # one statement (not for phones), their open conversation is locked as it is found. The live push
 # of a ticket whose events all brought the same row (a new ticket and its first message) is made
 # from that row, not read again.
+# Each message's drain writes the row of the triggers to run (automation/queue.py), one INSERT:
+# one more than when the rules were a task queued after the commit (14, 12, 12, 11).
 ON_POSTGRES = connection.vendor == "postgresql"
-NEW_TICKET_STATEMENTS = 14
-REPLY_STATEMENTS = 12 + ON_POSTGRES
-WHATSAPP_NEW_STATEMENTS = 12
-WHATSAPP_NEXT_STATEMENTS = 11 + ON_POSTGRES
+NEW_TICKET_STATEMENTS = 15
+REPLY_STATEMENTS = 13 + ON_POSTGRES
+WHATSAPP_NEW_STATEMENTS = 13
+WHATSAPP_NEXT_STATEMENTS = 12 + ON_POSTGRES
 # Acknowledging any number of new tickets at once (one mailbox): the messages with their tickets
 # and customers, the mailbox, the customers' recent acknowledgements, the tickets locked, one
 # INSERT, and after commit the live push's read of the tickets.
@@ -41,10 +43,11 @@ QUEUED_AFTER_NEW_EMAIL = {
     # email, the mailbox, its Message-ID stored before the attempt, the row locked and written
     # as sent, the push: the batch's path, for one (9 when it had a path of its own).
     "channels_app.deliver_message": 8,
-    # The triggers and routing of the new ticket (no rule active, a team without a policy):
-    # the active rules, the ticket locked, its tags (read with it on PostgreSQL), its team's
-    # routing policy.
-    "automation.run_rules": 4 - ON_POSTGRES,
+    # The triggers and routing of the new ticket (no rule active, a team without a policy),
+    # by the rules' drain: its row taken, the active rules, the ticket locked, its tags (read
+    # with it on PostgreSQL), its team's routing policy, the row deleted, a last look finding
+    # none (3 more than the rules' task, which had its work in the message).
+    "automation.drain_rules": 7 - ON_POSTGRES,
 }
 
 
@@ -145,8 +148,9 @@ def test_acknowledging_a_batch_costs_the_same_for_two_or_twenty_new_tickets(
 # A drain processes the waiting events in one transaction per chunk (PROCESS_CHUNK): the lock,
 # the status UPDATE, the look for waiting events, our mailboxes, which of the senders are new and
 # the organizations of their domains (the ten share one) are read or written once for the whole
-# chunk; a new sender's own lookup is then skipped.
-BATCH_OF_TEN_STATEMENTS = 10 * (7 - ON_POSTGRES) + 6 + ON_POSTGRES
+# chunk; a new sender's own lookup is then skipped; the triggers' rows of the ten in one INSERT
+# (6 + ON_POSTGRES before them).
+BATCH_OF_TEN_STATEMENTS = 10 * (7 - ON_POSTGRES) + 7 + ON_POSTGRES
 SHARED_CACHE = services.cache_is_shared()
 QUEUED_AFTER_TEN_NEW_EMAILS = {
     "channels_app.acknowledge_tickets": ACKNOWLEDGE_STATEMENTS,  # as for one
@@ -157,10 +161,10 @@ QUEUED_AFTER_TEN_NEW_EMAILS = {
     # per-process cache (embedded) the marks would die with a lost worker: a write per send, 26.
     "channels_app.deliver_messages": 5 + 2 + 1 if SHARED_CACHE else 26,
     "sla.sync_ticket_clocks": 6,
-    # One rules task for the ten: the active rules and the routed teams read once, the ten
-    # tickets checked together (their tags with them on PostgreSQL); none is locked (no rule
-    # matches, their team has no policy).
-    "automation.run_rules": 4 - ON_POSTGRES,
+    # One rules drain for the ten: their rows taken, the active rules and the routed teams read
+    # once, the ten tickets checked together (their tags with them on PostgreSQL); none is locked
+    # (no rule matches, their team has no policy); the rows deleted, a last look finding none.
+    "automation.drain_rules": 7 - ON_POSTGRES,
 }
 
 
