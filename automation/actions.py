@@ -211,7 +211,7 @@ class Run:
             "rule": self.rule_name,
         }
         text = f"{action.get('text')}\n{text}" if action.get("text") else text
-        transaction.on_commit(lambda: post_chat_webhook.delay(url, str(text)))
+        transaction.on_commit(lambda: post_chat_webhook.delay(url, str(text)), robust=True)
         return {"type": "webhook", "value": url.split("/")[2] if "//" in url else url}
 
     def _do_event(self, action: dict) -> dict | None:

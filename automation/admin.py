@@ -70,7 +70,11 @@ class RuleWorkAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Run the selected rules again now"))
+    def has_run_permission(self, request) -> bool:
+        # The rows are read-only here; running them again is a change to them.
+        return request.user.has_perm("automation.change_rulework")
+
+    @admin.action(description=_("Run the selected rules again now"), permissions=["run"])
     def run_again(self, request, queryset):
         count = queue.rule_work_retry(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(

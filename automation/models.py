@@ -3,6 +3,7 @@ run on domain events) and time-based rules (run by the clock), with the record o
 rule already acted on which ticket."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +146,10 @@ class TimeRuleRun(models.Model):
         return f"{self.rule_id} @ {self.ticket_id} ({self.episode:%Y-%m-%d %H:%M})"
 
 
+# A row whose rules failed this many times is held for a person (automation/queue.py).
+RULE_WORK_MAX_ATTEMPTS = 5
+
+
 class RuleWork(models.Model):
     """Triggers to run on a ticket: written by `publish()` inside the transaction of the change
     (automation/queue.py), so it commits or rolls back with it, and deleted by the drain that
@@ -164,6 +169,15 @@ class RuleWork(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # What a drain takes, oldest first, without walking the held rows.
+            models.Index(
+                fields=["id"],
+                name="rulework_runnable",
+                condition=Q(attempts__lt=RULE_WORK_MAX_ATTEMPTS),
+            ),
+            models.Index(fields=["ticket_id"], name="rulework_ticket"),
+        ]
         verbose_name = _("rules to run")
         verbose_name_plural = _("rules to run")
 

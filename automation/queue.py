@@ -9,9 +9,10 @@ dies mid-chunk leaves them for the next drain, and the sweeper (tasks.sweep_rule
 for rows a lost drain left waiting. A ticket whose rules keep failing is tried again later, then
 held for a person (admin: "rules to run"), without holding up the others.
 
-Cost on a path that publishes: nothing for events no rule listens to (kind_of); one INSERT per
-change that has some (one per transaction inside `events.outbox_deferred()`), and after commit
-one cache.add, instead of a Celery message per change and a task per change in the worker."""
+Cost on a path that publishes: nothing for events no rule kind covers (kind_of); one INSERT per
+published event of those kinds (one per transaction inside `events.outbox_deferred()`), and after
+commit one cache.add, instead of a Celery message per delivery and a task per delivery in the
+worker. Coalescing: a ticket's rows waiting together (same depth) run once, their kinds merged."""
 
 import contextlib
 import logging
@@ -22,15 +23,16 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from channels_app.services import cache_is_shared
 from tickets import events
+from tickets.models import Ticket
 
 from . import engine
 from .engine import MAX_DEPTH, Origin, Work
-from .models import RuleWork
+from .models import RULE_WORK_MAX_ATTEMPTS, RuleWork
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +51,12 @@ DRAIN_SCHEDULED = "jornada:rules-drain-scheduled"
 CHUNK = engine.LOCK_CHUNK
 # A ticket's rows failed this many times are held for a person; tried again after
 # RETRY_SECONDS * 4 ** (failures - 1), at most MAX_RETRY_SECONDS.
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = RULE_WORK_MAX_ATTEMPTS
 RETRY_SECONDS = 15
 MAX_RETRY_SECONDS = 600
+# A claimed row is taken by no other drain for this long: longer than a chunk's run may last
+# (tasks.drain_rules' time limit).
+CLAIM_SECONDS = 300
 _draining: ContextVar[bool] = ContextVar("rules_draining", default=False)
 
 
@@ -101,20 +106,37 @@ def drain_schedule() -> bool:
     """Make sure a drain is on its way: one drain works through every waiting row, so a burst
     of changes costs a task or two, not one each. The flag lapses by itself if that task is
     lost; a per-process cache (embedded mode) cannot share it, so there every change queues a
-    drain. False when the broker could not be reached (the sweeper will queue the drain)."""
+    drain, and so does a change while the cache is away (a drain too many finds nothing). False
+    when the broker could not be reached (the sweeper will queue the drain)."""
     from .tasks import drain_rules
 
+    if cache_is_shared() and not _flag_set():
+        return True  # a drain is queued and not started yet: it will see these rows
     try:
-        if cache_is_shared() and not cache.add(DRAIN_SCHEDULED, 1, timeout=10):
-            return True  # a drain is queued and not started yet: it will see these rows
         drain_rules.delay()
     except Exception:
-        # Broker (or cache) down: the rows are committed and the sweeper will queue a drain.
-        with contextlib.suppress(Exception):  # the flag lapses by itself
-            cache.delete(DRAIN_SCHEDULED)
+        # Broker down: the rows are committed and the sweeper will queue a drain.
+        drain_flag_clear()
         logger.warning("Could not queue the rules drain; the sweeper will", exc_info=True)
         return False
     return True
+
+
+def _flag_set() -> bool:
+    """Whether this call set the flag (no drain was asked for); True too when the cache cannot
+    say, so that a cache outage never stops the rules."""
+    try:
+        return cache.add(DRAIN_SCHEDULED, 1, timeout=10)
+    except Exception:
+        logger.warning("Rules drain flag unreadable (cache down): a drain is queued", exc_info=True)
+        return True
+
+
+def drain_flag_clear() -> None:
+    """Changes committed from now on ask for another drain (the flag lapses by itself if the
+    cache cannot be reached)."""
+    with contextlib.suppress(Exception):
+        cache.delete(DRAIN_SCHEDULED)
 
 
 def drain_wanted(published: list[events.DomainEvent]) -> bool:
@@ -136,42 +158,57 @@ def _due() -> Q:
     return Q(attempts__lt=MAX_ATTEMPTS) & (Q(due_at__isnull=True) | Q(due_at__lte=timezone.now()))
 
 
-def _take(limit: int, *, ticket_id: int | None = None) -> list[RuleWork]:
-    query = RuleWork.objects.select_for_update(skip_locked=True).filter(_due())
-    if ticket_id is not None:
-        query = query.filter(ticket_id=ticket_id)
-    return list(query.defer("error", "created_at").order_by("id")[:limit])
+def _claim(limit: int) -> list[int]:
+    """Up to `limit` due rows, oldest first, skipping those another drain holds, claimed in a
+    transaction of their own before their rules run: an attempt counted and no other drain
+    taking them for CLAIM_SECONDS. A run that kills its worker (a crash, the task's time limit)
+    cannot count its own attempt: this way a row that does so every time is held after
+    MAX_ATTEMPTS instead of stopping every drain that takes it. Their ids."""
+    with transaction.atomic():
+        query = RuleWork.objects.select_for_update(skip_locked=True).filter(_due())
+        ids = list(query.order_by("id").values_list("id", flat=True)[:limit])
+        if ids:
+            RuleWork.objects.filter(pk__in=ids).update(
+                attempts=F("attempts") + 1,
+                due_at=timezone.now() + timedelta(seconds=CLAIM_SECONDS),
+            )
+    return ids
+
+
+def _take(ids: list[int]) -> list[RuleWork]:
+    """The claimed rows still there, locked for the run (a redelivered drain's were deleted)."""
+    query = RuleWork.objects.select_for_update().filter(pk__in=ids)
+    return list(query.defer("error", "created_at").order_by("id"))
 
 
 def rule_work_run(*, limit: int = CHUNK) -> int:
-    """One chunk of the waiting rows, oldest first, in one transaction: the rules run once per
-    ticket and depth with its rows merged, the rows that ran deleted; the events the rules'
-    actions publish delivered together after the commit. If the chunk fails as a whole, its
-    tickets are run one at a time, and one failing alone has its rows deferred (held after
-    MAX_ATTEMPTS). How many rows were taken."""
-    rows: list[RuleWork] = []
+    """One chunk of the waiting rows, oldest first (claimed first, see _claim), in one
+    transaction: the rules run once per ticket and depth with its rows merged, the rows that ran
+    deleted; the events the rules' actions publish delivered together after the commit. If the
+    chunk fails as a whole, its tickets are run one at a time, and one failing alone has its rows
+    deferred (held after MAX_ATTEMPTS). How many rows were claimed."""
+    ids = _claim(limit)
+    if not ids:
+        return 0
     with events.batch():
         try:
             with transaction.atomic(), events.outbox_deferred():
-                rows = _take(limit)
-                _run(rows)
-            return len(rows)
+                _run(_take(ids))
+            return len(ids)
         except Exception:
-            if not rows:
-                raise
-            logger.warning("Rules failed on a chunk of %s rows; one ticket at a time", len(rows),
-                           exc_info=True)  # fmt: skip
-    for ticket_id in dict.fromkeys(row.ticket_id for row in rows):
-        mine = [row for row in rows if row.ticket_id == ticket_id]
+            logger.warning(
+                "Rules failed on a chunk of %s rows; one ticket at a time", len(ids), exc_info=True
+            )
+    rows = list(RuleWork.objects.filter(pk__in=ids).values_list("pk", "ticket_id"))
+    for ticket_id in dict.fromkeys(ticket for _, ticket in rows):
         with events.batch():
             try:
                 with transaction.atomic(), events.outbox_deferred():
-                    mine = _take(limit, ticket_id=ticket_id)
-                    _run(mine)
+                    _run(_take([pk for pk, ticket in rows if ticket == ticket_id]))
             except Exception as exc:
                 logger.exception("Rules failed on ticket %s", ticket_id)
-                _defer(mine, f"{type(exc).__name__}: {exc}")
-    return len(rows)
+                _defer([pk for pk, ticket in rows if ticket == ticket_id], exc)
+    return len(ids)
 
 
 def _run(rows: list[RuleWork]) -> None:
@@ -185,28 +222,39 @@ def _run(rows: list[RuleWork]) -> None:
         ids.setdefault(key, []).append(row)
     if not works:
         return
+    # The chunk's tickets locked at once, in id order, as every other path locks several: the
+    # engine locks them again chunk by chunk, which in this one transaction would not be in one
+    # order across chunks (a ticket at two depths), and could deadlock with a bulk action.
+    ticket_ids = sorted({row.ticket_id for row in rows})
+    list(Ticket.objects.select_for_update().filter(pk__in=ticket_ids).order_by("pk").values("pk"))
     failures: dict[tuple[int, int], str] = {}
     engine.process(works.values(), failures=failures)
     done = [row.pk for key, mine in ids.items() if key not in failures for row in mine]
     if done:
         RuleWork.objects.filter(pk__in=done).delete()
     for key, error in failures.items():
-        _defer(ids[key], error)
+        _defer([row.pk for row in ids[key]], error)
 
 
-def _defer(rows: list[RuleWork], error: str) -> None:
-    """Those rows' rules failed: tried again later, or held for a person after MAX_ATTEMPTS."""
-    if not rows:
+def _defer(ids: list[int], error: Exception | str) -> None:
+    """Those rows' rules failed: tried again later, or held for a person after MAX_ATTEMPTS
+    (their attempt was counted when they were claimed)."""
+    if not ids:
         return
-    attempts = max(row.attempts for row in rows) + 1
+    if isinstance(error, Exception):
+        error = f"{type(error).__name__}: {error}"
+    attempts = max(
+        RuleWork.objects.filter(pk__in=ids).values_list("attempts", flat=True), default=1
+    )
     wait = min(MAX_RETRY_SECONDS, RETRY_SECONDS * 4 ** (attempts - 1))
-    RuleWork.objects.filter(pk__in=[row.pk for row in rows]).update(
-        attempts=attempts, error=error[:2000], due_at=timezone.now() + timedelta(seconds=wait)
+    RuleWork.objects.filter(pk__in=ids).update(
+        error=error[:2000], due_at=timezone.now() + timedelta(seconds=wait)
     )
     if attempts >= MAX_ATTEMPTS:
+        ticket_id = RuleWork.objects.filter(pk__in=ids).values_list("ticket_id", flat=True)[0]
         logger.error(
             "Rules on ticket %s failed %s times; held for a person (admin: rules to run)",
-            rows[0].ticket_id, attempts,
+            ticket_id, attempts,
         )  # fmt: skip
 
 
@@ -225,7 +273,7 @@ def rule_work_requeue_stuck(*, older_than: timedelta = timedelta(minutes=1)) -> 
     """The sweeper's: a drain queued for the rows waiting too long; how many waited."""
     waiting = rule_work_waiting(older_than=older_than)
     if waiting:
-        cache.delete(DRAIN_SCHEDULED)  # whatever was scheduled did not happen
+        drain_flag_clear()  # whatever was scheduled did not happen
         drain_schedule()
     return waiting
 

@@ -1,8 +1,8 @@
 """How the triggers hear of tickets' events: the rules to run are written in the transaction of
 the change (queue.rule_work_record, the outbox writer added in apps.py); after the commit, once
-per delivery of events (a drain of inbound messages is one delivery), a drain is asked for, and
-at most one waits in the broker at a time. Constant work per event; the rules run in the drain,
-never on the inbound path or in a request."""
+per delivery of events (a drain of inbound messages is one delivery), a drain is asked for: one
+per burst (a flag in the shared cache for 10 s). Constant work per event; the rules run in the
+drain, never on the inbound path or in a request."""
 
 from tickets import events
 

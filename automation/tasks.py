@@ -8,7 +8,6 @@ import time
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
 from channels_app import http
 from tickets import events
@@ -18,13 +17,14 @@ from . import engine, queue, timerules
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="automation.drain_rules", acks_late=True, ignore_result=True)
+# Killed past its time limit (a hung rule): its chunk's rows were claimed and come due again.
+@shared_task(name="automation.drain_rules", acks_late=True, ignore_result=True, time_limit=240)
 def drain_rules(seconds: float = 2.0) -> int:
     """Run the waiting rules (queue.py), a chunk at a time, until a look finds none or time is
     up: then hand over to a fresh task, at the back of the queue, so that the work the rules
     queued gets a worker in between. The rows of the next rounds (written by the rules' actions)
     are found by the next look, not by a drain of their own. How many rows were run."""
-    cache.delete(queue.DRAIN_SCHEDULED)  # what is committed from now on schedules another drain
+    queue.drain_flag_clear()  # what is committed from now on schedules another drain
     deadline = time.monotonic() + seconds
     done = 0
     with queue.draining():

@@ -11,6 +11,7 @@ wanted event elsewhere. The fan-out task is queued by a batch subscriber
 (`subscribers.py`): once per delivery of committed events, so a drain of 100 inbound messages
 queues one; if that in-memory step is lost, the rows wait for the sweeper."""
 
+import contextlib
 import logging
 import time
 
@@ -36,10 +37,15 @@ def wanted_names() -> frozenset[str]:
     now = time.monotonic()
     if _memo is not None and now - _memo[0] < settings.JORNADA["WEBHOOK_FLAG_SECONDS"]:
         return _memo[1]
-    names = cache.get(WANTED_KEY)
+    try:
+        names = cache.get(WANTED_KEY)
+    except Exception:  # a cache that is down must not fail every ticket change that publishes
+        logger.warning("Webhook subscriptions read from the database: cache down", exc_info=True)
+        names = None
     if names is None:
         names = _wanted_from_database()
-        cache.set(WANTED_KEY, names, WANTED_CACHE_SECONDS)
+        with contextlib.suppress(Exception):
+            cache.set(WANTED_KEY, names, WANTED_CACHE_SECONDS)
     _memo = (now, frozenset(names))
     return _memo[1]
 

@@ -302,3 +302,50 @@ def test_the_admin_lists_held_rows_and_runs_them_again(
     assert response.status_code == 302
     assert tags(ticket) == ["visto"]
     assert waiting() == []
+
+
+class WorkerKilled(BaseException):
+    """What a worker process dying mid-run looks like from inside: nothing catches it."""
+
+
+def test_a_run_that_kills_its_worker_is_counted_and_held_after_its_attempts(team, monkeypatch):
+    rule("tag", actions=TAG)
+    ticket_in(team)  # its row waits; no drain has run
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(engine, "process", killed)
+    for attempt in range(1, queue.MAX_ATTEMPTS + 1):
+        RuleWork.objects.update(due_at=None)  # its claim lapsed (CLAIM_SECONDS)
+        with pytest.raises(WorkerKilled):
+            queue.rule_work_run()
+        row = RuleWork.objects.get()
+        assert row.attempts == attempt  # counted before the run, which could not count it
+        assert row.due_at > timezone.now() + timedelta(seconds=queue.CLAIM_SECONDS - 60)
+        assert queue.rule_work_run() == 0  # claimed: no other drain takes it meanwhile
+
+    # Held for a person instead of killing every drain that takes it: the others go on.
+    RuleWork.objects.update(due_at=None)
+    assert queue.rule_work_run() == 0
+    assert queue.rule_work_waiting() == 0
+    monkeypatch.undo()
+    other = ticket_in(team)
+    assert queue.rule_work_run() == 1
+    assert tags(other) == ["visto"]
+
+
+def test_a_cache_that_is_down_does_not_stop_the_rules(team, settings):
+    rule("tag", actions=TAG)
+    ticket = ticket_in(team)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
+        }
+    }
+
+    # The flag cannot be read: the drain is asked for anyway (eager here), and it runs.
+    assert queue.drain_schedule() is True
+    assert tags(ticket) == ["visto"]
+    assert waiting() == []

@@ -46,8 +46,10 @@ QUEUED_AFTER_NEW_EMAIL = {
     # The triggers and routing of the new ticket (no rule active, a team without a policy),
     # by the rules' drain: its row taken, the active rules, the ticket locked, its tags (read
     # with it on PostgreSQL), its team's routing policy, the row deleted, a last look finding
-    # none (3 more than the rules' task, which had its work in the message).
-    "automation.drain_rules": 7 - ON_POSTGRES,
+    # none (3 more than the rules' task, which had its work in the message); and since the
+    # drain claims its rows before running them, the claim's read and update and the tickets
+    # locked in id order: 3 more.
+    "automation.drain_rules": 10 - ON_POSTGRES,
 }
 
 
@@ -163,8 +165,10 @@ QUEUED_AFTER_TEN_NEW_EMAILS = {
     "sla.sync_ticket_clocks": 6,
     # One rules drain for the ten: their rows taken, the active rules and the routed teams read
     # once, the ten tickets checked together (their tags with them on PostgreSQL); none is locked
-    # (no rule matches, their team has no policy); the rows deleted, a last look finding none.
-    "automation.drain_rules": 7 - ON_POSTGRES,
+    # (no rule matches, their team has no policy); the rows deleted, a last look finding none;
+    # the claim's read and update, and the ten tickets locked in one statement (3 more, since the
+    # drain claims its rows before running them).
+    "automation.drain_rules": 10 - ON_POSTGRES,
 }
 
 
