@@ -1,9 +1,11 @@
 # ruff: noqa: E501, S608 (SQL names come from the models, never from input)
 """Runs inside the peer's virtualenv (bench/.peer/), never with Jornada's: django-helpdesk's staff
-dashboard (`/helpdesk/dashboard/`), driven for bench_manager.py. Prints one JSON object.
+dashboard (`/helpdesk/dashboard/`), driven for bench_manager.py, and its REST ticket list
+(`/helpdesk/api/tickets/`), driven for bench_api.py. Prints one JSON object.
 
     bench/.peer/bin/python bench/_peer_dashboard.py load DIR      (queues.csv, users.csv, tickets.csv)
     bench/.peer/bin/python bench/_peer_dashboard.py measure REQUESTS WARMUP USERNAME
+    bench/.peer/bin/python bench/_peer_dashboard.py api REQUESTS USERNAME
 
 The tickets are Jornada's benchmark tickets (bench_manager.py exports them): Jornada's teams as
 queues, its agents as staff users, statuses and priorities mapped to the peer's. The peer's
@@ -109,6 +111,60 @@ def measure(requests: str, warmup: str, username: str) -> dict:
     }
 
 
+def api(requests: str, username: str) -> dict:
+    """GET /helpdesk/api/tickets/ as a superuser (DRF's TicketViewSet, HELPDESK_API_ENABLED, on by
+    default in 2.6.1). Its get_queryset() reads every ticket the user may see and runs
+    set_custom_field_values() on each (a CustomField query per ticket) before DRF paginates
+    (ConservativePagination, 25 a page): the cost grows with the whole desk, not the page. One
+    cheap warm-up (the API root: session, DRF, URL resolving), then REQUESTS timed requests, each
+    with its SQL statements counted and timed by a connection wrapper (a function call per
+    statement: under 1 % of the request)."""
+    user = User.objects.get(username=username)
+    if not user.is_superuser:
+        return {"error": f"{username} is not a superuser"}
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    if client.get("/helpdesk/api/").status_code != 200:
+        return {"error": "no /helpdesk/api/ (HELPDESK_API_ENABLED?)"}
+    url = "/helpdesk/api/tickets/"
+    counted = {"statements": 0, "db": 0.0}
+
+    def count(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            counted["db"] += time.perf_counter() - started
+            counted["statements"] += 1
+
+    samples, statements, db_seconds = [], [], []
+    for _ in range(int(requests)):
+        counted.update(statements=0, db=0.0)
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            return {"error": f"HTTP {response.status_code}"}
+        statements.append(counted["statements"])
+        db_seconds.append(counted["db"])
+    body = response.json()
+    return {
+        "url": url,
+        "samples": samples,
+        "statements": statements,
+        "db_seconds": db_seconds,
+        "rows": len(body["results"]),
+        "count": body["count"],
+        "next": body["next"],
+        "bytes": len(response.content),
+        "first_ids": [item["id"] for item in body["results"][:3]],
+        "fields": sorted(body["results"][0]) if body["results"] else [],
+        "followups_in_page": sum(len(item.get("followup_set") or []) for item in body["results"]),
+        "tickets": Ticket.objects.count(),
+    }
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
-    print(json.dumps({"load": load, "measure": measure}[command](*rest)))
+    print(json.dumps({"load": load, "measure": measure, "api": api}[command](*rest)))

@@ -65,6 +65,8 @@ MEDIA_URL = "/media/"
 # The acknowledgements are built and "sent" in memory: nothing leaves the machine.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "suporte@example.com"
+# The REST API (/helpdesk/api/, bench_api.py): 2.6.1's default, spelt out.
+HELPDESK_API_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "root": {"handlers": [], "level": "WARNING"}}
 '''

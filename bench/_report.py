@@ -42,7 +42,9 @@ class Report:
             base = self.baselines.get(baseline, {}).get("value")
             numbers = isinstance(value, (int, float)) and isinstance(base, (int, float))
             if ratio and numbers and base:
-                entry["ratio"] = round(value / base, 3)
+                share = value / base
+                # three significant figures for the small ratios (ms against a peer's seconds)
+                entry["ratio"] = round(share, 3) if abs(share) >= 0.1 else float(f"{share:.3g}")
         if target:
             entry["target"] = target
         self.results[key] = entry

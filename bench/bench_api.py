@@ -11,9 +11,16 @@
 2. The filtered ticket list, in-process (DRF's test client: the full middleware, view, queries and
    serialization, without the network), pages of 50, as a manager and as an N1 agent, on the data
    sets bench_workspace.py loads (100,000 and 1,000,000 tickets; read only). Target: p95 < 100 ms.
+3. With --peer-list (off by default: a peer request takes 20 to 70 s), the peer:
+   django-helpdesk 2.6.1's own GET /helpdesk/api/tickets/ on the same 100,000 tickets, as a
+   superuser through its Django test client, --peer-requests times (2), beside Jornada's list at
+   the peer's page size (25, as a manager) measured a moment before; the ratio is reported. The
+   100k list worker exports its tickets and bench_manager.py's peer code loads them into the
+   peer's database (bench/_api_peer_list.py; the peer is installed under bench/.peer/ on the
+   first run).
 
     .venv/bin/python bench/bench_api.py [--seconds 20] [--clients 8] [--requests 60] [--json PATH]
-        [--skip-create] [--skip-list] [--list-databases URL,URL]
+        [--skip-create] [--skip-list] [--list-databases URL,URL] [--peer-list] [--peer-requests 2]
 
 Part 1 uses a PostgreSQL database of its own (BENCH_API_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/jornada_restapi_bench: created, migrated, its tickets emptied)
@@ -21,7 +28,9 @@ and Redis database 7 (BENCH_API_REDIS_URL; flushed after the run). Part 2 reads
 BENCH_API_LIST_DATABASES (default: jornada_bench_manager_100k and jornada_bench_manager, the
 workspace data set at 100k and 1M tickets) and writes nothing to them: the requests are
 authenticated in process (DRF's force_authenticate), so the one indexed token lookup a Bearer
-request costs is not in these figures (it is in part 1's).
+request costs is not in these figures (it is in part 1's). Part 3 adds the peer's database
+(BENCH_MANAGER_PEER_DATABASE, default peer_bench_manager, shared with bench_manager.py) and reads
+the 100k data set from BENCH_MANAGER_SMALL_DATABASE_URL (the same default as part 2's first).
 """
 
 import argparse
@@ -42,6 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import _api_peer_list  # noqa: E402
+
 WRK_SCRIPT = ROOT / "bench" / "api_wrk.lua"
 REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/7")
 CREATE_DB = os.environ.get(
@@ -337,7 +349,10 @@ def run_create(args, report) -> None:
 # -------------------------------------------------------------------------------------------
 # Part 2: the filtered list (a child process per database)
 # -------------------------------------------------------------------------------------------
-def list_worker(database_url: str, requests: int) -> dict:
+def list_worker(database_url: str, requests: int, export_peer: str = "") -> dict:
+    """The list scenarios on one database; with `export_peer`, also the request comparable with the
+    peer's /api/tickets/ (its page of 25, as a manager) and the export of this database's tickets
+    for the peer (bench_manager.export_for_peer)."""
     setup_django(database_url)
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -410,6 +425,8 @@ def list_worker(database_url: str, requests: int) -> dict:
         items = [s for s in scenarios if s] + [
             ("status=solved, page 21 (cursor)", deep.replace("http://testserver", ""))
         ]
+        if export_peer and persona == "manager":
+            items += _api_peer_list.COMPARABLE
         for name, url in items:
             for _ in range(3):
                 response = client.get(url)
@@ -425,19 +442,34 @@ def list_worker(database_url: str, requests: int) -> dict:
                 samples.append((time.perf_counter() - started) * 1000)
             samples.sort()
             with CaptureQueriesContext(connection) as captured:
-                rows = len(client.get(url).json()["results"])
+                response = client.get(url)
+            page = response.json()["results"]
+            rows = len(page)
             results["scenarios"].append({
                 "persona": persona, "name": name, "rows": rows, "queries": len(captured),
+                "bytes": len(response.content), "fields": sorted(page[0]) if page else [],
                 "p50_ms": round(samples[len(samples) // 2], 1),
                 "p95_ms": round(samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))], 1),
             })  # fmt: skip
+    if export_peer:
+        import bench_manager
+
+        bench_manager.export_for_peer(Path(export_peer))
     return results
 
 
 def run_list(args, report) -> None:
-    for url in [u for u in args.list_databases.split(",") if u]:
-        child = subprocess.run([sys.executable, __file__, "--list-worker", url, "--requests", str(args.requests)],
-                               capture_output=True, text=True, cwd=ROOT, timeout=3600)  # fmt: skip
+    import bench_manager
+
+    urls = [u for u in args.list_databases.split(",") if u]
+    if args.peer_list and bench_manager.SMALL not in urls:
+        urls.insert(0, bench_manager.SMALL)
+    for url in urls:
+        export = args.peer_list and url == bench_manager.SMALL
+        command = [sys.executable, __file__, "--list-worker", url, "--requests", str(args.requests)]
+        if export:
+            command += ["--export-peer", str(bench_manager.WORK / "peer-export")]
+        child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=3600)
         line = next((x for x in child.stdout.splitlines() if x.startswith("LIST_JSON ")), None)
         if line is None:
             print(child.stdout[-2000:], child.stderr[-3000:])
@@ -470,6 +502,8 @@ def run_list(args, report) -> None:
             f"list at {size}: load average {load} after it on {os.cpu_count()} cores (a shared machine)"
         )
         print(f"    load average after it: {load}")
+        if export:
+            _api_peer_list.run(args, report, data)
 
 
 def main() -> None:
@@ -480,11 +514,21 @@ def main() -> None:
     parser.add_argument("--skip-create", action="store_true")
     parser.add_argument("--skip-list", action="store_true")
     parser.add_argument("--list-databases", default=LIST_DBS)
+    parser.add_argument(
+        "--peer-list",
+        action="store_true",
+        help="also django-helpdesk 2.6.1's /api/tickets/ on the same 100k tickets (20-70 s a request)",
+    )
+    parser.add_argument("--peer-requests", type=int, default=2, help="timed peer requests")
     parser.add_argument("--list-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--export-peer", default="", help=argparse.SUPPRESS)
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args()
     if args.list_worker:
-        print("LIST_JSON " + json.dumps(list_worker(args.list_worker, args.requests)))
+        print(
+            "LIST_JSON "
+            + json.dumps(list_worker(args.list_worker, args.requests, args.export_peer))
+        )
         return
     from _report import Report
 

@@ -250,7 +250,10 @@ def export_for_peer(directory: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # The peer
 # --------------------------------------------------------------------------------------------
-def run_peer(args, export_dir: Path) -> dict:
+def peer_driver():
+    """The peer installed, its database (PEER_DB) created and its project written: a function that
+    runs one command of bench/_peer_dashboard.py in the peer's virtualenv and returns its JSON
+    answer. Shared with bench_api.py (the peer's /api/tickets/ on the same data)."""
     import _peer_helpdesk as peer
     from _database import ensure_database
 
@@ -276,6 +279,11 @@ def run_peer(args, export_dir: Path) -> dict:
             raise RuntimeError(f"peer {argv[0]} failed:\n{done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    return driver
+
+
+def run_peer(args, export_dir: Path) -> dict:
+    driver = peer_driver()
     loaded = driver("load", str(export_dir))
     print(f"  peer data: {loaded}", flush=True)
     load = os.getloadavg()[0]
