@@ -269,15 +269,34 @@ def test_a_ticket_that_breaks_the_whole_chunk_is_run_apart_from_the_others(
 
 
 def test_a_drain_out_of_time_hands_over_to_a_fresh_one(team, django_capture_on_commit_callbacks):
-    rule("tag", actions=TAG)
+    # A note publishes no event the rules listen to: nothing but the hand-over asks for the
+    # drain that runs the rest.
+    rule("note", actions=[{"type": "note", "text": "Visto pela regra."}])
     tickets = [ticket_in(team) for _ in range(queue.CHUNK + 5)]
 
     with django_capture_on_commit_callbacks(execute=True):
         # No time at all: one chunk, then the rest is for the next drain (eager here).
         tasks.drain_rules.delay(seconds=0)
 
+    assert all(runs(ticket) == ["note"] for ticket in tickets)
+    assert waiting() == []
+
+
+@pytest.mark.django_db(transaction=True)  # the drain's commits deliver its events for real
+def test_a_drains_own_events_ask_for_no_other_drain(team, monkeypatch):
+    # The drain looks for the next round's rows itself before it ends.
+    rule("tag", actions=TAG)
+    asked = []
+    monkeypatch.setattr(queue, "drain_schedule", lambda: asked.append(1))
+    tickets = [ticket_in(team) for _ in range(3)]
+    assert asked  # each change asked for a drain (none ran: recorded only)
+    asked.clear()
+
+    assert tasks.drain_rules.delay().get() > 3  # the created rows, then the tags' round
+
     assert all(tags(ticket) == ["visto"] for ticket in tickets)
     assert waiting() == []
+    assert asked == []
 
 
 def test_the_admin_lists_held_rows_and_runs_them_again(
