@@ -86,8 +86,7 @@ _pool: ThreadPoolExecutor | None = None
 def db(func):
     """`func` run as the chat's database work. On SQLite (the embedded setup: one writer at a
     time whatever the threads) it takes Channels' one sync thread instead, with the process's
-    other database calls: threads of its own would only meet them at SQLite's locks (and a
-    shared in-memory test database refuses a read while another thread writes)."""
+    other database calls: threads of its own would only meet them at SQLite's locks."""
     global _pool
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return DatabaseSyncToAsync(func)
