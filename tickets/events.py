@@ -266,8 +266,8 @@ ALL: tuple[type[DomainEvent], ...] = tuple(EVENT_TYPES.values())
 Subscriber = Callable[[DomainEvent], None]
 BatchSubscriber = Callable[[list[DomainEvent]], None]
 _each: dict[type[DomainEvent], list[Subscriber]] = defaultdict(list)
-_batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber]] = []
-_first_batches: list[BatchSubscriber] = []  # registered with first=True: at the head of _batches
+# (types, subscriber, first): those registered with first=True at the head, in their order.
+_batches: list[tuple[tuple[type[DomainEvent], ...], BatchSubscriber, bool]] = []
 OutboxWriter = Callable[[list[DomainEvent]], None]
 _outbox_writers: list[OutboxWriter] = []
 # The arrivals published inside the open outbox_deferred() block (None: no block open).
@@ -310,12 +310,9 @@ def subscribe_batch(
     matched = _check(types)
 
     def register(func: BatchSubscriber) -> BatchSubscriber:
-        if all(func != registered for _, registered in _batches):  # == : bound methods
-            if first:
-                _batches.insert(len(_first_batches), (matched, func))
-                _first_batches.append(func)
-            else:
-                _batches.append((matched, func))
+        if all(func != registered for _, registered, _ in _batches):  # == : bound methods
+            firsts = sum(1 for *_, head in _batches if head)
+            _batches.insert(firsts if first else len(_batches), (matched, func, first))
         return func
 
     return register
@@ -335,8 +332,7 @@ def unsubscribe(func: Callable) -> None:
     for subscribers in _each.values():
         if func in subscribers:
             subscribers.remove(func)
-    _batches[:] = [(types, f) for types, f in _batches if f != func]
-    _first_batches[:] = [f for f in _first_batches if f != func]
+    _batches[:] = [entry for entry in _batches if entry[1] != func]
     if func in _outbox_writers:
         _outbox_writers.remove(func)
 
@@ -573,7 +569,7 @@ def dispatch(events: list[DomainEvent]) -> None:
     for event in events:
         for subscriber in list(_each.get(type(event), ())):
             _call(subscriber, event, event.name)
-    for types, subscriber in list(_batches):
+    for types, subscriber, _ in list(_batches):
         wanted = [event for event in events if isinstance(event, types)]
         if wanted:
             _call(subscriber, wanted, f"a batch of {len(wanted)}")

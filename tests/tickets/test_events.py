@@ -469,4 +469,4 @@ def test_a_batch_subscriber_marked_first_hears_a_delivery_before_the_others(
         events.unsubscribe(first)
 
     assert order == ["first", "later"]
-    assert all(func not in (first, later) for _, func in events._batches)
+    assert all(func not in (first, later) for _, func, _ in events._batches)
