@@ -4,11 +4,11 @@ Rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]."""
 
 import math
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
-from django.utils.connection import ConnectionProxy
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from channels_app.cache import redis_cache
 
 from .models import ApiToken
 
@@ -45,10 +45,8 @@ class _ReportingThrottle(AddressRateThrottle):
             return True
         self.now = self.timer()
         interval = self.duration / self.num_requests
-        backend = self.cache
-        if isinstance(backend, ConnectionProxy):  # DRF's default: django.core.cache.cache
-            backend = caches[DEFAULT_CACHE_ALIAS]
-        if isinstance(backend, RedisCache):
+        backend = redis_cache()  # self.cache is DRF's default, the default cache's proxy
+        if backend is not None:
             allowed, full_at = _gcra_on_redis(backend, self.key, self.now, interval, self.duration)
         else:
             full_at = max(self.cache.get(self.key, self.now), self.now) + interval

@@ -8,8 +8,7 @@ from itertools import groupby
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.utils import timezone
 
 from tickets import events
@@ -19,6 +18,7 @@ from tickets.models import Message
 
 from . import services
 from .adapters import ChannelError, get_adapter
+from .cache import redis_cache
 from .models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -185,8 +185,8 @@ def _take_locks(message_ids: list[int], owner: str, *, timeout: int) -> list[int
     """cache.add of each message's delivery lock; the ids taken. On Redis, one round trip for
     the batch (SET NX each, as cache.add does) instead of one per message."""
     keys = {pk: f"deliver-message:{pk}" for pk in message_ids}
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if not isinstance(backend, RedisCache) or len(keys) < 2:
+    backend = redis_cache()
+    if backend is None or len(keys) < 2:
         return [pk for pk, key in keys.items() if cache.add(key, owner, timeout=timeout)]
     names = [backend.make_and_validate_key(key) for key in keys.values()]
     value = backend._cache._serializer.dumps(owner)

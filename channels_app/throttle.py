@@ -1,15 +1,17 @@
 """Counting requests per key in a time window (the cache's counters), for the public forms and
 the chat's messages."""
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
+
+from .cache import redis_cache
 
 
 def over_limit(key: str, *, limit: int, window: int) -> bool:
     """Count one more request under `key` in a window of `window` seconds (from the first
     request of the window); whether that is over `limit`."""
-    backend = caches[DEFAULT_CACHE_ALIAS]  # `cache` is a proxy: never a RedisCache itself
-    if isinstance(backend, RedisCache):
+    backend = redis_cache()
+    if backend is not None:
         return _redis_count(backend, key, window) > limit
     cache.add(key, 0, window)
     try:

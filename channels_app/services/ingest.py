@@ -29,6 +29,7 @@ from tickets.rows import rows_update
 
 from ..adapters import get_adapter
 from ..adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
+from ..cache import cache_is_shared
 from ..models import InboundEvent, Mailbox
 from ._common import RetryLater
 from .media import schedule_media_fetch
@@ -52,12 +53,6 @@ class TargetNotYet(ChannelError):
 
 
 DRAIN_SCHEDULED = "jornada:inbound-drain-scheduled"
-
-
-def cache_is_shared() -> bool:
-    """Whether the cache outlives this process and is seen by the others (Redis), unlike the
-    embedded mode's per-process one."""
-    return not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
 def schedule_processing() -> bool:
