@@ -107,17 +107,14 @@ def token_with_user(digest: str) -> ApiToken | None:
     if row is None:
         return None
     instances, start = [], 0
-    for model, columns in models:
+    for model, columns, names, converters in models:
         values = list(row[start : start + len(columns)])
         start += len(columns)
         if values[0] is None:  # the profile's LEFT JOIN found none
             instances.append(None)
             continue
-        for index, column in enumerate(columns):
-            converters = connection.ops.get_db_converters(column)
-            for convert in [*converters, *column.target.get_db_converters(connection)]:
-                values[index] = convert(values[index], column, connection)
-        names = [column.target.attname for column in columns]
+        for index, column, convert in converters:
+            values[index] = convert(values[index], column, connection)
         instances.append(model.from_db(connection.alias, names, values))
     token, user, profile = instances
     ApiToken.user.field.set_cached_value(token, user)
@@ -131,14 +128,25 @@ def token_with_user(digest: str) -> ApiToken | None:
 def _token_with_user_sql() -> tuple[str, list]:
     quote = connection.ops.quote_name
     user_model = get_user_model()
-    models = [
-        (model, [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields])
-        for model in (ApiToken, user_model, AgentProfile)
-    ]
+    models = []
+    for model in (ApiToken, user_model, AgentProfile):
+        cols = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
+        # The database's and the fields' converters of each column, worked out once here.
+        converters = [
+            (index, col, convert)
+            for index, col in enumerate(cols)
+            for convert in [
+                *connection.ops.get_db_converters(col),
+                *col.target.get_db_converters(connection),
+            ]
+        ]
+        models.append((model, cols, [col.target.attname for col in cols], converters))
     columns = ", ".join(
-        f"{quote(col.alias)}.{quote(col.target.column)}" for _model, cols in models for col in cols
+        f"{quote(col.alias)}.{quote(col.target.column)}"
+        for _model, cols, *_ in models
+        for col in cols
     )
-    token, user, profile = (quote(model._meta.db_table) for model, _cols in models)
+    token, user, profile = (quote(model._meta.db_table) for model, *_ in models)
     # Names from the models; the digest goes as a parameter.
     sql = (
         f"SELECT {columns} FROM {token} "  # noqa: S608
