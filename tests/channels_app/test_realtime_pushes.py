@@ -5,6 +5,7 @@ one is logged, never raised."""
 import asyncio
 import logging
 import threading
+import uuid
 
 import pytest
 
@@ -52,5 +53,35 @@ def test_a_failed_push_in_a_block_is_logged_and_the_others_still_go(layer, caplo
         realtime.send_many([("chat.1", {"type": "chat.doorbell"})])
 
     assert layer.sent == [("chat.1", "chat.doorbell")]
+    [failure] = [r for r in caplog.records if r.name == "channels_app.realtime"]
+    assert "ticket.push" in failure.getMessage()
+
+
+@pytest.mark.services
+def test_through_channels_redis_a_push_arrives_before_the_block_ends_and_a_failed_one_is_logged(
+    caplog,
+):
+    """The same on the real layer (channels-redis, the PostgreSQL + Redis leg): a group's
+    subscriber has the push while the block is still open, and a push the layer refuses (a group
+    name it does not take) is logged, not raised, without holding the other back."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    group = f"test-pushes-{uuid.uuid4().hex}"
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+
+    async def received() -> dict:
+        async with asyncio.timeout(5):
+            return await layer.receive(channel)
+
+    logged = caplog.at_level(logging.WARNING, logger="channels_app.realtime")
+    with logged, realtime.pushes_together():
+        realtime.send_many([("not a group name!", {"type": "ticket.push"})])
+        realtime.send_many([(group, {"type": "ticket.push", "ticket": 7})])
+        assert async_to_sync(received)() == {"type": "ticket.push", "ticket": 7}
+
+    async_to_sync(layer.group_discard)(group, channel)
     [failure] = [r for r in caplog.records if r.name == "channels_app.realtime"]
     assert "ticket.push" in failure.getMessage()
