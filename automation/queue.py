@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from channels_app.services import cache_is_shared
+from channels_app.cache import cache_is_shared
 from tickets import events
 from tickets.models import Ticket
 
@@ -213,13 +213,13 @@ def rule_work_run(*, limit: int = CHUNK) -> int:
 
 def _run(rows: list[RuleWork]) -> None:
     works: dict[tuple[int, int], Work] = {}
-    ids: dict[tuple[int, int], list[RuleWork]] = {}
+    rows_of: dict[tuple[int, int], list[RuleWork]] = {}
     for row in rows:
         key = (row.ticket_id, row.depth)
         work = works.setdefault(key, Work(row.ticket_id, set(), row.depth))
         work.kinds.update(row.kinds)
         work.skip |= frozenset(row.skip)
-        ids.setdefault(key, []).append(row)
+        rows_of.setdefault(key, []).append(row)
     if not works:
         return
     # The chunk's tickets locked at once, in id order, as every other path locks several: the
@@ -229,11 +229,11 @@ def _run(rows: list[RuleWork]) -> None:
     list(Ticket.objects.select_for_update().filter(pk__in=ticket_ids).order_by("pk").values("pk"))
     failures: dict[tuple[int, int], str] = {}
     engine.process(works.values(), failures=failures)
-    done = [row.pk for key, mine in ids.items() if key not in failures for row in mine]
+    done = [row.pk for key, mine in rows_of.items() if key not in failures for row in mine]
     if done:
         RuleWork.objects.filter(pk__in=done).delete()
     for key, error in failures.items():
-        _defer([row.pk for row in ids[key]], error)
+        _defer([row.pk for row in rows_of[key]], error)
 
 
 def _defer(ids: list[int], error: Exception | str) -> None:
