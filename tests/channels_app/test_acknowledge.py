@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from channels_app import tasks
 from channels_app.models import Mailbox
 from channels_app.services import acknowledge
-from tests.channels_app.adapters.test_email_outbound import (  # noqa: F401  (fixtures)
+from tests.channels_app.adapters.email_support import (  # noqa: F401  (fixtures)
     acknowledgements,
     email,
     mailbox,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from channels_app.models import InboundEvent, Mailbox
-from tests.channels_app.adapters.test_email_outbound import (  # noqa: F401  (fixtures)
+from tests.channels_app.adapters.email_support import (  # noqa: F401  (fixtures)
     CUSTOMER,
     MAILBOX,
     SUBJECT,

@@ -10,8 +10,7 @@ from django.core.cache import cache
 
 from channels_app.models import InboundEvent
 from channels_app.selectors import NOTE_MAILBOX_KEY
-from tests.channels_app.adapters.test_email_forgery import passed_dmarc, trusted_mx  # noqa: F401
-from tests.channels_app.adapters.test_email_outbound import (  # noqa: F401  (fixtures)
+from tests.channels_app.adapters.email_support import (  # noqa: F401  (fixtures)
     MAILBOX,
     SUBJECT,
     agent,
@@ -21,6 +20,7 @@ from tests.channels_app.adapters.test_email_outbound import (  # noqa: F401  (fi
     reply,
     ticket,
 )
+from tests.channels_app.adapters.test_email_forgery import passed_dmarc, trusted_mx  # noqa: F401
 from tickets.models import Message, TicketEvent
 from tickets.note_addresses import note_address
 
