@@ -362,6 +362,11 @@ def _retry_countdown(error: ChannelError, *, retries: int) -> int:
     visibility timeout, or Redis would hand the retry out twice."""
     if retries == 0 and error.retry_after is not None:
         return max(1, round(error.retry_after))
+    return _backoff(retries)
+
+
+def _backoff(retries: int) -> int:
+    """30, 60, 120, ... seconds, at most RETRY_CAP_SECONDS."""
     return min(RETRY_CAP_SECONDS, 30 * 2**retries)
 
 
@@ -414,8 +419,7 @@ def fetch_message_media(self, message_id: int) -> str | None:
             message_id=message_id, last_try=self.request.retries >= self.max_retries
         )
     except services.RetryLater as exc:
-        countdown = min(RETRY_CAP_SECONDS, 30 * 2**self.request.retries)
-        raise self.retry(countdown=countdown, exc=exc) from exc
+        raise self.retry(countdown=_backoff(self.request.retries), exc=exc) from exc
     finally:
         cache.delete(lock)
 
