@@ -22,25 +22,44 @@ def row_insert_unless_taken(obj: Model, *, unique: Sequence[str]) -> bool:
     whether it was inserted (then obj.pk is set). ON CONFLICT DO NOTHING (PostgreSQL, SQLite >=
     3.35) instead of an INSERT in a savepoint caught on IntegrityError: one round trip instead
     of three. On PostgreSQL a row another transaction is inserting waits for its outcome."""
-    meta = obj._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
-    # Names come from the model, values go as parameters.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
-    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*_insert_unless_taken([obj], unique))
         row = cursor.fetchone()
     if row is None:
         return False
     obj.pk = row[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return True
+
+
+def rows_insert_unless_taken(objs: Sequence[Model], *, unique: Sequence[str]) -> int:
+    """row_insert_unless_taken for several rows of one model, in one statement: how many were
+    inserted (their pks are not read back)."""
+    if not objs:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(*_insert_unless_taken(objs, unique))
+        return len(cursor.fetchall())
+
+
+def _insert_unless_taken(objs: Sequence[Model], unique: Sequence[str]) -> tuple[str, list]:
+    meta = objs[0]._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    # Names come from the model, values go as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(objs))} "
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    return sql, params
 
 
 def rows_update(objs: Sequence[Model], fields: Sequence[str]) -> int:

@@ -26,6 +26,7 @@ from tickets.inbound import NormalizedMessage
 from tickets.memo import memoized_for_batch
 from tickets.models import CustomerIdentity, Message
 from tickets.rows import rows_update
+from tickets.services import ReceiveResult
 
 from ..adapters import get_adapter
 from ..adapters.base import PART_IDS, Annotation, ChannelError, DeliveryUpdate, Ignored
@@ -303,7 +304,11 @@ class _Outcome:
 
 
 def _receive(item: NormalizedMessage, outcome: _Outcome, savepoint: bool = True) -> None:
-    result = ticket_services.message_receive(incoming=item, savepoint=savepoint)
+    _received(item, ticket_services.message_receive(incoming=item, savepoint=savepoint), outcome)
+
+
+def _received(item: NormalizedMessage, result: ReceiveResult, outcome: _Outcome) -> None:
+    """What follows a message on its ticket: the channel's bookkeeping, media to fetch, notes."""
     if result.refused:
         outcome.error = result.refused
         return
@@ -483,7 +488,12 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             except Exception:
                 redo.append(event.pk)
         _read_senders_ahead(parsed)
+        opened = _receive_openings(parsed)
         for event, items in parsed:
+            if event.pk in opened:
+                _record_outcome(event, opened[event.pk])
+                done.append(event)
+                continue
             try:
                 # This savepoint covers the services' own: a duplicate message (IntegrityError)
                 # fails the event here, and the lone redo below returns the first one.
@@ -518,6 +528,33 @@ def _read_senders_ahead(parsed: list) -> None:
             ticket_services.customers_prefetch_for_identities(identities=senders)
     except Exception:
         logger.exception("Reading %s senders ahead failed; each is looked up alone", len(senders))
+
+
+def _receive_openings(parsed: list) -> dict[int, _Outcome]:
+    """The batch's events that each bring one message opening a ticket for a new sender,
+    received together (ticket_services.messages_receive_openings) before the others: {event id:
+    outcome}. An event it leaves out is processed as usual."""
+    batch = [item for _, items in parsed for item in items if isinstance(item, NormalizedMessage)]
+    singles = [
+        (event, items[0])
+        for event, items in parsed
+        if len(items) == 1 and isinstance(items[0], NormalizedMessage)
+    ]
+    outcomes = {}
+    try:
+        with transaction.atomic():  # the channels' bookkeeping too, or none of it
+            results = ticket_services.messages_receive_openings(
+                incomings=[item for _, item in singles], batch=batch
+            )
+            for index, result in results.items():
+                event, item = singles[index]
+                outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
+                _received(item, result, outcome)
+                outcomes[event.pk] = outcome
+    except Exception:
+        logger.exception("Receiving %s new conversations together failed", len(outcomes))
+        return {}
+    return outcomes
 
 
 def _failure(exc: Exception) -> tuple[str, bool]:

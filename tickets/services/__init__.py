@@ -40,7 +40,9 @@ from .messages import (
     note_add,
     whatsapp_window_closes_at,
 )
+from .new_tickets import ticket_create
 from .notifications import notifications_mark_read
+from .openings import messages_receive_openings
 from .portal import (
     customer_portal_login_get_or_create,
     message_receive_from_portal,
@@ -62,7 +64,6 @@ from .tickets import (
     ticket_change_priority,
     ticket_change_status,
     ticket_claim,
-    ticket_create,
     ticket_deescalate,
     ticket_escalate,
     ticket_merge,
@@ -101,6 +102,7 @@ __all__ = [
     "message_split",
     "message_update_delivery",
     "messages_notify",
+    "messages_receive_openings",
     "messages_update_delivery",
     "note_add",
     "note_add_automatic",

@@ -86,21 +86,28 @@ def audit_row(
 def next_ticket_number_and_teams(tier: str) -> tuple[int, list[Team]]:
     """A new ticket's number and the teams of `tier` by name (their id and name read, the rest
     deferred): one round trip on PostgreSQL (they are needed together for every new ticket)."""
+    numbers, teams = next_ticket_numbers_and_teams(tier, count=1)
+    return numbers[0], teams
+
+
+def next_ticket_numbers_and_teams(tier: str, *, count: int) -> tuple[list[int], list[Team]]:
+    """The numbers of `count` new tickets, in order, and the teams of `tier`, as above."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(%s), ARRAY(SELECT id FROM tickets_team WHERE tier = %s "
-                "ORDER BY name, id), ARRAY(SELECT name FROM tickets_team WHERE tier = %s "
-                "ORDER BY name, id)",
-                [TICKET_NUMBER_SEQUENCE, tier, tier],
+                "SELECT ARRAY(SELECT nextval(%s) FROM generate_series(1, %s)), "
+                "ARRAY(SELECT id FROM tickets_team WHERE tier = %s ORDER BY name, id), "
+                "ARRAY(SELECT name FROM tickets_team WHERE tier = %s ORDER BY name, id)",
+                [TICKET_NUMBER_SEQUENCE, count, tier, tier],
             )
-            number, ids, names = cursor.fetchone()
+            numbers, ids, names = cursor.fetchone()
     else:
-        number = next_ticket_number()
+        first = next_ticket_number()  # SQLite: one writer at a time, these are ours
+        numbers = list(range(first, first + count))
         rows = Team.objects.filter(tier=tier).order_by("name", "pk").values_list("pk", "name")
         ids, names = [pk for pk, _ in rows], [name for _, name in rows]
     rows = zip(ids, names, strict=True)
-    return number, [Team.from_db(connection.alias, ["id", "name"], row) for row in rows]
+    return sorted(numbers), [Team.from_db(connection.alias, ["id", "name"], row) for row in rows]
 
 
 def next_ticket_number() -> int:

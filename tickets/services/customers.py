@@ -3,6 +3,7 @@
 import contextlib
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
@@ -14,7 +15,7 @@ from ..errors import InvalidCustomerMerge
 from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
 from ..memo import batch_memo, batch_memo_fill, in_batch
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
-from ..rows import row_insert_unless_taken
+from ..rows import row_insert_unless_taken, rows_insert_unless_taken
 from ..sanitize import single_line
 from ._common import agent_profile
 
@@ -213,6 +214,40 @@ def _get_or_create(
             kind=kind, value=value
         ).customer, False
     return customer, True
+
+
+def identity_known_new(kind: str, value: str) -> bool:
+    """Whether this batch read ahead that the identity (not a phone; `value` normalized) is
+    nobody's, and none was created since (customers_prefetch_for_identities)."""
+    return kind not in PHONE_KINDS and (kind, value) in _new_identities()
+
+
+def customers_create_for_new_identities(
+    *, senders: Sequence[tuple[str, str, str, str | None]]
+) -> list[Customer]:
+    """A customer for each (kind, normalized value, name, language) nobody has, with its identity:
+    what customer_get_or_create_for_identity creates, for a batch in three statements. Inside
+    the caller's savepoint: should another process have taken one of the identities meanwhile,
+    raises IntegrityError and the caller rolls back the lot."""
+    default_language = Customer._meta.get_field("language").default
+    customers = [
+        Customer(
+            name=single_line(name)[:200],
+            organization=_organization_for_email(value) if kind == Kind.EMAIL else None,
+            language=language or default_language,
+        )
+        for kind, value, name, language in senders
+    ]
+    Customer.objects.bulk_create(customers)
+    identities = [
+        CustomerIdentity(customer_id=customer.pk, kind=kind, value=value)
+        for customer, (kind, value, _, _) in zip(customers, senders, strict=True)
+    ]
+    if rows_insert_unless_taken(identities, unique=["kind", "value"]) < len(identities):
+        raise IntegrityError("an identity of the batch was created meanwhile")
+    for kind, value, _, _ in senders:
+        _forget_prefetched(kind, value)
+    return customers
 
 
 def _identity_insert(*, customer_id: int, kind: str, value: str) -> bool:

@@ -9,18 +9,16 @@ from html import unescape
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .. import events, selectors
-from ..errors import AttachmentTooLarge, EmptyMessage, TicketClosed, WhatsAppWindowClosed
+from ..errors import EmptyMessage, TicketClosed, WhatsAppWindowClosed
 from ..inbound import InboundAttachment, NormalizedMessage
 from ..models import (
     AgentNotification,
-    Attachment,
     CannedResponse,
     Channel,
     Customer,
@@ -30,11 +28,13 @@ from ..models import (
 )
 from ..sanitize import sanitize_html, single_line
 from ._common import agent_profile, audit_row, lock_ticket, record_event
+from .attachments import attachments_store
 from .customers import customer_get_or_create_for_identity
 from .email_notes import note_by_email_check, note_by_email_refuse
 from .macros import macro_apply
+from .new_tickets import ticket_open
 from .notifications import mentioned_agents, notify_agents
-from .tickets import apply_status, ticket_open
+from .tickets import apply_status
 
 S = Ticket.Status
 E = TicketEvent.Kind
@@ -58,34 +58,6 @@ class ReceiveResult:
     duplicate: bool = False
     warnings: list[str] = field(default_factory=list)
     refused: str = ""  # why the message was not taken (an internal note by email refused)
-
-
-def _store_attachments(
-    message: Message, attachments: Iterable[InboundAttachment], *, strict: bool
-) -> list[str]:
-    """Save attachments through the storage API. Over-limit files raise (agent uploads) or are
-    skipped with a warning (inbound: the raw message is kept by the channel)."""
-    limit = settings.JORNADA["ATTACHMENT_MAX_BYTES"]
-    warnings = []
-    for item in attachments:
-        size = len(item.content)
-        if size > limit:
-            error = AttachmentTooLarge(filename=item.filename, size=size, limit=limit)
-            if strict:
-                raise error
-            warnings.append(error.message)
-            continue
-        attachment = Attachment(
-            message=message,
-            filename=item.filename[:255] or "attachment",
-            content_type=item.content_type[:255] or "application/octet-stream",
-            size=size,
-            content_id=item.content_id[:255],
-            is_inline=item.is_inline,
-        )
-        attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
-        attachment.save()
-    return warnings
 
 
 def _follow_merges(ticket: Ticket) -> Ticket:
@@ -190,8 +162,21 @@ def _store_inbound(
 ) -> tuple[Message, list[str]]:
     """The Message for an incoming one, with its attachments (over-limit ones skipped, said in
     metadata["warnings"])."""
+    message = inbound_message_row(incoming, ticket=ticket, kind=kind, reason=reason, **author)
+    message.save(force_insert=True)
+    warnings = attachments_store(message, incoming.attachments, strict=False)
+    if warnings:
+        message.metadata["warnings"] = warnings
+        message.save(update_fields=["metadata"])
+    return message, warnings
+
+
+def inbound_message_row(
+    incoming: NormalizedMessage, *, ticket: Ticket, kind: str, reason: str, **author
+) -> Message:
+    """_store_inbound's Message, not saved yet."""
     body_html = sanitize_html(incoming.body_html)
-    message = Message.objects.create(
+    return Message(
         ticket=ticket,
         direction=Message.Direction.INBOUND,
         kind=kind,
@@ -206,11 +191,6 @@ def _store_inbound(
         created_at=incoming.sent_at or timezone.now(),
         **author,
     )
-    warnings = _store_attachments(message, incoming.attachments, strict=False)
-    if warnings:
-        message.metadata["warnings"] = warnings
-        message.save(update_fields=["metadata"])
-    return message, warnings
 
 
 def _note_by_email(incoming: NormalizedMessage, *, agent, ticket: Ticket) -> ReceiveResult:
@@ -275,20 +255,24 @@ def _receive(incoming: NormalizedMessage, route_at_birth: bool = True) -> Receiv
         )  # fmt: skip
     else:
         message, warnings = _continue(incoming, ticket, customer, reason, now, locked=locked)
-    audit.append(
-        audit_row(
-            ticket,
-            E.MESSAGE_RECEIVED,
-            message_id=message.pk,
-            channel=incoming.channel,
-            threading=reason,
-            auto_reply=incoming.is_auto_reply,
-            **({"follow_up_of": follow_up_of.number} if follow_up_of else {}),
-        )
-    )
+    follow_up = {"follow_up_of": follow_up_of.number} if follow_up_of else {}
+    audit.append(received_row(incoming, message, reason=reason, **follow_up))
     TicketEvent.objects.bulk_create(audit)  # in order: "created" first
     _publish_message(message, created_ticket=created, auto_reply=incoming.is_auto_reply)
     return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
+
+
+def received_row(incoming: NormalizedMessage, message: Message, *, reason: str, **data):
+    """The "message received" audit row of a customer's message (not saved)."""
+    return audit_row(
+        message.ticket_id,
+        E.MESSAGE_RECEIVED,
+        message_id=message.pk,
+        channel=incoming.channel,
+        threading=reason,
+        auto_reply=incoming.is_auto_reply,
+        **data,
+    )
 
 
 def _continue(
@@ -424,7 +408,7 @@ def message_reply(
         metadata=metadata,
         created_at=now,
     )
-    _store_attachments(message, attachments, strict=True)
+    attachments_store(message, attachments, strict=True)
     fields = ["last_agent_reply_at"]
     ticket.last_agent_reply_at = now
     if ticket.first_response_at is None:
@@ -479,7 +463,7 @@ def note_add(
         body_text=body_text,
         metadata=metadata,
     )
-    _store_attachments(message, attachments, strict=True)
+    attachments_store(message, attachments, strict=True)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     record_event(ticket, E.NOTE_ADDED, by=by, message_id=message.pk)
@@ -588,7 +572,7 @@ def message_annotate(
             metadata.pop(key, None)
         else:
             metadata[key] = value
-    warnings = _store_attachments(message, attachments, strict=False)
+    warnings = attachments_store(message, attachments, strict=False)
     if warnings:
         metadata["warnings"] = [*metadata.get("warnings", []), *warnings]
     message.save(update_fields=["metadata"])

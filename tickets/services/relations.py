@@ -8,7 +8,7 @@ from .. import events
 from ..errors import InvalidLink, InvalidSplit, TicketClosed
 from ..models import Message, Ticket, TicketEvent, TicketLink
 from ._common import agent_profile, lock_ticket, record_event, touch
-from .tickets import ticket_create
+from .new_tickets import ticket_create
 
 S = Ticket.Status
 E = TicketEvent.Kind

@@ -11,8 +11,8 @@ from .. import events
 from ..models import AgentNotification, Customer, Message, Ticket, TicketEvent, Tier
 from ._common import lock_ticket, record_event
 from .messages import _publish_message
+from .new_tickets import ticket_create
 from .notifications import notify_agents
-from .tickets import ticket_create
 
 E = TicketEvent.Kind
 

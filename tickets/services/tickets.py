@@ -6,11 +6,11 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from .. import events, registries, status
+from .. import events, status
 from ..errors import (
     AlreadyClaimed,
     InvalidChoice,
@@ -24,22 +24,17 @@ from ..errors import (
 from ..models import (
     TIER_ORDER,
     AgentNotification,
-    Customer,
     Message,
     Tag,
     Team,
     Ticket,
     TicketEvent,
-    Tier,
     tier_rank,
 )
-from ..sanitize import single_line
 from ._common import (
     agent_profile,
-    audit_row,
     check_can_hold,
     lock_ticket,
-    next_ticket_number_and_teams,
     record_event,
     touch,
     user_label,
@@ -48,120 +43,6 @@ from .notifications import notify_agents
 
 S = Ticket.Status
 E = TicketEvent.Kind
-
-
-def ticket_create(
-    *,
-    customer: Customer,
-    subject: str,
-    channel: str,
-    priority: str = Ticket.Priority.NORMAL,
-    team: Team | None = None,
-    by: AbstractBaseUser | None = None,
-    language: str | None = None,
-    tags: Iterable[str] = (),
-    customer_message_at: datetime | None = None,
-) -> Ticket:
-    """Open a ticket for a customer (`customer_message_at`: when their message that opens it
-    arrived). New tickets start at N1 (a team of another tier cannot receive them: they get
-    there by escalation); without a team, the routing hooks may choose one, else they take the
-    N1 teams in turn, where dispatchers route them further."""
-    if team is not None and team.tier != Tier.N1:
-        raise InvalidEscalation(from_tier=Tier.N1, to_tier=team.tier)
-    # No savepoint of its own inside a caller's transaction: what fails in here fails the
-    # caller's work too (the checks that may be caught come first).
-    with transaction.atomic(savepoint=False):
-        ticket, created = ticket_open(
-            customer=customer,
-            subject=subject,
-            channel=channel,
-            priority=priority,
-            team=team,
-            by=by,
-            language=language,
-            customer_message_at=customer_message_at,
-            tags=tags,
-        )
-        created.save(force_insert=True)
-        if tags:
-            _apply_tags(ticket, add=tags, remove=(), by=by)
-    return ticket
-
-
-def ticket_open(
-    *,
-    customer: Customer,
-    subject: str,
-    channel: str,
-    priority: str = Ticket.Priority.NORMAL,
-    team: Team | None = None,
-    by: AbstractBaseUser | None = None,
-    language: str | None = None,
-    customer_message_at: datetime | None = None,
-    tags: Iterable[str] = (),
-    text: str = "",
-    route: bool = True,
-) -> tuple[Ticket, TicketEvent]:
-    """The ticket row of ticket_create, and its "created" audit row for the caller to save (with
-    its own rows, in one INSERT). Inside the caller's transaction; checks done by the caller.
-    `tags` (given to it right after by the caller) and `text` (its opening message) are told
-    to the routing hooks only; `route=False` asks them nothing (the caller changes the ticket
-    further in its transaction: the rules' task routes what it becomes)."""
-    number, teams = next_ticket_number_and_teams(Tier.N1)
-    subject = single_line(subject)[:255] or _no_subject(language or customer.language)
-    language = language or customer.language
-    routed = None
-    if route and team is None and teams and registries.routing_hooks.has_entries():
-        described = registries.NewTicket(
-            channel=channel,
-            priority=priority,
-            language=language,
-            subject=subject,
-            customer_segment=customer.segment,
-            customer_language=customer.language,
-            organization_id=customer.organization_id,
-            tags=frozenset(_tag_names(tags)),
-            text=text,
-        )
-        routed = registries.route_new_ticket(ticket=described, teams=teams)
-    if routed is not None:
-        team = routed[0]
-    elif team is None and teams:
-        # The N1 teams take new tickets in turn, by number: constant work however many tickets
-        # are open. Routing rules choose better; this is the default without them.
-        team = teams[number % len(teams)]
-    now = timezone.now()
-    ticket = Ticket.objects.create(
-        number=number,
-        subject=subject,
-        channel=channel,
-        priority=priority,
-        customer=customer,
-        team=team,
-        language=language,
-        last_customer_message_at=customer_message_at,
-        created_at=now,
-        updated_at=now,
-    )
-    routing = {"team": team.name, "routing_rule": routed[1]} if routed is not None else {}
-    created = audit_row(
-        ticket,
-        E.CREATED,
-        by=by,
-        after={"status": ticket.status, "priority": ticket.priority, "tier": ticket.tier},
-        channel=channel,
-        **routing,
-    )
-    events.publish(
-        events.TicketCreated(ticket_id=ticket.pk, channel=channel, by_id=by.pk if by else None),
-        ticket=ticket,
-    )
-    return ticket, created
-
-
-def _no_subject(language: str) -> str:
-    with translation.override(language):
-        return gettext("(no subject)")
 
 
 def apply_status(

@@ -1,0 +1,192 @@
+"""New conversations from senders nobody knows yet, received together.
+
+In a drain's batch most messages usually open a ticket for a new sender: each would cost its
+own customer, identity, ticket number, ticket, message and audit INSERTs. Nothing threads such a
+message onto anything, so those of a batch that nothing else in it depends on are received
+together, in a fixed number of statements, with what message_receive would have written.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..identities import normalize_identity_value
+from ..inbound import NormalizedMessage
+from ..memo import in_batch
+from ..models import Attachment, Message, Ticket, TicketEvent, Tier
+from ..rows import rows_update
+from ._common import next_ticket_numbers_and_teams
+from .attachments import attachment_rows
+from .customers import customers_create_for_new_identities, identity_known_new
+from .email_notes import note_by_email_check
+from .messages import (
+    SUBJECT_TAG,
+    ReceiveResult,
+    _publish_message,
+    html_to_text,
+    inbound_message_row,
+    received_row,
+)
+from .new_tickets import ticket_opened, ticket_row
+
+logger = logging.getLogger(__name__)
+E = TicketEvent.Kind
+NEW_CONVERSATION = "new conversation"  # the threading reason message_receive gives them
+
+
+def messages_receive_openings(
+    *, incomings: Sequence[NormalizedMessage], batch: Sequence[NormalizedMessage]
+) -> dict[int, ReceiveResult]:
+    """Receive together those of `incomings` that open a ticket for a sender nobody has yet and
+    that nothing else in `batch` (every message received with them, `incomings` among them)
+    depends on: {index in incomings: result}. The caller receives the others with
+    message_receive, after these.
+
+    Inside the caller's transaction and memoized_for_batch() (whose read-ahead of the senders,
+    customers_prefetch_for_identities, says who is new). All or none, in a savepoint: should one
+    of them fail (a sender created meanwhile by another process, a message received already),
+    nothing of them is written and the result is empty: message_receive then takes each, and
+    deals with that one as it always does."""
+    if not in_batch():
+        return {}
+    chosen = _openings(incomings, batch)
+    if len(chosen) < 2:
+        return {}  # one alone costs what message_receive spends
+    try:
+        with transaction.atomic():
+            results = _receive_together([incomings[index] for index in chosen])
+    except Exception:
+        logger.warning(
+            "%s new conversations could not be received together; one at a time instead",
+            len(chosen),
+            exc_info=True,
+        )
+        return {}
+    return dict(zip(chosen, results, strict=True))
+
+
+def _openings(
+    incomings: Sequence[NormalizedMessage], batch: Sequence[NormalizedMessage]
+) -> list[int]:
+    """The indexes of the messages that message_receive would put on a new ticket of a new
+    customer whatever else the batch holds: a sender read ahead as nobody's and alone in the
+    batch, no reply to a message of the batch or one we have, no note by email."""
+    senders = Counter((item.sender_kind, _normalized(item)) for item in batch)
+    ids_in_batch = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
+    candidates = []
+    for index, item in enumerate(incomings):
+        value = _normalized(item)
+        if value is None or senders[item.sender_kind, value] != 1:
+            continue
+        if not identity_known_new(item.sender_kind, value):
+            continue
+        if any((item.channel, reply) in ids_in_batch for reply in item.reply_to_ids):
+            continue
+        tag = SUBJECT_TAG.search(item.subject or "")
+        if note_by_email_check(item, subject_tag=int(tag.group(1)) if tag else None) is not None:
+            continue
+        candidates.append(index)
+    replies = {(incomings[i].channel, r) for i in candidates for r in incomings[i].reply_to_ids}
+    if not replies:
+        return candidates
+    answered = _ids_we_have(replies)
+    return [
+        index
+        for index in candidates
+        if not any((incomings[index].channel, r) in answered for r in incomings[index].reply_to_ids)
+    ]
+
+
+def _normalized(item: NormalizedMessage) -> str | None:
+    try:
+        return normalize_identity_value(item.sender_kind, item.sender_value)
+    except Exception:
+        return None  # message_receive says why
+
+
+def _ids_we_have(replies: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, message id) name a message we have: a reply to one may thread."""
+    found = Message.objects.filter(
+        channel__in={channel for channel, _ in replies},
+        external_id__in={external_id for _, external_id in replies},
+    ).values_list("channel", "external_id")
+    return set(found) & replies
+
+
+def _receive_together(items: list[NormalizedMessage]) -> list[ReceiveResult]:
+    """message_receive's work for each (its new-customer, new-ticket path), in one INSERT per
+    table, and the same domain events, in the same order."""
+    now = timezone.now()
+    languages = dict(settings.LANGUAGES)
+    customers = customers_create_for_new_identities(
+        senders=[
+            (
+                item.sender_kind,
+                normalize_identity_value(item.sender_kind, item.sender_value),
+                item.sender_name,
+                item.language if item.language in languages else None,
+            )
+            for item in items
+        ]
+    )
+    numbers, teams = next_ticket_numbers_and_teams(Tier.N1, count=len(items))
+    tickets, routings = [], []
+    for item, customer, number in zip(items, customers, numbers, strict=True):
+        ticket, routing = ticket_row(
+            number=number,
+            teams=teams,
+            customer=customer,
+            subject=item.subject,
+            channel=item.channel,
+            customer_message_at=None if item.is_auto_reply else now,
+            text=item.body_text or html_to_text(item.body_html),
+        )
+        tickets.append(ticket)
+        routings.append(routing)
+    Ticket.objects.bulk_create(tickets)
+    messages = [
+        inbound_message_row(
+            item,
+            ticket=ticket,
+            kind=Message.Kind.MESSAGE,
+            author_customer=ticket.customer,
+            reason=NEW_CONVERSATION,
+        )
+        for item, ticket in zip(items, tickets, strict=True)
+    ]
+    Message.objects.bulk_create(messages)
+    warned = _store_attachments(items, messages)
+    audit = []
+    for item, ticket, routing, message in zip(items, tickets, routings, messages, strict=True):
+        audit.append(ticket_opened(ticket, routing=routing))
+        audit.append(received_row(item, message, reason=NEW_CONVERSATION))
+        _publish_message(message, created_ticket=True, auto_reply=item.is_auto_reply)
+    TicketEvent.objects.bulk_create(audit)  # each ticket's "created" before its message's
+    return [
+        ReceiveResult(message, ticket, created_ticket=True, warnings=warned.get(message.pk, []))
+        for ticket, message in zip(tickets, messages, strict=True)
+    ]
+
+
+def _store_attachments(
+    items: list[NormalizedMessage], messages: list[Message]
+) -> dict[int, list[str]]:
+    """The messages' attachments in one INSERT; the warnings of those skipped, by message id, also
+    kept in the message's metadata (as message_receive does)."""
+    rows: list[Attachment] = []
+    warned: dict[int, list[str]] = {}
+    for item, message in zip(items, messages, strict=True):
+        if not item.attachments:
+            continue
+        stored, warnings = attachment_rows(message, item.attachments, strict=False)
+        rows += stored
+        if warnings:
+            message.metadata["warnings"] = warned[message.pk] = warnings
+    Attachment.objects.bulk_create(rows)
+    warned_messages = [message for message in messages if message.pk in warned]
+    rows_update(warned_messages, ["metadata"])
+    return warned
