@@ -202,3 +202,33 @@ def test_each_agent_and_ticket_has_its_own_note_address(first, rafael, n1_agent)
 
     assert len(addresses) == 3
     assert all(a.startswith("suporte+note-") and a.endswith("@jornada.example") for a in addresses)
+
+
+def test_in_a_drains_batch_the_agents_addresses_are_read_once_and_still_catch_a_forger(
+    first, n1_agent, rafael
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.memo import memoized_for_batch
+
+    ours = our_reply(first.ticket, n1_agent)
+    customer = first.ticket.customer.identities.get().value
+    tagged = f"Re: [#{first.ticket.number}] reembolso"
+    with memoized_for_batch(), CaptureQueriesContext(connection) as queries:
+        forged = [
+            receive(sender_value="RAFAEL@jornada.example", subject=tagged, reply_to_ids=(ours,),
+                    external_id=f"<forged-{n}@mail>")
+            for n in range(2)
+        ]  # fmt: skip
+        replies = [
+            receive(sender_value=customer, subject=tagged, reply_to_ids=(ours,),
+                    external_id=f"<reply-{n}@mail>")
+            for n in range(3)
+        ]  # fmt: skip
+
+    assert all(result.refused for result in forged)
+    assert len(refusals(first.ticket)) == 2
+    assert all(result.ticket == first.ticket and not result.refused for result in replies)
+    # The agents' addresses once, then each forger's account: the customer's replies read none.
+    assert sum('FROM "auth_user"' in query["sql"] for query in queries.captured_queries) == 3

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models.functions import Lower
 
 from .. import selectors
 from ..inbound import SENDER_AUTHENTICATED, NormalizedMessage
+from ..memo import batch_memo, in_batch
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..note_addresses import note_tokens_in
 from ._common import record_event
@@ -45,12 +47,23 @@ class NoteByEmail:
 
 
 def _agent_by_email(address: str) -> AbstractBaseUser | None:
+    # In a drain's batch, the agents' addresses are read once: most senders are customers.
+    if in_batch() and address.strip().lower() not in batch_memo(_AGENT_ADDRESSES, _agent_addresses):
+        return None
     return (
         get_user_model()
         .objects.filter(email__iexact=address.strip(), agent_profile__isnull=False)
         .order_by("-is_active", "pk")
         .first()
     )
+
+
+_AGENT_ADDRESSES = "agent-addresses"
+
+
+def _agent_addresses() -> set[str]:
+    users = get_user_model().objects.filter(agent_profile__isnull=False).exclude(email="")
+    return set(users.annotate(address=Lower("email")).values_list("address", flat=True))
 
 
 def _ticket(number: int) -> Ticket | None:

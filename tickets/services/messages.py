@@ -38,6 +38,8 @@ from .tickets import apply_status
 
 S = Ticket.Status
 E = TicketEvent.Kind
+THREAD_FIELDS = ("direction", "external_id", "ticket__customer_id", "ticket__merged_into_id",
+                 "ticket__status", "ticket__number")  # fmt: skip
 SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
 # On these channels a conversation is a stream: a new message belongs to the customer's open
 # ticket on that channel. On email and web forms, an unrelated message is a new request.
@@ -78,7 +80,9 @@ def _thread(
     if incoming.reply_to_ids:
         earlier = (
             Message.objects.filter(channel=incoming.channel, external_id__in=incoming.reply_to_ids)
-            .select_related("ticket__merged_into")
+            .select_related("ticket")
+            # What threading reads (the ticket is read again, locked, by _continue): no bodies.
+            .only(*THREAD_FIELDS)
             .order_by("-created_at")
             .first()
         )

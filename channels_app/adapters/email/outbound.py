@@ -8,6 +8,7 @@ from email.utils import formataddr, getaddresses, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils.html import escape, linebreaks
 
@@ -37,18 +38,20 @@ def _mailbox_for(last_inbound: Message | None):
 def _last_inbound_emails(messages: list[Message]) -> dict[int, Message]:
     """The customer's latest email on each message's ticket (what a reply answers), by ticket
     id: one query for the batch."""
-    latest = (
-        Message.objects.filter(
-            ticket_id=OuterRef("pk"),
-            channel="email",
-            direction=Message.Direction.INBOUND,
-            is_auto_reply=False,
-        )
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
+    ticket_ids = {m.ticket_id for m in messages}
+    emails = Message.objects.filter(
+        channel="email", direction=Message.Direction.INBOUND, is_auto_reply=False
     )
-    tickets = Ticket.objects.filter(pk__in={m.ticket_id for m in messages})
-    found = Message.objects.filter(pk__in=tickets.annotate(last=Subquery(latest)).values("last"))
+    if connection.features.can_distinct_on_fields:
+        # Each ticket's newest through the (ticket, created_at) index; the subquery below is
+        # planned as a scan of every message while the table is small.
+        latest = emails.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "-created_at", "-id")
+        return {message.ticket_id: message for message in latest.distinct("ticket_id")}
+    newest = emails.filter(ticket_id=OuterRef("pk")).order_by("-created_at", "-id").values("pk")
+    tickets = Ticket.objects.filter(pk__in=ticket_ids)
+    found = Message.objects.filter(
+        pk__in=tickets.annotate(last=Subquery(newest[:1])).values("last")
+    )
     return {message.ticket_id: message for message in found}
 
 
