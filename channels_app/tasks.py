@@ -200,7 +200,7 @@ def _take_locks(message_ids: list[int], owner: str, *, timeout: int) -> list[int
 # and none waits longer than RECORD_WAIT seconds once the next send is back. Only where the
 # cache outlives the worker (Redis): a per-process cache loses its marks with a lost worker, so
 # there each send is recorded as it comes back.
-RECORD_GROUP = 20
+RECORD_GROUP = 50
 RECORD_WAIT = 1.0
 
 
@@ -233,6 +233,7 @@ def _send_group(sending, batch: _Batch) -> bool:
     group = _record_group()
     pending: list[tuple[Message, ticket_services.DeliveryChange]] = []
     oldest = 0.0
+    marks = _SentMarks()
     try:
         for message, result in sending:
             failed = isinstance(result, ChannelError)
@@ -245,23 +246,72 @@ def _send_group(sending, batch: _Batch) -> bool:
             pending.append((message, change))
             due = len(pending) >= group or time.monotonic() - oldest >= RECORD_WAIT
             # A send the cache could not mark is recorded at once, alone, as its only guard.
-            if (not failed and not _mark_sent(message, change)) or due:
+            if (not failed and not marks.mark(message, change)) or due:
+                marks.confirm()
                 if not _record(pending, batch):
                     return False
                 pending = []
         # Before the connection's goodbye, which may wait up to EMAIL_TIMEOUT.
+        marks.confirm()
         return _record(pending, batch) if pending else True
     finally:
+        marks.close()
         sending.close()  # ends the channel's connection, also when the loop stops early
 
 
-def _mark_sent(message: Message, change: ticket_services.DeliveryChange) -> bool:
-    try:
-        cache.set(f"{SENT_UNRECORDED}{message.pk}", change.external_id, timeout=SENT_MEMORY)
-    except Exception:
-        logger.warning("Send of message %s not marked; recorded at once", message.pk)
-        return False
-    return True
+class _SentMarks:
+    """Each send that went out, marked in the cache (SENT_UNRECORDED: its provider id) as soon as
+    it comes back, so that a worker lost before recording it never sends it again. On Redis each
+    SET is written at once, on a connection held for the group, and the answers are read
+    together before the outcomes are recorded (confirm): a command written is Redis's to run
+    even if this worker dies next, and a send no longer waits a round trip. A mark that cannot be
+    written says so (the caller records at once); one Redis fails after it was written is found
+    by confirm, as the sends are being recorded."""
+
+    def __init__(self):
+        self.backend = redis_cache()
+        self.pool = self.connection = None
+        self.unread = 0
+
+    def mark(self, message: Message, change: ticket_services.DeliveryChange) -> bool:
+        key = f"{SENT_UNRECORDED}{message.pk}"
+        try:
+            if self.backend is None:
+                cache.set(key, change.external_id, timeout=SENT_MEMORY)
+                return True
+            name = self.backend.make_and_validate_key(key)
+            if self.connection is None:
+                self.pool = self.backend._cache.get_client(name, write=True).connection_pool
+                self.connection = self.pool.get_connection()
+            value = self.backend._cache._serializer.dumps(change.external_id)
+            self.connection.send_command("SET", name, value, "EX", SENT_MEMORY)
+            self.unread += 1
+        except Exception:
+            logger.warning("Send of message %s not marked; recorded at once", message.pk)
+            self.close()
+            return False
+        return True
+
+    def confirm(self) -> bool:
+        """Whether every mark written since the last confirm was taken."""
+        try:
+            while self.unread:
+                self.unread -= 1
+                self.connection.read_response()
+        except Exception:
+            logger.warning("Sends not marked in the cache; they are being recorded")
+            self.close()
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        if self.unread:
+            self.connection.disconnect()  # answers left unread: not for the pool's next user
+        self.pool.release(self.connection)
+        self.pool = self.connection = None
+        self.unread = 0
 
 
 def _record(outcomes: list[tuple[Message, ticket_services.DeliveryChange]], batch: _Batch) -> bool:

@@ -5,7 +5,7 @@ exactly once (in bulk: sla/recording.py), and queue the policies' escalation ste
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -102,17 +102,25 @@ class SyncResult:
     updated: int = 0
     deleted: int = 0
     late_breaches: int = 0
+    skipped: list[int] = field(default_factory=list)  # held by another transaction (skip_locked)
 
 
 @transaction.atomic
-def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) -> SyncResult:
+def tickets_sla_sync(
+    *, ticket_ids: Sequence[int], now: datetime | None = None, skip_locked: bool = False
+) -> SyncResult:
     """Bring the clocks of these tickets in line with their trail and current policy, store each
     ticket's earliest running due time, and record the breach of any clock that stopped after
-    its due time before the timer saw it (no escalation: it is over). Idempotent."""
+    its due time before the timer saw it (no escalation: it is over). Idempotent.
+
+    `skip_locked`: a ticket another transaction holds (a message being received on it, a rule
+    running) is left out, in `skipped`, for the caller to sync after the others, instead of
+    waiting for it while holding their locks (which a drain receiving their messages waits
+    for in turn)."""
     now = now or timezone.now()
     result = SyncResult()
     tickets = list(
-        Ticket.objects.select_for_update(of=("self",))
+        Ticket.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .select_related("customer")
         .only(
             "created_at", "status", "priority", "channel", "tier", "first_response_at",
@@ -121,6 +129,8 @@ def tickets_sla_sync(*, ticket_ids: Sequence[int], now: datetime | None = None) 
         .filter(pk__in=ticket_ids)
         .order_by("pk")
     )  # fmt: skip
+    if skip_locked:
+        result.skipped = sorted(set(ticket_ids) - {ticket.pk for ticket in tickets})
     if not tickets:
         return result
     ids = [ticket.pk for ticket in tickets]

@@ -90,3 +90,54 @@ def test_with_redis_batches_that_meet_a_sync_on_its_way_join_it(
 
     assert syncs == [sorted(result.ticket.pk for result in tickets)]
     assert all(clocks(result.ticket) for result in tickets)
+
+
+@pytest.mark.services
+def test_a_sync_does_not_wait_for_a_ticket_another_transaction_holds_before_the_others(
+    policy, transactional_db
+):
+    """The pending tickets are synced without waiting for one another transaction holds (a
+    drain receiving its message): the others' clocks are written and their locks let go first,
+    then that one is waited for, alone."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from sla import pending, tasks
+    from tickets.models import Ticket
+
+    a, b, c = (
+        services.message_receive(incoming=make_inbound(sender_value=f"{name}@ex.com")).ticket
+        for name in "abc"
+    )
+    TicketSLA.objects.all().delete()  # as if their sync was still to come
+    client = pending._client()
+    client.delete(pending.PENDING, pending.SCHEDULED)
+    client.sadd(pending.PENDING, a.pk, b.pk, c.pk)
+    held, release, seen = threading.Event(), threading.Event(), {}
+
+    def hold_a() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=a.pk)
+                held.set()
+                release.wait(30)
+                # While a is held, the others are synced already and free to lock.
+                free = Ticket.objects.select_for_update(nowait=True).filter(pk__in=[b.pk, c.pk])
+                seen["free"] = len(free)
+                seen["b_and_c"] = TicketSLA.objects.filter(ticket__in=[b, c]).count()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_a)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(1.0, release.set).start()  # the sync below waits for a until then
+
+    assert tasks.sync_ticket_clocks() == 3
+    holder.join(10)
+
+    assert seen["free"] == 2
+    assert seen["b_and_c"] == len(clocks(b)) + len(clocks(c)) > 0
+    assert clocks(a)  # then a's, once it was let go
+    assert client.scard(pending.PENDING) == 0

@@ -149,6 +149,31 @@ def test_a_worker_lost_before_it_recorded_its_sends_sends_none_of_them_again(
     assert {Message.objects.get(pk=m.pk).delivery_status for m in replies} == {D.SENT}
 
 
+def test_a_worker_lost_before_the_caches_answers_came_back_sends_none_of_them_again(
+    ticket, agent, smtp_server, monkeypatch, django_capture_on_commit_callbacks, marked, grouped
+):
+    """On Redis a send's mark is written at once and its answer read later, with the others':
+    the worker going away in between leaves the marks written all the same."""
+    replies = queued_replies(ticket, agent, django_capture_on_commit_callbacks, marked)
+    smtp_server.clear()
+
+    def lost(self):
+        raise WorkerLost
+
+    monkeypatch.setattr(tasks._SentMarks, "confirm", lost)
+    with pytest.raises(WorkerLost):
+        tasks.deliver_messages([message.pk for message in replies])
+    monkeypatch.undo()
+    assert len(smtp_server.envelopes) == 3
+    assert {Message.objects.get(pk=m.pk).delivery_status for m in replies} == {D.QUEUED}
+    cache.delete_many([f"deliver-message:{message.pk}" for message in replies])  # locks lapsed
+
+    tasks.deliver_messages([message.pk for message in replies])  # the task redelivered
+
+    assert len(smtp_server.envelopes) == 3  # recorded from the marks, not sent again
+    assert {Message.objects.get(pk=m.pk).delivery_status for m in replies} == {D.SENT}
+
+
 def test_a_per_process_cache_records_each_send_as_it_comes_back(
     ticket, agent, smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks, marked
 ):
