@@ -70,11 +70,6 @@ class Router:
     """Routing for the tickets of one transaction (see the module's docstring)."""
 
     def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget everything read (after an error: locks taken in a savepoint that rolled back
-        are gone, and so is what the router assigned in it)."""
         self.teams: dict[int, _Team | None] = {}  # None: manual, or no routing row
         self.loads: dict[int, list[int]] = {}  # user id -> [open tickets, chats]
         self.picked: dict[int, int] = {}  # ticket id -> user id the router gave it to

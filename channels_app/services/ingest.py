@@ -417,18 +417,26 @@ def inbound_event_process(
     The work and the event's new status commit together; when the work fails, all of it is
     rolled back and the failed attempt is recorded in a transaction of its own (no savepoint
     on the common path, where every round trip counts)."""
+    return _process_alone(event_id, force=force, skip_locked=skip_locked)[0]
+
+
+def _process_alone(
+    event_id: int, *, force: bool = False, skip_locked: bool = False
+) -> tuple[InboundEvent | None, bool]:
+    """inbound_event_process's work, and whether it tried the event (False: gone, held by
+    another worker, or done already)."""
     attempts = None
     try:
         with transaction.atomic():
             _commit_without_waiting_for_disk()
             event = _lock(event_id, skip_locked=skip_locked)
             if event is None or (event.status in (S.PROCESSED, S.IGNORED) and not force):
-                return event  # gone, held by another worker, or done already
+                return event, False
             attempts = event.attempts
             outcome = _apply(get_adapter(event.channel).parse(event), event)
             _record_outcome(event, outcome)
             event.save(update_fields=EVENT_FIELDS)
-            return event
+            return event, True
     except Exception as exc:
         if attempts is None:
             raise  # failed before the event was read (database down): nothing to record
@@ -442,7 +450,7 @@ def inbound_event_process(
             counts=not isinstance(exc, TargetNotYet),
             attempts=attempts,
             force=force,
-        )
+        ), True
 
 
 EVENT_FIELDS = ["status", "error", "message", "notes", "processed_at", "attempts"]
@@ -508,8 +516,8 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             rows_update(done, EVENT_FIELDS)
     for event_id in redo:
         with contextlib.suppress(RetryLater):  # stays waiting; the sweeper queues it again
-            event = inbound_event_process(event_id=event_id, skip_locked=skip_locked)
-            if event is not None:
+            event, tried = _process_alone(event_id, skip_locked=skip_locked)
+            if tried:  # not one another worker processed meanwhile
                 done.append(event)
     return done
 

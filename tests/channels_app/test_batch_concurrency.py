@@ -55,3 +55,47 @@ def test_two_drains_on_the_same_events_process_each_once(transactional_db):
     assert Message.objects.count() == 40
     assert Ticket.objects.count() == 40
     assert CustomerIdentity.objects.count() == Customer.objects.count() == 10
+
+
+def test_a_customer_another_worker_holds_does_not_hold_up_the_rest_of_a_batch(
+    transactional_db,
+):
+    """Their message is received alone after the batch commits, not waited for inside it."""
+    busy, other = (store(_email(n, sender), schedule=False)[0] for n, sender in ((0, 1), (1, 2)))
+    services.inbound_events_process_batch(event_ids=[busy.pk, other.pk])  # both customers known
+    busy2, other2 = (store(_email(n, sender), schedule=False)[0] for n, sender in ((2, 1), (3, 2)))
+    held, seen = threading.Event(), {}
+
+    def hold_customer() -> None:
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                Customer.objects.select_for_update().get(
+                    identities__value="cliente1@cliente.com.br"
+                )
+                held.set()
+                deadline = threading.Event()
+                # While the customer is held, the batch commits the other customer's message.
+                for _ in range(50):
+                    status = InboundEvent.objects.get(pk=other2.pk).status
+                    if status == InboundEvent.Status.PROCESSED:
+                        break
+                    deadline.wait(0.1)
+                seen["other"] = status
+                seen["busy"] = InboundEvent.objects.get(pk=busy2.pk).status
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_customer)
+    holder.start()
+    assert held.wait(10)
+
+    done = services.inbound_events_process_batch(event_ids=[busy2.pk, other2.pk])
+    holder.join(10)
+
+    assert seen == {"other": InboundEvent.Status.PROCESSED, "busy": InboundEvent.Status.RECEIVED}
+    assert sorted(event.pk for event in done) == sorted([busy2.pk, other2.pk])
+    assert not InboundEvent.objects.exclude(status=InboundEvent.Status.PROCESSED).exists()
+    assert Customer.objects.count() == 2
+    assert Message.objects.count() == 4
