@@ -10,7 +10,7 @@ from html import unescape
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -289,18 +289,20 @@ def _continue(
     locked: bool = False,
 ) -> tuple[Message, list[str]]:
     """A customer's message onto a ticket they already have (`locked`: its row is, as read)."""
-    if not locked:
-        ticket = lock_ticket(ticket)
+    # The channel the customer last wrote on (the channel of origin before any message): a switch
+    # is a change from it, not from the channel of origin every time. Read with the lock.
+    inbound = Message.objects.filter(direction=Message.Direction.INBOUND)
+    inbound = inbound.order_by("-created_at", "-id")
+    if locked:
+        previous_channel = inbound.filter(ticket=ticket).values_list("channel", flat=True).first()
+    else:
+        latest = Subquery(inbound.filter(ticket=OuterRef("pk")).values("channel")[:1])
+        rows = Ticket.objects.select_for_update().annotate(previous_channel=latest)
+        ticket = rows.get(pk=ticket.pk)
+        previous_channel = ticket.previous_channel
+    previous_channel = previous_channel or ticket.channel
     if ticket.customer_id == customer.pk:
         ticket.customer = customer  # the row in hand (live pushes name the customer)
-    # The channel the customer last wrote on (the channel of origin before any message): a switch
-    # is a change from it, not from the channel of origin every time.
-    previous_channel = (
-        ticket.messages.filter(direction=Message.Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("channel", flat=True)
-        .first()
-    ) or ticket.channel
     message, warnings = _store_inbound(
         incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer, reason=reason
     )
