@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..identities import normalize_identity_value
@@ -59,6 +59,9 @@ def messages_receive_openings(
     try:
         with transaction.atomic():
             results = _receive_together([incomings[index] for index in chosen])
+    except IntegrityError:  # expected now and then: two workers, one new sender
+        logger.info("%s new conversations received one at a time: a sender is taken", len(chosen))
+        return {}
     except Exception:
         logger.warning(
             "%s new conversations could not be received together; one at a time instead",
