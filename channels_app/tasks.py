@@ -263,10 +263,12 @@ class _SentMarks:
     """Each send that went out, marked in the cache (SENT_UNRECORDED: its provider id) as soon as
     it comes back, so that a worker lost before recording it never sends it again. On Redis each
     SET is written at once, on a connection held for the group, and the answers are read
-    together before the outcomes are recorded (confirm): a command written is Redis's to run
-    even if this worker dies next, and a send no longer waits a round trip. A mark that cannot be
-    written says so (the caller records at once); one Redis fails after it was written is found
-    by confirm, as the sends are being recorded."""
+    together before the outcomes are recorded (confirm), instead of a round trip per send. A mark
+    that cannot be written says so (the caller records at once). What this gives up, for a worker
+    that dies between a send and the group's record (at most RECORD_GROUP sends, RECORD_WAIT s):
+    a mark Redis refused (out of memory, a read-only replica) is only seen at confirm, and a SET
+    still in the kernel's buffers when the process dies may never reach Redis; either way that
+    send can go out twice. Both need Redis failing or the connection reset in that window."""
 
     def __init__(self):
         self.backend = redis_cache()

@@ -60,13 +60,12 @@ def sync_ticket_clocks(ticket_ids: list[int] | None = None) -> int:
     if ticket_ids is not None:
         return services.tickets_sla_sync(ticket_ids=ticket_ids).tickets
     pending.sync_started()
-    done, busy = 0, []
+    done = 0
     while ticket_ids := pending.tickets_take():
         result = services.tickets_sla_sync(ticket_ids=ticket_ids, skip_locked=True)
         done += result.tickets
-        busy += result.skipped
-    if busy:  # held by another transaction: waited for now, their locks alone held meanwhile
-        done += services.tickets_sla_sync(ticket_ids=busy).tickets
+        if result.skipped:  # held by another transaction: waited for now, alone
+            done += services.tickets_sla_sync(ticket_ids=result.skipped).tickets
     return done
 
 

@@ -26,11 +26,10 @@ DRAIN = ("channels_app.process_inbound_events",)
 # of a ticket whose events all brought the same row (a new ticket and its first message) is made
 # from that row, not read again.
 # Each message's drain writes the row of the triggers to run (automation/queue.py), one INSERT:
-# one more than when the rules were a task queued after the commit (14, 12, 12, 11). A reply's
-# ticket is locked and the channel the customer last wrote on read in one statement (13 before).
+# one more than when the rules were a task queued after the commit (14, 12, 12, 11).
 ON_POSTGRES = connection.vendor == "postgresql"
 NEW_TICKET_STATEMENTS = 15
-REPLY_STATEMENTS = 12 + ON_POSTGRES
+REPLY_STATEMENTS = 13 + ON_POSTGRES
 WHATSAPP_NEW_STATEMENTS = 13
 WHATSAPP_NEXT_STATEMENTS = 12 + ON_POSTGRES
 # Acknowledging any number of new tickets at once (one mailbox): the messages with their tickets

@@ -250,6 +250,8 @@ def customers_create_for_new_identities(
         CustomerIdentity(customer_id=customer.pk, kind=kind, value=value)
         for customer, (kind, value, _, _) in zip(customers, senders, strict=True)
     ]
+    # In one order for every worker: two inserting the same new senders cannot deadlock.
+    identities.sort(key=lambda identity: (identity.kind, identity.value))
     if rows_insert_unless_taken(identities, unique=["kind", "value"]) < len(identities):
         raise IntegrityError("an identity of the batch was created meanwhile")
     for kind, value, _, _ in senders:

@@ -10,7 +10,7 @@ from html import unescape
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -259,6 +259,7 @@ def _receive(incoming: NormalizedMessage, route_at_birth: bool = True) -> Receiv
         )  # fmt: skip
     else:
         message, warnings = _continue(incoming, ticket, customer, reason, now, locked=locked)
+        ticket = message.ticket  # the locked row, as it commits (threading read a few fields)
     follow_up = {"follow_up_of": follow_up_of.number} if follow_up_of else {}
     audit.append(received_row(incoming, message, reason=reason, **follow_up))
     TicketEvent.objects.bulk_create(audit)  # in order: "created" first
@@ -289,17 +290,17 @@ def _continue(
     locked: bool = False,
 ) -> tuple[Message, list[str]]:
     """A customer's message onto a ticket they already have (`locked`: its row is, as read)."""
+    if not locked:
+        ticket = lock_ticket(ticket)
     # The channel the customer last wrote on (the channel of origin before any message): a switch
-    # is a change from it, not from the channel of origin every time. Read with the lock.
-    inbound = Message.objects.filter(direction=Message.Direction.INBOUND)
-    inbound = inbound.order_by("-created_at", "-id")
-    if locked:
-        previous_channel = inbound.filter(ticket=ticket).values_list("channel", flat=True).first()
-    else:
-        latest = Subquery(inbound.filter(ticket=OuterRef("pk")).values("channel")[:1])
-        rows = Ticket.objects.select_for_update().annotate(previous_channel=latest)
-        ticket = rows.get(pk=ticket.pk)
-        previous_channel = ticket.previous_channel
+    # is a change from it, not from the channel of origin every time. Read once the lock is held
+    # (a statement that waited for it would not see what its holder committed).
+    previous_channel = (
+        ticket.messages.filter(direction=Message.Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
     previous_channel = previous_channel or ticket.channel
     if ticket.customer_id == customer.pk:
         ticket.customer = customer  # the row in hand (live pushes name the customer)
