@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from tests.tickets.factories import CustomerIdentityFactory
@@ -88,31 +87,42 @@ def openings_for_comparison() -> list[NormalizedMessage]:
     ]
 
 
-@override_settings(JORNADA={**__import__("django.conf").conf.settings.JORNADA,
-                            "ATTACHMENT_MAX_BYTES": 1024})  # fmt: skip
-def test_new_conversations_received_together_hold_what_one_at_a_time_gives_them(desk, received):
+def test_new_conversations_received_together_hold_what_one_at_a_time_gives_them(
+    desk, received, settings, django_capture_on_commit_callbacks
+):
+    settings.JORNADA = {**settings.JORNADA, "ATTACHMENT_MAX_BYTES": 1024}
     items = openings_for_comparison()
-    for item in items:
-        services.message_receive(incoming=item)
+    with django_capture_on_commit_callbacks(execute=True):
+        for item in items:
+            services.message_receive(incoming=item)
     alone = [picture(ticket) for ticket in Ticket.objects.order_by("pk")]
-    alone_events = [type(event).__name__ for event in received]
+    alone_events = [delivered(event) for event in received]
     Ticket.objects.all().delete()
     Customer.objects.all().delete()
     received.clear()
 
-    results = receive_together(items)
+    with django_capture_on_commit_callbacks(execute=True):
+        results = receive_together(items)
 
     assert sorted(results) == [0, 1, 2, 3, 4]
     assert all(result.created_ticket and not result.duplicate for result in results.values())
     together = [picture(ticket) for ticket in Ticket.objects.order_by("pk")]
     assert together == alone
-    assert [type(event).__name__ for event in received] == alone_events
+    # Each ticket's "created", then its message's, in the messages' order, as one at a time.
+    assert len(alone_events) == 2 * len(items)
+    assert [delivered(event) for event in received] == alone_events
     assert (
         results[1].warnings
         == Message.objects.get(external_id=items[1].external_id).metadata["warnings"]
     )
     assert len(results[1].warnings) == 1
     assert Attachment.objects.get().file.read() == b"%PDF-1.4 nota"
+
+
+def delivered(event) -> tuple:
+    """A delivered domain event without its ids: its type and which message's it is."""
+    message = Message.objects.filter(ticket_id=event.ticket_id).values_list("external_id").get()
+    return type(event).__name__, message[0], getattr(event, "created_ticket", None)
 
 
 def test_their_numbers_follow_on_and_the_n1_teams_take_them_in_turn(desk):
@@ -177,9 +187,15 @@ def test_one_alone_or_outside_a_batch_is_left_to_message_receive(desk):
     assert not Ticket.objects.exists()
 
 
-def test_a_sender_created_meanwhile_by_another_process_rolls_back_them_all(desk, received):
+def test_a_sender_created_meanwhile_by_another_process_rolls_back_them_all(
+    desk, received, django_capture_on_commit_callbacks
+):
     items = [mail(n) for n in range(3)]
-    with memoized_for_batch(), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        memoized_for_batch(),
+        transaction.atomic(),
+    ):
         services.customers_prefetch_for_identities(
             identities=[(item.sender_kind, item.sender_value) for item in items]
         )
@@ -192,7 +208,9 @@ def test_a_sender_created_meanwhile_by_another_process_rolls_back_them_all(desk,
         assert Customer.objects.count() == 1
         one = services.message_receive(incoming=items[1])
     assert one.ticket.customer == elsewhere
-    assert not [event for event in received if isinstance(event, events.TicketCreated)][1:]
+    # The rolled-back tickets' events went with them: only the one received is delivered.
+    created = [event for event in received if isinstance(event, events.TicketCreated)]
+    assert [event.ticket_id for event in created] == [one.ticket.pk]
 
 
 def test_a_message_received_already_rolls_back_them_all(desk):
