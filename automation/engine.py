@@ -154,10 +154,10 @@ def _process_chunk(
     chunk: list[tuple], open_hours, routed_teams: set[int], failures: dict | None = None
 ) -> int:
     """The chunk's tickets locked together (in id order) and their rules and routing run in one
-    transaction. Should one of them fail, the chunk is rolled back and each of its tickets tried
-    again alone (in a transaction of its own: its locks, its commit), so that a failing ticket
-    costs the others a retry, never their work. No savepoint for each ticket: two round trips
-    each, for a failure that seldom comes."""
+    transaction (a savepoint, inside the caller's). Should one of them fail, the chunk is rolled
+    back and each of its tickets tried again alone, so that a failing ticket costs the others a
+    retry, never their work. No savepoint for each ticket: two round trips each, for a failure
+    that seldom comes."""
     try:
         with transaction.atomic():
             return _run_chunk(chunk, open_hours, routed_teams)

@@ -1,9 +1,11 @@
 """What the default cache is: the hot paths that can do in one Redis round trip what the cache
-API does in several (delivery locks, rate counters, throttles) ask here, and so do the
-coalescing flags that only mean something when every process sees the same cache."""
+API does in several (delivery locks, sent marks, rate counters, throttles) ask here, and so do
+the coalescing flags that only mean something when every process sees the same cache. The only
+module that reaches into Django's RedisCache (its key names, value encoding and client)."""
 
+import redis
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 
@@ -18,3 +20,67 @@ def redis_cache() -> RedisCache | None:
     RedisCache), else None."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     return backend if isinstance(backend, RedisCache) else None
+
+
+def redis_name(backend: RedisCache, key: str) -> str:
+    """The Redis key the cache keeps `key` under (its prefix and version)."""
+    return backend.make_and_validate_key(key)
+
+
+def redis_value(backend: RedisCache, value) -> bytes | int:
+    """`value` as the cache stores it (cache.get reads it back)."""
+    return backend._cache._serializer.dumps(value)
+
+
+def redis_client(backend: RedisCache, name: str) -> redis.Redis:
+    """The client the cache writes `name` with (its connection pool)."""
+    return backend._cache.get_client(name, write=True)
+
+
+class PipelinedSets:
+    """cache.set of keys as they come, without waiting a round trip for each: on Redis each SET
+    is written at once, on a connection held meanwhile, and their answers are read by confirm();
+    elsewhere cache.set itself. set() raises when the command could not be written, confirm()
+    when one was refused; either closes the connection. What it gives up against cache.set: a
+    SET refused (out of memory, a read-only replica) is seen only at confirm(), and one still in
+    the kernel's buffers when the process dies may never reach Redis."""
+
+    def __init__(self):
+        self.backend = redis_cache()
+        self.pool = self.connection = None
+        self.unread = 0
+
+    def set(self, key: str, value, *, timeout: int) -> None:
+        if self.backend is None:
+            cache.set(key, value, timeout=timeout)
+            return
+        name = redis_name(self.backend, key)
+        try:
+            if self.connection is None:
+                self.pool = redis_client(self.backend, name).connection_pool
+                self.connection = self.pool.get_connection()
+            self.connection.send_command(
+                "SET", name, redis_value(self.backend, value), "EX", timeout
+            )
+        except Exception:
+            self.close()
+            raise
+        self.unread += 1
+
+    def confirm(self) -> None:
+        try:
+            while self.unread:
+                self.unread -= 1
+                self.connection.read_response()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        if self.unread:
+            self.connection.disconnect()  # answers left unread: not for the pool's next user
+        self.pool.release(self.connection)
+        self.pool = self.connection = None
+        self.unread = 0

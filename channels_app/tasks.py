@@ -18,7 +18,7 @@ from tickets.models import Message
 
 from . import services
 from .adapters import ChannelError, get_adapter
-from .cache import redis_cache
+from .cache import PipelinedSets, redis_cache, redis_client, redis_name, redis_value
 from .models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -188,9 +188,9 @@ def _take_locks(message_ids: list[int], owner: str, *, timeout: int) -> list[int
     backend = redis_cache()
     if backend is None or len(keys) < 2:
         return [pk for pk, key in keys.items() if cache.add(key, owner, timeout=timeout)]
-    names = [backend.make_and_validate_key(key) for key in keys.values()]
-    value = backend._cache._serializer.dumps(owner)
-    pipe = backend._cache.get_client(names[0], write=True).pipeline(transaction=False)
+    names = [redis_name(backend, key) for key in keys.values()]
+    value = redis_value(backend, owner)
+    pipe = redis_client(backend, names[0]).pipeline(transaction=False)
     for name in names:
         pipe.set(name, value, ex=timeout, nx=True)
     return [pk for pk, taken in zip(keys, pipe.execute(), strict=True) if taken]
@@ -233,7 +233,9 @@ def _send_group(sending, batch: _Batch) -> bool:
     group = _record_group()
     pending: list[tuple[Message, ticket_services.DeliveryChange]] = []
     oldest = 0.0
-    marks = _SentMarks()
+    # The sends' marks are written as they come back and their answers read together, before
+    # the group is recorded (see PipelinedSets for what that gives up).
+    marks = PipelinedSets()
     try:
         for message, result in sending:
             failed = isinstance(result, ChannelError)
@@ -246,74 +248,36 @@ def _send_group(sending, batch: _Batch) -> bool:
             pending.append((message, change))
             due = len(pending) >= group or time.monotonic() - oldest >= RECORD_WAIT
             # A send the cache could not mark is recorded at once, alone, as its only guard.
-            if (not failed and not marks.mark(message, change)) or due:
-                marks.confirm()
+            if (not failed and not _mark_sent(marks, message, change)) or due:
+                _confirm_marks(marks)
                 if not _record(pending, batch):
                     return False
                 pending = []
         # Before the connection's goodbye, which may wait up to EMAIL_TIMEOUT.
-        marks.confirm()
+        _confirm_marks(marks)
         return _record(pending, batch) if pending else True
     finally:
         marks.close()
         sending.close()  # ends the channel's connection, also when the loop stops early
 
 
-class _SentMarks:
-    """Each send that went out, marked in the cache (SENT_UNRECORDED: its provider id) as soon as
-    it comes back, so that a worker lost before recording it never sends it again. On Redis each
-    SET is written at once, on a connection held for the group, and the answers are read
-    together before the outcomes are recorded (confirm), instead of a round trip per send. A mark
-    that cannot be written says so (the caller records at once). What this gives up, for a worker
-    that dies between a send and the group's record (at most RECORD_GROUP sends, RECORD_WAIT s):
-    a mark Redis refused (out of memory, a read-only replica) is only seen at confirm, and a SET
-    still in the kernel's buffers when the process dies may never reach Redis; either way that
-    send can go out twice. Both need Redis failing or the connection reset in that window."""
+def _mark_sent(marks: PipelinedSets, message: Message, change) -> bool:
+    """Mark a send that went out (SENT_UNRECORDED: its provider id), so that a worker lost before
+    recording it never sends it again; False when the mark could not be written."""
+    try:
+        marks.set(f"{SENT_UNRECORDED}{message.pk}", change.external_id, timeout=SENT_MEMORY)
+    except Exception:
+        logger.warning("Send of message %s not marked; recorded at once", message.pk)
+        return False
+    return True
 
-    def __init__(self):
-        self.backend = redis_cache()
-        self.pool = self.connection = None
-        self.unread = 0
 
-    def mark(self, message: Message, change: ticket_services.DeliveryChange) -> bool:
-        key = f"{SENT_UNRECORDED}{message.pk}"
-        try:
-            if self.backend is None:
-                cache.set(key, change.external_id, timeout=SENT_MEMORY)
-                return True
-            name = self.backend.make_and_validate_key(key)
-            if self.connection is None:
-                self.pool = self.backend._cache.get_client(name, write=True).connection_pool
-                self.connection = self.pool.get_connection()
-            value = self.backend._cache._serializer.dumps(change.external_id)
-            self.connection.send_command("SET", name, value, "EX", SENT_MEMORY)
-            self.unread += 1
-        except Exception:
-            logger.warning("Send of message %s not marked; recorded at once", message.pk)
-            self.close()
-            return False
-        return True
-
-    def confirm(self) -> bool:
-        """Whether every mark written since the last confirm was taken."""
-        try:
-            while self.unread:
-                self.unread -= 1
-                self.connection.read_response()
-        except Exception:
-            logger.warning("Sends not marked in the cache; they are being recorded")
-            self.close()
-            return False
-        return True
-
-    def close(self) -> None:
-        if self.connection is None:
-            return
-        if self.unread:
-            self.connection.disconnect()  # answers left unread: not for the pool's next user
-        self.pool.release(self.connection)
-        self.pool = self.connection = None
-        self.unread = 0
+def _confirm_marks(marks: PipelinedSets) -> None:
+    """The marks' answers, read before their sends are recorded (which follows either way)."""
+    try:
+        marks.confirm()
+    except Exception:
+        logger.warning("Sends not marked in the cache; they are being recorded")
 
 
 def _record(outcomes: list[tuple[Message, ticket_services.DeliveryChange]], batch: _Batch) -> bool:

@@ -4,7 +4,7 @@ the chat's messages."""
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 
-from .cache import redis_cache
+from .cache import redis_cache, redis_client, redis_name
 
 
 def over_limit(key: str, *, limit: int, window: int) -> bool:
@@ -26,8 +26,8 @@ def _redis_count(backend: RedisCache, key: str, window: int) -> int:
     (add, then incr's EXISTS and INCR): INCR, and the window's expiry set by the request that
     opened it (EXPIRE NX, Redis 7). The counter is the cache's own key, an integer (which the
     cache stores as is), so cache.get and cache.delete still see it."""
-    name = backend.make_and_validate_key(key)
-    pipe = backend._cache.get_client(name, write=True).pipeline(transaction=False)
+    name = redis_name(backend, key)
+    pipe = redis_client(backend, name).pipeline(transaction=False)
     pipe.incr(name)
     pipe.expire(name, window, nx=True)
     count, _expiry_set = pipe.execute()

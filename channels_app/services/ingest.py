@@ -560,7 +560,7 @@ def _receive_openings(parsed: list) -> dict[int, _Outcome]:
                 _received(item, result, outcome)
                 outcomes[event.pk] = outcome
     except Exception:
-        logger.exception("Receiving %s new conversations together failed", len(outcomes))
+        logger.exception("New conversations of a batch failed after they were received together")
         return {}
     return outcomes
 

@@ -267,7 +267,9 @@ def _receive(incoming: NormalizedMessage, route_at_birth: bool = True) -> Receiv
     return ReceiveResult(message, ticket, created_ticket=created, warnings=warnings)
 
 
-def received_row(incoming: NormalizedMessage, message: Message, *, reason: str, **data):
+def received_row(
+    incoming: NormalizedMessage, message: Message, *, reason: str, **data
+) -> TicketEvent:
     """The "message received" audit row of a customer's message (not saved)."""
     return audit_row(
         message.ticket_id,
@@ -292,18 +294,17 @@ def _continue(
     """A customer's message onto a ticket they already have (`locked`: its row is, as read)."""
     if not locked:
         ticket = lock_ticket(ticket)
+    if ticket.customer_id == customer.pk:
+        ticket.customer = customer  # the row in hand (live pushes name the customer)
     # The channel the customer last wrote on (the channel of origin before any message): a switch
-    # is a change from it, not from the channel of origin every time. Read once the lock is held
-    # (a statement that waited for it would not see what its holder committed).
+    # is a change from it, not from the channel of origin every time. Read once the lock is held:
+    # read in the locking statement, it would miss what the lock's holder committed.
     previous_channel = (
         ticket.messages.filter(direction=Message.Direction.INBOUND)
         .order_by("-created_at", "-id")
         .values_list("channel", flat=True)
         .first()
-    )
-    previous_channel = previous_channel or ticket.channel
-    if ticket.customer_id == customer.pk:
-        ticket.customer = customer  # the row in hand (live pushes name the customer)
+    ) or ticket.channel
     message, warnings = _store_inbound(
         incoming, ticket=ticket, kind=Message.Kind.MESSAGE, author_customer=customer, reason=reason
     )

@@ -160,7 +160,7 @@ def test_a_worker_lost_before_the_caches_answers_came_back_sends_none_of_them_ag
     def lost(self):
         raise WorkerLost
 
-    monkeypatch.setattr(tasks._SentMarks, "confirm", lost)
+    monkeypatch.setattr(tasks.PipelinedSets, "confirm", lost)
     with pytest.raises(WorkerLost):
         tasks.deliver_messages([message.pk for message in replies])
     monkeypatch.undo()
