@@ -8,7 +8,7 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from channels_app.cache import redis_cache
+from channels_app.cache import redis_cache, redis_client, redis_name
 
 from .models import ApiToken
 
@@ -84,13 +84,8 @@ return {0, string.format('%.17g', full_at - interval)}
 def _gcra_on_redis(cache: RedisCache, key: str, now: float, interval: float, duration: int):
     # A key of its own: the value is text the cache's get() cannot unpickle (nor can this
     # script read a pickled one), so the two never meet, as during a rolling upgrade.
-    key = cache.make_and_validate_key(f"gcra:{key}")
-    # The cache's own connection pool, through one client kept per pool (the cache makes a new
-    # client object for every command).
-    pool = cache._cache._get_connection_pool(write=True)
-    client = _clients.get(pool)
-    if client is None:
-        client = _clients[pool] = cache._cache._client(connection_pool=pool)
+    key = redis_name(cache, f"gcra:{key}")
+    client = redis_client(cache)
     if not _script:  # EVALSHA, loaded again if Redis forgot it; each call names its client
         _script.append(client.register_script(_GCRA))
     allowed, full_at = _script[0](
@@ -100,7 +95,6 @@ def _gcra_on_redis(cache: RedisCache, key: str, now: float, interval: float, dur
 
 
 _script: list = []
-_clients: dict = {}
 
 
 class ApiAddressThrottle(_ReportingThrottle):

@@ -32,9 +32,17 @@ def redis_value(backend: RedisCache, value) -> bytes | int:
     return backend._cache._serializer.dumps(value)
 
 
-def redis_client(backend: RedisCache, name: str) -> redis.Redis:
-    """The client the cache writes `name` with (its connection pool)."""
-    return backend._cache.get_client(name, write=True)
+_clients: dict = {}
+
+
+def redis_client(backend: RedisCache) -> redis.Redis:
+    """A client on the cache's own connection pool for writes, one kept per pool (the cache
+    makes a new client object for every command)."""
+    pool = backend._cache._get_connection_pool(write=True)
+    client = _clients.get(pool)
+    if client is None:
+        client = _clients[pool] = backend._cache._client(connection_pool=pool)
+    return client
 
 
 class PipelinedSets:
@@ -57,7 +65,7 @@ class PipelinedSets:
         name = redis_name(self.backend, key)
         try:
             if self.connection is None:
-                self.pool = redis_client(self.backend, name).connection_pool
+                self.pool = redis_client(self.backend).connection_pool
                 self.connection = self.pool.get_connection()
             self.connection.send_command(
                 "SET", name, redis_value(self.backend, value), "EX", timeout

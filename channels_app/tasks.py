@@ -190,7 +190,7 @@ def _take_locks(message_ids: list[int], owner: str, *, timeout: int) -> list[int
         return [pk for pk, key in keys.items() if cache.add(key, owner, timeout=timeout)]
     names = [redis_name(backend, key) for key in keys.values()]
     value = redis_value(backend, owner)
-    pipe = redis_client(backend, names[0]).pipeline(transaction=False)
+    pipe = redis_client(backend).pipeline(transaction=False)
     for name in names:
         pipe.set(name, value, ex=timeout, nx=True)
     return [pk for pk, taken in zip(keys, pipe.execute(), strict=True) if taken]

@@ -27,7 +27,7 @@ def _redis_count(backend: RedisCache, key: str, window: int) -> int:
     opened it (EXPIRE NX, Redis 7). The counter is the cache's own key, an integer (which the
     cache stores as is), so cache.get and cache.delete still see it."""
     name = redis_name(backend, key)
-    pipe = redis_client(backend, name).pipeline(transaction=False)
+    pipe = redis_client(backend).pipeline(transaction=False)
     pipe.incr(name)
     pipe.expire(name, window, nx=True)
     count, _expiry_set = pipe.execute()
