@@ -564,6 +564,21 @@ def test_attachments_are_stored_with_size_and_content_type(db):
         assert fh.read() == b"x" * 1234
 
 
+def test_a_messages_attachments_are_written_in_one_insert(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    files = [make_attachment(filename=f"nota-{n}.pdf", size=10 + n) for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        result = receive(attachments=tuple(files))
+
+    assert result.message.attachments.count() == 3
+    inserts = [
+        q for q in queries.captured_queries if 'INSERT INTO "tickets_attachment"' in q["sql"]
+    ]
+    assert len(inserts) == 1
+
+
 def test_inline_attachment_keeps_its_content_id(db):
     image = InboundAttachment(
         filename="logo.png",

@@ -16,8 +16,7 @@ def attachments_store(
     """Save attachments through the storage API. Over-limit files raise (agent uploads) or are
     skipped with a warning (inbound: the raw message is kept by the channel)."""
     rows, warnings = attachment_rows(message, attachments, strict=strict)
-    for attachment in rows:
-        attachment.save()
+    Attachment.objects.bulk_create(rows)  # one INSERT, however many
     return warnings
 
 

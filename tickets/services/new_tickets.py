@@ -57,31 +57,12 @@ def ticket_create(
     return ticket
 
 
-def ticket_open(
-    *,
-    customer: Customer,
-    subject: str,
-    channel: str,
-    priority: str = Ticket.Priority.NORMAL,
-    team: Team | None = None,
-    by: AbstractBaseUser | None = None,
-    language: str | None = None,
-    customer_message_at: datetime | None = None,
-    tags: Iterable[str] = (),
-    text: str = "",
-    route: bool = True,
-) -> tuple[Ticket, TicketEvent]:
-    """The ticket row of ticket_create, and its "created" audit row for the caller to save (with
-    its own rows, in one INSERT). Inside the caller's transaction; checks done by the caller.
-    `tags` (given to it right after by the caller) and `text` (its opening message) are told
-    to the routing hooks only; `route=False` asks them nothing (the caller changes the ticket
-    further in its transaction: the rules' task routes what it becomes)."""
+def ticket_open(*, by: AbstractBaseUser | None = None, **fields) -> tuple[Ticket, TicketEvent]:
+    """The ticket row of ticket_create (`fields`: ticket_row's, but its number and teams), saved,
+    and its "created" audit row for the caller to save (with its own rows, in one INSERT).
+    Inside the caller's transaction; checks done by the caller."""
     number, teams = next_ticket_number_and_teams(Tier.N1)
-    ticket, routing = ticket_row(
-        number=number, teams=teams, customer=customer, subject=subject, channel=channel,
-        priority=priority, team=team, language=language, customer_message_at=customer_message_at,
-        tags=tags, text=text, route=route,
-    )  # fmt: skip
+    ticket, routing = ticket_row(number=number, teams=teams, **fields)
     ticket.save(force_insert=True)
     return ticket, ticket_opened(ticket, routing=routing, by=by)
 
@@ -101,8 +82,11 @@ def ticket_row(
     text: str = "",
     route: bool = True,
 ) -> tuple[Ticket, dict]:
-    """ticket_open's row, not saved yet (a batch of them is written in one INSERT), and what
-    routing chose, for its audit row. `teams`: the N1 teams (next_ticket_number_and_teams)."""
+    """A new ticket's row, not saved yet (a batch of them is written in one INSERT), and what
+    routing chose, for its audit row. `teams`: the N1 teams (next_ticket_numbers_and_teams).
+    `tags` (given to it right after by the caller) and `text` (its opening message) are told to
+    the routing hooks only; `route=False` asks them nothing (the caller changes the ticket
+    further in its transaction: the rules' task routes what it becomes)."""
     subject = single_line(subject)[:255] or _no_subject(language or customer.language)
     language = language or customer.language
     routed = None

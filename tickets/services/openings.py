@@ -58,7 +58,7 @@ def messages_receive_openings(
         return {}  # one alone costs what message_receive spends
     try:
         with transaction.atomic():
-            results = _receive_together([incomings[index] for index in chosen])
+            results = _receive_together([(incomings[i], value) for i, value in chosen.items()])
     except IntegrityError:  # expected now and then: two workers, one new sender
         logger.info("%s new conversations received one at a time: a sender is taken", len(chosen))
         return {}
@@ -74,15 +74,18 @@ def messages_receive_openings(
 
 def _openings(
     incomings: Sequence[NormalizedMessage], batch: Sequence[NormalizedMessage]
-) -> list[int]:
-    """The indexes of the messages that message_receive would put on a new ticket of a new
-    customer whatever else the batch holds: a sender read ahead as nobody's and alone in the
-    batch, no reply to a message of the batch or one we have, no note by email."""
-    senders = Counter((item.sender_kind, _normalized(item)) for item in batch)
+) -> dict[int, str]:
+    """{index: the sender's normalized identity} of the messages that message_receive would put
+    on a new ticket of a new customer whatever else the batch holds: a sender read ahead as
+    nobody's and alone in the batch, no reply to a message of the batch or one we have, no note
+    by email."""
+    normalized = {(item.sender_kind, item.sender_value): _normalized(item) for item in batch}
+    senders = Counter((item.sender_kind, normalized[item.sender_kind, item.sender_value])
+                      for item in batch)  # fmt: skip
     ids_in_batch = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
-    candidates = []
+    candidates = {}
     for index, item in enumerate(incomings):
-        value = _normalized(item)
+        value = normalized[item.sender_kind, item.sender_value]  # `incomings` are in `batch`
         if value is None or senders[item.sender_kind, value] != 1:
             continue
         if not identity_known_new(item.sender_kind, value):
@@ -92,16 +95,16 @@ def _openings(
         tag = SUBJECT_TAG.search(item.subject or "")
         if note_by_email_check(item, subject_tag=int(tag.group(1)) if tag else None) is not None:
             continue
-        candidates.append(index)
+        candidates[index] = value
     replies = {(incomings[i].channel, r) for i in candidates for r in incomings[i].reply_to_ids}
     if not replies:
         return candidates
     answered = _ids_we_have(replies)
-    return [
-        index
-        for index in candidates
+    return {
+        index: value
+        for index, value in candidates.items()
         if not any((incomings[index].channel, r) in answered for r in incomings[index].reply_to_ids)
-    ]
+    }
 
 
 def _normalized(item: NormalizedMessage) -> str | None:
@@ -120,20 +123,22 @@ def _ids_we_have(replies: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return set(found) & replies
 
 
-def _receive_together(items: list[NormalizedMessage]) -> list[ReceiveResult]:
-    """message_receive's work for each (its new-customer, new-ticket path), in one INSERT per
-    table, and the same domain events, in the same order."""
+def _receive_together(chosen: list[tuple[NormalizedMessage, str]]) -> list[ReceiveResult]:
+    """message_receive's work for each (message, its sender's normalized identity) on its
+    new-customer, new-ticket path, in one INSERT per table, and the same domain events, in the
+    same order."""
     now = timezone.now()
     languages = dict(settings.LANGUAGES)
+    items = [item for item, _ in chosen]
     customers = customers_create_for_new_identities(
         senders=[
             (
                 item.sender_kind,
-                normalize_identity_value(item.sender_kind, item.sender_value),
+                value,
                 item.sender_name,
                 item.language if item.language in languages else None,
             )
-            for item in items
+            for item, value in chosen
         ]
     )
     numbers, teams = next_ticket_numbers_and_teams(Tier.N1, count=len(items))
