@@ -4,8 +4,9 @@ by the caller). Prints one JSON object.
 
     setup                      the support mailbox, acknowledgements on
     inline DIR                 `ingest_email DIR` processing inline, timed around the command
-    store DIR                  `ingest_email --queue DIR`: stores only; returns the first event id
-    wait FIRST_ID              until the worker has processed every event from FIRST_ID on
+    store DIR                  `ingest_email --queue DIR`, then waits until the worker has processed
+                               every event it stored (in this one process: a second one, started
+                               while the worker works, would take CPU from it)
     map OUT                    {Message-ID of each original: ticket number}
     check MANIFEST             threading of the replies
     count NEW_DIR REPLY_DIR    SQL statements and transactions per email, queued tasks apart
@@ -63,7 +64,7 @@ def store(directory: str) -> dict:
     first = (InboundEvent.objects.aggregate(last=Max("id"))["last"] or 0) + 1
     started = time.perf_counter()
     call_command("ingest_email", directory, mailbox=ADDRESS, queue=True, verbosity=0)
-    return {"first_id": first, "store_seconds": time.perf_counter() - started}
+    return {"first_id": first, "store_seconds": time.perf_counter() - started, **wait(first)}
 
 
 def statuses(first_id: int) -> dict:
@@ -71,10 +72,9 @@ def statuses(first_id: int) -> dict:
     return dict(events.values_list("status").annotate(n=Count("id")))
 
 
-def wait(first_id: str, timeout: str = "1800") -> dict:
-    first_id = int(first_id)
+def wait(first_id: int, timeout: float = 1800) -> dict:
     waiting = InboundEvent.objects.filter(id__gte=first_id, status=InboundEvent.Status.RECEIVED)
-    deadline = time.monotonic() + float(timeout)
+    deadline = time.monotonic() + timeout
     while waiting.exists():
         if time.monotonic() > deadline:
             return {"error": "timeout", "statuses": statuses(first_id)}
@@ -280,7 +280,7 @@ def parse(*directories: str) -> dict:
 
 
 COMMANDS = {
-    "setup": setup, "inline": inline, "store": store, "wait": wait, "outbound": outbound,
+    "setup": setup, "inline": inline, "store": store, "outbound": outbound,
     "map": ticket_map, "check": check, "count": count, "floor": floor, "parse": parse,
 }  # fmt: skip
 

@@ -243,12 +243,10 @@ def run_queue(corpus: Path, work: Path, args) -> dict:
     fresh_jornada(work, args.setup)
     worker = start_worker(work / "worker.log", args.concurrency)
     try:
-        stored = jornada("store", corpus / "originals")
-        first = {**jornada("wait", stored["first_id"]), **stored}
+        first = jornada("store", corpus / "originals")
         jornada("map", work / "queue_map.json")
         replies = replies_for("queue", work / "queue_map.json", corpus, args, "--tag", "[#{id}]")
-        stored = jornada("store", replies)
-        second = {**jornada("wait", stored["first_id"]), **stored}
+        second = jornada("store", replies)
         deadline = time.monotonic() + 120  # let the acknowledgements go out before stopping
         while jornada("outbound")["outbound"].get("queued") and time.monotonic() < deadline:
             time.sleep(1)

@@ -496,10 +496,12 @@ def inbound_events_process_batch(*, event_ids: list[int], skip_locked: bool = Fa
             except Exception:
                 redo.append(event.pk)
         _read_senders_ahead(parsed)
-        opened = _receive_openings(parsed)
+        together = _receive_together(parsed, ticket_services.messages_receive_openings)
+        unplain = [(event, items) for event, items in parsed if event.pk not in together]
+        together |= _receive_together(unplain, ticket_services.messages_receive_replies)
         for event, items in parsed:
-            if event.pk in opened:
-                _record_outcome(event, opened[event.pk])
+            if event.pk in together:
+                _record_outcome(event, together[event.pk])
                 done.append(event)
                 continue
             try:
@@ -538,10 +540,12 @@ def _read_senders_ahead(parsed: list) -> None:
         logger.exception("Reading %s senders ahead failed; each is looked up alone", len(senders))
 
 
-def _receive_openings(parsed: list) -> dict[int, _Outcome]:
-    """The batch's events that each bring one message opening a ticket for a new sender,
-    received together (ticket_services.messages_receive_openings) before the others: {event id:
-    outcome}. An event it leaves out is processed as usual."""
+def _receive_together(parsed: list, receive) -> dict[int, _Outcome]:
+    """The batch's events that each bring one message `receive` takes together with the others
+    of its kind (ticket_services.messages_receive_openings: new conversations of new senders;
+    messages_receive_replies: plain replies of known ones) before the rest: {event id: outcome}.
+    An event it leaves out is processed as usual. `parsed` is the batch, less what an earlier
+    call received."""
     batch = [item for _, items in parsed for item in items if isinstance(item, NormalizedMessage)]
     singles = [
         (event, items[0])
@@ -551,16 +555,14 @@ def _receive_openings(parsed: list) -> dict[int, _Outcome]:
     outcomes = {}
     try:
         with transaction.atomic():  # the channels' bookkeeping too, or none of it
-            results = ticket_services.messages_receive_openings(
-                incomings=[item for _, item in singles], batch=batch
-            )
+            results = receive(incomings=[item for _, item in singles], batch=batch)
             for index, result in results.items():
                 event, item = singles[index]
                 outcome = _Outcome(status=S.IGNORED, message=None, notes=[])
                 _received(item, result, outcome)
                 outcomes[event.pk] = outcome
     except Exception:
-        logger.exception("New conversations of a batch failed after they were received together")
+        logger.exception("Messages of a batch failed after they were received together")
         return {}
     return outcomes
 

@@ -193,3 +193,42 @@ def test_a_burst_of_new_ticket_emails_costs_less_per_email_in_one_transaction(
     # The queued work is batched too: one acknowledgement task for the ten (their mailbox read
     # once), one delivery task for the ten acknowledgements, one clock sync.
     assert dict(budget.tasks) == QUEUED_AFTER_TEN_NEW_EMAILS, budget
+
+
+# Ten known customers each answering their ticket: received together (tickets.services.replies):
+# their customers and tickets locked in one statement each, the messages they answer and the
+# tickets' last channels read in one each, one INSERT for the messages and one for the audit
+# rows, one UPDATE for the tickets; the batch's own work as for new tickets (the lock, the status
+# UPDATE, the look, our mailboxes, the read-ahead of the senders, the triggers' rows).
+# Before: 10 * 7 + 6 + ON_POSTGRES (77 on PostgreSQL).
+BATCH_OF_TEN_REPLIES_STATEMENTS = 13 + ON_POSTGRES
+
+
+def test_a_burst_of_replies_costs_less_per_email_in_one_transaction(
+    help_desk, django_capture_on_commit_callbacks
+):
+    def opening(n: int) -> bytes:
+        return SIMPLE.replace(b"<abc-123@", f"<opening-{n}@".encode()).replace(
+            b"joao@", f"joao{n}@".encode()
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(10):
+            store(opening(n))
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(10):
+            store(opening(n).replace(b"Message-ID: <opening-", b"Message-ID: <reply-").replace(
+                b"Date:", f"In-Reply-To: <opening-{n}@cliente.com.br>\r\nDate:".encode()
+            ))  # fmt: skip
+
+    with sql_budget(inline_tasks=DRAIN) as budget:
+        tasks.process_inbound_events.delay()
+
+    replies = Message.objects.filter(external_id__startswith="<reply-")
+    assert replies.count() == 10
+    assert {m.threading_reason for m in replies} == {
+        f"reply to <opening-{n}@cliente.com.br>" for n in range(10)
+    }
+    assert all(m.ticket.messages.filter(direction="inbound").count() == 2 for m in replies)
+    assert len(budget.statements) == BATCH_OF_TEN_REPLIES_STATEMENTS, budget
+    assert budget.transactions == 1, budget

@@ -39,14 +39,15 @@ def mail(n: int, sender: str | None = None, **fields) -> NormalizedMessage:
     return NormalizedMessage(**values)
 
 
-def receive_together(items, batch=None):
-    """As a drain's batch does: the senders read ahead, then the openings received together."""
+def receive_together(items, batch=None, receive=services.messages_receive_openings):
+    """As a drain's batch does: the senders read ahead, then the openings (or what `receive`
+    takes) received together."""
     batch = items if batch is None else batch
     with memoized_for_batch(), transaction.atomic():
         services.customers_prefetch_for_identities(
             identities=[(item.sender_kind, item.sender_value) for item in batch]
         )
-        return services.messages_receive_openings(incomings=items, batch=batch)
+        return receive(incomings=items, batch=batch)
 
 
 def picture(ticket: Ticket) -> dict:

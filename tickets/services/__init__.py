@@ -50,6 +50,7 @@ from .portal import (
     ticket_solve_by_customer,
 )
 from .relations import message_split, ticket_link, ticket_unlink
+from .replies import messages_receive_replies
 from .sla import (
     SLARecord,
     ticket_notify_sla,
@@ -103,6 +104,7 @@ __all__ = [
     "message_update_delivery",
     "messages_notify",
     "messages_receive_openings",
+    "messages_receive_replies",
     "messages_update_delivery",
     "note_add",
     "note_add_automatic",

@@ -1,13 +1,14 @@
 """Files a message brings: saved through the storage API, over-limit ones refused or skipped."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 
 from ..errors import AttachmentTooLarge
-from ..inbound import InboundAttachment
+from ..inbound import InboundAttachment, NormalizedMessage
 from ..models import Attachment, Message
+from ..rows import rows_update
 
 
 def attachments_store(
@@ -46,3 +47,23 @@ def attachment_rows(
         attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
         rows.append(attachment)
     return rows, warnings
+
+
+def attachments_store_for(
+    items: Sequence[NormalizedMessage], messages: Sequence[Message]
+) -> dict[int, list[str]]:
+    """The attachments of several inbound messages (item i is message i's) in one INSERT; the
+    warnings of those skipped, by message id, also kept in the message's metadata (as
+    message_receive does)."""
+    rows: list[Attachment] = []
+    warned: dict[int, list[str]] = {}
+    for item, message in zip(items, messages, strict=True):
+        if not item.attachments:
+            continue
+        stored, warnings = attachment_rows(message, item.attachments, strict=False)
+        rows += stored
+        if warnings:
+            message.metadata["warnings"] = warned[message.pk] = warnings
+    Attachment.objects.bulk_create(rows)
+    rows_update([message for message in messages if message.pk in warned], ["metadata"])
+    return warned

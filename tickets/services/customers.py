@@ -39,6 +39,7 @@ def _organization_for_email(value: str) -> Organization | None:
 # created since is taken out of both, so the sender's next message looks it up again.
 _NEW_IDENTITIES = "new-identities"
 _PHONES = "phone-identities"
+_KNOWN = "known-identities"  # {(kind, value): customer} read ahead, phones aside
 
 
 def customers_prefetch_for_identities(*, identities: list[tuple[str, str]]) -> None:
@@ -60,7 +61,10 @@ def customers_prefetch_for_identities(*, identities: list[tuple[str, str]]) -> N
     values |= {form for _, value in phones for form in phone_equivalents(value)}
     rows = list(CustomerIdentity.objects.select_related("customer").filter(value__in=values))
     known = {(row.kind, row.value) for row in rows}
-    batch_memo_fill({_NEW_IDENTITIES: others - known})
+    batch_memo_fill({
+        _NEW_IDENTITIES: others - known,
+        _KNOWN: {(r.kind, r.value): r.customer for r in rows if (r.kind, r.value) in others},
+    })  # fmt: skip
     if phones:
         by_value = defaultdict(list)
         for row in rows:
@@ -221,6 +225,13 @@ def _get_or_create(
             kind=kind, value=value
         ).customer, False
     return customer, True
+
+
+def identity_known_customer(kind: str, value: str) -> Customer | None:
+    """The customer this batch read ahead as the identity's (not a phone; `value` normalized),
+    as read then: not locked, maybe merged into another since
+    (customers_prefetch_for_identities)."""
+    return batch_memo(_KNOWN, dict).get((kind, value))
 
 
 def identity_known_new(kind: str, value: str) -> bool:

@@ -17,10 +17,9 @@ from django.utils import timezone
 from ..identities import normalize_identity_value
 from ..inbound import NormalizedMessage
 from ..memo import in_batch
-from ..models import Attachment, Message, Ticket, TicketEvent, Tier
-from ..rows import rows_update
+from ..models import Message, Ticket, TicketEvent, Tier
 from ._common import next_ticket_numbers_and_teams
-from .attachments import attachment_rows
+from .attachments import attachments_store_for
 from .customers import customers_create_for_new_identities, identity_known_new
 from .email_notes import note_by_email_check
 from .messages import (
@@ -79,7 +78,7 @@ def _openings(
     on a new ticket of a new customer whatever else the batch holds: a sender read ahead as
     nobody's and alone in the batch, no reply to a message of the batch or one we have, no note
     by email."""
-    normalized = {(item.sender_kind, item.sender_value): _normalized(item) for item in batch}
+    normalized = {(item.sender_kind, item.sender_value): normalized_sender(item) for item in batch}
     senders = Counter((item.sender_kind, normalized[item.sender_kind, item.sender_value])
                       for item in batch)  # fmt: skip
     ids_in_batch = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
@@ -107,7 +106,8 @@ def _openings(
     }
 
 
-def _normalized(item: NormalizedMessage) -> str | None:
+def normalized_sender(item: NormalizedMessage) -> str | None:
+    """The sender's identity value normalized; None when it cannot be."""
     try:
         return normalize_identity_value(item.sender_kind, item.sender_value)
     except Exception:
@@ -167,7 +167,7 @@ def _receive_together(chosen: list[tuple[NormalizedMessage, str]]) -> list[Recei
         for item, ticket in zip(items, tickets, strict=True)
     ]
     Message.objects.bulk_create(messages)
-    warned = _store_attachments(items, messages)
+    warned = attachments_store_for(items, messages)
     audit = []
     for item, ticket, routing, message in zip(items, tickets, routings, messages, strict=True):
         audit.append(ticket_opened(ticket, routing=routing))
@@ -178,23 +178,3 @@ def _receive_together(chosen: list[tuple[NormalizedMessage, str]]) -> list[Recei
         ReceiveResult(message, ticket, created_ticket=True, warnings=warned.get(message.pk, []))
         for ticket, message in zip(tickets, messages, strict=True)
     ]
-
-
-def _store_attachments(
-    items: list[NormalizedMessage], messages: list[Message]
-) -> dict[int, list[str]]:
-    """The messages' attachments in one INSERT; the warnings of those skipped, by message id, also
-    kept in the message's metadata (as message_receive does)."""
-    rows: list[Attachment] = []
-    warned: dict[int, list[str]] = {}
-    for item, message in zip(items, messages, strict=True):
-        if not item.attachments:
-            continue
-        stored, warnings = attachment_rows(message, item.attachments, strict=False)
-        rows += stored
-        if warnings:
-            message.metadata["warnings"] = warned[message.pk] = warnings
-    Attachment.objects.bulk_create(rows)
-    warned_messages = [message for message in messages if message.pk in warned]
-    rows_update(warned_messages, ["metadata"])
-    return warned

@@ -1,0 +1,225 @@
+"""Plain replies of known customers received together (services.messages_receive_replies): the
+same rows, events and threading as message_receive gives them one at a time, and everything less
+plain left to message_receive."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tests.tickets import test_openings as openings
+from tests.tickets.test_openings import mail
+from tickets import events, services
+from tickets.inbound import InboundAttachment
+from tickets.models import Attachment, Customer, Message, Team, Ticket, Tier
+
+BASE = timezone.now() - timedelta(hours=1)  # the same times in both runs of a comparison
+
+
+@pytest.fixture
+def desk(db):
+    Team.objects.create(name="Atendimento", tier=Tier.N1)
+
+
+def opened(n: int, **fields) -> Ticket:
+    """Customer n's ticket, opened by their email n (external id <opening-n@...>)."""
+    fields.setdefault("sent_at", BASE + timedelta(minutes=n))
+    return services.message_receive(incoming=mail(n, **fields)).ticket
+
+
+def reply(n: int, ticket: Ticket, **fields):
+    """Customer n's answer: to their own first email, unless told otherwise."""
+    values = {
+        "subject": f"Re: Pedido {n}",
+        "body_text": f"Segue a resposta {n}.",
+        "external_id": f"<reply-{n}@empresa.com.br>",
+        "reply_to_ids": (f"<opening-{n}@empresa.com.br>",),
+        "sent_at": BASE + timedelta(minutes=30, seconds=n),
+        **fields,
+    }
+    return mail(n, **values)
+
+
+def receive_together(items, batch=None):
+    """As a drain's batch does: the senders read ahead, then the replies received together."""
+    return openings.receive_together(items, batch, receive=services.messages_receive_replies)
+
+
+def tag(ticket: Ticket) -> str:
+    return f"[#{ticket.number}]"
+
+
+def picture() -> list:
+    """What the tickets hold, without ids, numbers and times that differ between two runs."""
+    tickets = list(Ticket.objects.order_by("pk"))
+    numbers = {ticket.number: f"T{index}" for index, ticket in enumerate(tickets)}
+
+    def plain(text):
+        return re.sub(r"\[#(\d+)\]", lambda m: f"[#{numbers.get(int(m.group(1)), '?')}]", text)
+
+    return [
+        {
+            "ticket": (plain(ticket.subject), ticket.status, ticket.channel,
+                       ticket.last_customer_message_at is None, ticket.customer.name,
+                       # woken by the customer's last message (an auto-reply only touches it)
+                       ticket.last_customer_message_at == ticket.updated_at),
+            "messages": [
+                (m.direction, m.kind, m.channel, plain(m.subject), m.body_text, m.body_html,
+                 m.external_id, m.is_auto_reply, plain(m.threading_reason), m.metadata,
+                 m.created_at, m.author_customer_id == ticket.customer_id,
+                 list(m.attachments.values_list("filename", "size")))
+                for m in ticket.messages.order_by("pk")
+            ],
+            "audit": [(row.kind, row.after, {k: plain(str(v)) for k, v in row.data.items()
+                                             if k != "message_id"})
+                      for row in ticket.events.order_by("pk")],
+        }
+        for ticket in tickets
+    ]  # fmt: skip
+
+
+def delivered(event) -> tuple:
+    """A delivered domain event without its ids."""
+    message = Message.objects.filter(pk=getattr(event, "message_id", None)).first()
+    return type(event).__name__, message.external_id if message else None
+
+
+def setup_and_replies():
+    """Five customers' tickets (one with an answer of ours) and their replies: to their own
+    email, by tag only, to our answer with attachments (one over the limit), an auto-reply, an
+    HTML-only one."""
+    tickets = [opened(n) for n in range(5)]
+    ours = Message.objects.create(
+        ticket=tickets[2], direction="outbound", kind="message", channel="email",
+        external_id="<our-answer@jornada.example>", created_at=BASE + timedelta(minutes=20),
+    )  # fmt: skip
+    big = InboundAttachment("planilha.xlsx", "application/vnd.ms-excel", b"x" * 2048)
+    small = InboundAttachment("nota.pdf", "application/pdf", b"%PDF-1.4 nota")
+    return [
+        reply(0, tickets[0]),
+        reply(1, tickets[1], subject=f"Re: {tag(tickets[1])} Pedido 1", reply_to_ids=()),
+        reply(2, tickets[2], reply_to_ids=(ours.external_id,), attachments=(small, big)),
+        reply(3, tickets[3], subject=f"Resposta automática {tag(tickets[3])}", reply_to_ids=(),
+              is_auto_reply=True),
+        reply(4, tickets[4], body_text="", body_html="<p>Só <b>HTML</b><script>x()</script></p>"),
+    ]  # fmt: skip
+
+
+def test_replies_received_together_hold_what_one_at_a_time_gives_them(
+    desk, received, settings, django_capture_on_commit_callbacks
+):
+    settings.JORNADA = {**settings.JORNADA, "ATTACHMENT_MAX_BYTES": 1024}
+    with django_capture_on_commit_callbacks(execute=True):
+        items = setup_and_replies()
+        received.clear()
+        for item in items:
+            services.message_receive(incoming=item)
+    alone, alone_events = picture(), [delivered(event) for event in received]
+    Ticket.objects.all().delete()
+    Customer.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        items = setup_and_replies()
+        received.clear()
+        results = receive_together(items)
+
+    assert sorted(results) == [0, 1, 2, 3, 4]
+    assert not any(r.created_ticket or r.duplicate for r in results.values())
+    assert picture() == alone
+    assert [delivered(event) for event in received] == alone_events
+    assert len(alone_events) >= len(items)  # each message's MessageCreated, at least
+    assert results[2].warnings == results[2].message.metadata["warnings"]
+    assert len(results[2].warnings) == 1
+    assert Attachment.objects.get().file.read() == b"%PDF-1.4 nota"
+    assert all(r.ticket is r.message.ticket and r.ticket.customer for r in results.values())
+
+
+def test_what_is_less_plain_is_left_to_message_receive(desk, n1_agent):
+    from tickets.note_addresses import note_address
+
+    tickets = [opened(n) for n in range(12)]
+    tickets[1].status = Ticket.Status.CLOSED
+    tickets[2].status = Ticket.Status.SOLVED
+    tickets[3].status = Ticket.Status.PENDING
+    Ticket.objects.bulk_update(tickets[1:4], ["status"])
+    services.ticket_merge(source=tickets[4], target=tickets[0], by=n1_agent)
+    Message.objects.filter(ticket=tickets[5]).update(channel="whatsapp")  # last wrote elsewhere
+    Customer.objects.filter(pk=tickets[6].customer_id).update(name="")  # their name comes now
+    stranger = opened(20)
+    ours = Message.objects.create(
+        ticket=tickets[7], direction="outbound", kind="message", channel="email",
+        external_id="<ours-7@jornada.example>", created_at=timezone.now(),
+    )  # fmt: skip
+    note = note_address(
+        mailbox_address="suporte@jornada.example", agent_id=n1_agent.pk,
+        ticket_number=tickets[8].number,
+    )  # fmt: skip
+    items = [
+        reply(0, tickets[0]),  # 0: plain
+        reply(1, tickets[1]),  # 1: closed: a follow-up ticket
+        reply(2, tickets[2]),  # 2: solved: wakes up
+        reply(3, tickets[3]),  # 3: pending: wakes up
+        reply(4, tickets[4]),  # 4: merged: followed to the ticket it went into
+        reply(5, tickets[5]),  # 5: a change of channel
+        reply(6, tickets[6]),  # 6: named by this message
+        reply(20, stranger, reply_to_ids=(ours.external_id,)),  # 7: another's ticket
+        reply(8, tickets[8], recipients=(note,)),  # 8: a note by email
+        reply(9, tickets[9], external_id="<first-of-two@x>"),  # 9, 10: one sender twice
+        reply(9, tickets[9], external_id="<second-of-two@x>", reply_to_ids=()),
+        reply(10, tickets[10], reply_to_ids=("<reply-11@empresa.com.br>",)),  # 11: answers 12
+        reply(11, tickets[11]),  # 12: plain
+        reply(30, tickets[0], reply_to_ids=("<never-seen@x>",)),  # 13: nothing to thread on
+    ]
+
+    results = receive_together(items)
+
+    assert sorted(results) == [0, 12]
+    assert not Message.objects.filter(external_id="<reply-1@empresa.com.br>").exists()
+
+
+def test_one_alone_or_outside_a_batch_is_left_to_message_receive(desk):
+    tickets = [opened(n) for n in range(2)]
+    assert receive_together([reply(0, tickets[0])]) == {}
+    items = [reply(0, tickets[0]), reply(1, tickets[1])]
+    with transaction.atomic():
+        assert services.messages_receive_replies(incomings=items, batch=items) == {}
+    assert Message.objects.count() == 2
+
+
+def test_a_reply_received_already_rolls_back_them_all(desk, received):
+    tickets = [opened(n) for n in range(3)]
+    first = services.message_receive(incoming=reply(0, tickets[0]))
+    received.clear()
+
+    assert receive_together([reply(n, tickets[n]) for n in range(3)]) == {}
+    assert Message.objects.count() == 4  # the three openings and the first reply
+    assert first.message.ticket.messages.count() == 2
+    assert not [event for event in received if isinstance(event, events.MessageCreated)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_another_transaction_holds_is_left_to_message_receive(desk):
+    tickets = [opened(n) for n in range(3)]
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(pk=tickets[1].pk)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        results = receive_together([reply(n, tickets[n]) for n in range(3)])
+    finally:
+        release.set()
+        holder.join()
+
+    assert sorted(results) == [0, 2]  # no wait: the held one goes one at a time
