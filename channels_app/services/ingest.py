@@ -552,6 +552,8 @@ def _receive_together(parsed: list, receive) -> dict[int, _Outcome]:
         for event, items in parsed
         if len(items) == 1 and isinstance(items[0], NormalizedMessage)
     ]
+    if len(singles) < 2:
+        return {}  # nothing to take together (and no savepoint to pay for)
     outcomes = {}
     try:
         with transaction.atomic():  # the channels' bookkeeping too, or none of it

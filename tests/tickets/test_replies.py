@@ -14,7 +14,15 @@ from tests.tickets import test_openings as openings
 from tests.tickets.test_openings import mail
 from tickets import events, services
 from tickets.inbound import InboundAttachment
-from tickets.models import Attachment, Customer, Message, Team, Ticket, Tier
+from tickets.models import (
+    Attachment,
+    Customer,
+    CustomerIdentity,
+    Message,
+    Team,
+    Ticket,
+    Tier,
+)
 
 BASE = timezone.now() - timedelta(hours=1)  # the same times in both runs of a comparison
 
@@ -140,44 +148,59 @@ def test_replies_received_together_hold_what_one_at_a_time_gives_them(
 def test_what_is_less_plain_is_left_to_message_receive(desk, n1_agent):
     from tickets.note_addresses import note_address
 
-    tickets = [opened(n) for n in range(12)]
+    tickets = [opened(n) for n in range(16)]
     tickets[1].status = Ticket.Status.CLOSED
     tickets[2].status = Ticket.Status.SOLVED
     tickets[3].status = Ticket.Status.PENDING
     Ticket.objects.bulk_update(tickets[1:4], ["status"])
-    services.ticket_merge(source=tickets[4], target=tickets[0], by=n1_agent)
+    services.ticket_merge(source=tickets[4], target=opened(4, external_id="<other-4@x>"),
+                          by=n1_agent)  # fmt: skip
     Message.objects.filter(ticket=tickets[5]).update(channel="whatsapp")  # last wrote elsewhere
     Customer.objects.filter(pk=tickets[6].customer_id).update(name="")  # their name comes now
-    stranger = opened(20)
-    ours = Message.objects.create(
-        ticket=tickets[7], direction="outbound", kind="message", channel="email",
-        external_id="<ours-7@jornada.example>", created_at=timezone.now(),
-    )  # fmt: skip
+    stranger, colleague, nobody = opened(20), opened(21), opened(30)
+    ours = {
+        n: Message.objects.create(
+            ticket=tickets[n], direction="outbound", kind="message", channel="email",
+            external_id=f"<ours-{n}@jornada.example>", created_at=BASE + timedelta(minutes=20),
+        )
+        for n in (7, 13)
+    }  # fmt: skip
     note = note_address(
         mailbox_address="suporte@jornada.example", agent_id=n1_agent.pk,
         ticket_number=tickets[8].number,
     )  # fmt: skip
+    CustomerIdentity.objects.create(
+        customer=tickets[14].customer, kind="email", value="outro14@empresa.com.br"
+    )
     items = [
         reply(0, tickets[0]),  # 0: plain
         reply(1, tickets[1]),  # 1: closed: a follow-up ticket
         reply(2, tickets[2]),  # 2: solved: wakes up
         reply(3, tickets[3]),  # 3: pending: wakes up
-        reply(4, tickets[4]),  # 4: merged: followed to the ticket it went into
+        reply(4, tickets[4], subject=f"Re: {tag(tickets[4])}", reply_to_ids=()),  # 4: merged
         reply(5, tickets[5]),  # 5: a change of channel
         reply(6, tickets[6]),  # 6: named by this message
-        reply(20, stranger, reply_to_ids=(ours.external_id,)),  # 7: another's ticket
+        reply(20, stranger, reply_to_ids=(ours[7].external_id,)),  # 7: another's ticket
         reply(8, tickets[8], recipients=(note,)),  # 8: a note by email
         reply(9, tickets[9], external_id="<first-of-two@x>"),  # 9, 10: one sender twice
         reply(9, tickets[9], external_id="<second-of-two@x>", reply_to_ids=()),
-        reply(10, tickets[10], reply_to_ids=("<reply-11@empresa.com.br>",)),  # 11: answers 12
-        reply(11, tickets[11]),  # 12: plain
-        reply(30, tickets[0], reply_to_ids=("<never-seen@x>",)),  # 13: nothing to thread on
+        reply(10, tickets[10], reply_to_ids=("<reply-11@empresa.com.br>",)),  # 11, 12: one
+        reply(11, tickets[11]),  # answers the other, a message of the batch
+        reply(30, nobody, reply_to_ids=("<never-seen@x>",)),  # 13: nothing to thread on
+        reply(13, tickets[13]),  # 14, 15: a colleague answers our message on the same ticket
+        reply(21, colleague, reply_to_ids=(ours[13].external_id,)),
+        reply(14, tickets[14]),  # 16, 17: one customer under two addresses
+        reply(14, tickets[14], sender="outro14@empresa.com.br", external_id="<outro-14@x>"),
+        reply(15, tickets[15]),  # 18: answered by 19, a message of the batch
+        mail(40, reply_to_ids=("<reply-15@empresa.com.br>",)),
+        reply(12, tickets[12]),  # 20: plain
     ]
 
     results = receive_together(items)
 
-    assert sorted(results) == [0, 12]
+    assert sorted(results) == [0, 20]
     assert not Message.objects.filter(external_id="<reply-1@empresa.com.br>").exists()
+    assert Message.objects.filter(external_id__startswith="<reply-").count() == 2
 
 
 def test_one_alone_or_outside_a_batch_is_left_to_message_receive(desk):
@@ -189,15 +212,21 @@ def test_one_alone_or_outside_a_batch_is_left_to_message_receive(desk):
     assert Message.objects.count() == 2
 
 
-def test_a_reply_received_already_rolls_back_them_all(desk, received):
+def test_a_reply_received_already_is_left_to_message_receive(
+    desk, received, django_capture_on_commit_callbacks
+):
     tickets = [opened(n) for n in range(3)]
     first = services.message_receive(incoming=reply(0, tickets[0]))
     received.clear()
 
-    assert receive_together([reply(n, tickets[n]) for n in range(3)]) == {}
-    assert Message.objects.count() == 4  # the three openings and the first reply
-    assert first.message.ticket.messages.count() == 2
-    assert not [event for event in received if isinstance(event, events.MessageCreated)]
+    with django_capture_on_commit_callbacks(execute=True):
+        results = receive_together([reply(n, tickets[n]) for n in range(3)])
+
+    assert sorted(results) == [1, 2]
+    assert first.message.ticket.messages.count() == 2  # nothing more on it
+    created = [event for event in received if isinstance(event, events.MessageCreated)]
+    assert [event.message_id for event in created] == [results[1].message.pk,
+                                                       results[2].message.pk]  # fmt: skip
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -223,3 +252,29 @@ def test_a_ticket_another_transaction_holds_is_left_to_message_receive(desk):
         holder.join()
 
     assert sorted(results) == [0, 2]  # no wait: the held one goes one at a time
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_another_transaction_holds_is_left_to_message_receive(desk):
+    tickets = [opened(n) for n in range(3)]
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            Customer.objects.select_for_update().get(pk=tickets[0].customer_id)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        results = receive_together([reply(n, tickets[n]) for n in range(3)])
+    finally:
+        release.set()
+        holder.join()
+
+    assert sorted(results) == [1, 2]
+    assert not Message.objects.filter(external_id="<reply-0@empresa.com.br>").exists()

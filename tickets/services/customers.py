@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from .. import events
 from ..errors import InvalidCustomerMerge
 from ..identities import PHONE_KINDS, normalize_identity_value, phone_equivalents
+from ..inbound import NormalizedMessage
 from ..memo import batch_memo, batch_memo_fill, in_batch
 from ..models import Customer, CustomerIdentity, Message, Organization, Ticket, TicketEvent
 from ..rows import row_insert_unless_taken, rows_insert_unless_taken
@@ -227,11 +228,23 @@ def _get_or_create(
     return customer, True
 
 
-def identity_known_customer(kind: str, value: str) -> Customer | None:
-    """The customer this batch read ahead as the identity's (not a phone; `value` normalized),
-    as read then: not locked, maybe merged into another since
-    (customers_prefetch_for_identities)."""
+def identity_read_ahead_customer(kind: str, value: str) -> Customer | None:
+    """The customer this batch read ahead as the identity's (`value` normalized; for a phone, in
+    any of its forms), as read then: not locked, maybe merged into another since. None: nobody's,
+    or not read ahead (customers_prefetch_for_identities)."""
+    if kind in PHONE_KINDS:
+        identity = _prefetched_phones().get((kind, value))
+        return identity.customer if identity is not None else None
     return batch_memo(_KNOWN, dict).get((kind, value))
+
+
+def normalized_sender(item: NormalizedMessage) -> str | None:
+    """The sender's identity value normalized; None when it cannot be (message_receive says
+    why)."""
+    try:
+        return normalize_identity_value(item.sender_kind, item.sender_value)
+    except Exception:
+        return None
 
 
 def identity_known_new(kind: str, value: str) -> bool:

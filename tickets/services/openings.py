@@ -14,13 +14,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..identities import normalize_identity_value
 from ..inbound import NormalizedMessage
 from ..memo import in_batch
 from ..models import Message, Ticket, TicketEvent, Tier
 from ._common import next_ticket_numbers_and_teams
 from .attachments import attachments_store_for
-from .customers import customers_create_for_new_identities, identity_known_new
+from .customers import (
+    customers_create_for_new_identities,
+    identity_known_new,
+    normalized_sender,
+)
 from .email_notes import note_by_email_check
 from .messages import (
     SUBJECT_TAG,
@@ -104,14 +107,6 @@ def _openings(
         for index, value in candidates.items()
         if not any((incomings[index].channel, r) in answered for r in incomings[index].reply_to_ids)
     }
-
-
-def normalized_sender(item: NormalizedMessage) -> str | None:
-    """The sender's identity value normalized; None when it cannot be."""
-    try:
-        return normalize_identity_value(item.sender_kind, item.sender_value)
-    except Exception:
-        return None  # message_receive says why
 
 
 def _ids_we_have(replies: set[tuple[str, str]]) -> set[tuple[str, str]]:

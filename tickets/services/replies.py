@@ -10,18 +10,20 @@ email, two messages for one ticket) is left to message_receive.
 """
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ..identities import PHONE_KINDS
 from ..inbound import NormalizedMessage
 from ..memo import in_batch
 from ..models import Channel, Customer, Message, Ticket, TicketEvent
 from ..rows import rows_update
+from ..sanitize import single_line
 from .attachments import attachments_store_for
-from .customers import identity_known_customer
+from .customers import identity_read_ahead_customer, normalized_sender
 from .email_notes import note_by_email_check
 from .messages import (
     SUBJECT_TAG,
@@ -31,12 +33,11 @@ from .messages import (
     inbound_message_row,
     received_row,
 )
-from .openings import normalized_sender
 
 logger = logging.getLogger(__name__)
 S = Ticket.Status
 # A customer's message onto one of these continues it as is: no status change to record.
-CONTINUED_AS_IS = frozenset({S.NEW, S.OPEN})
+CONTINUED_AS_IS = frozenset({S.NEW, S.OPEN, S.ON_HOLD})
 
 
 def messages_receive_replies(
@@ -50,148 +51,105 @@ def messages_receive_replies(
     Inside the caller's transaction and memoized_for_batch(), after the read-ahead of the senders
     (customers_prefetch_for_identities), which says who they are. Locks are taken without
     waiting: a customer or ticket another transaction holds leaves its message to
-    message_receive. All or none, in a savepoint: should one of them fail (a message received
-    already), nothing of them is written and the result is empty."""
+    message_receive. All or none, in a savepoint (its locks go with it): should one of them fail,
+    nothing of them is written and the result is empty."""
     if not in_batch():
         return {}
-    chosen = _threaded(incomings, batch)
-    if len(chosen) < 2:
+    candidates = _candidates(incomings, batch)
+    if len(candidates) < 2:
         return {}  # one alone costs what message_receive spends
     try:
         with transaction.atomic():
-            results = _receive_together({i: (incomings[i], *chosen[i]) for i in chosen})
-    except IntegrityError:  # a message received already, or twice in the batch
-        logger.info("%s replies received one at a time: one is a duplicate", len(chosen))
-        return {}
+            return _receive_together(incomings, batch, candidates)
+    except IntegrityError:  # a message received meanwhile by another worker
+        logger.info("%s replies received one at a time: one is a duplicate", len(candidates))
     except Exception:
         logger.warning(
             "%s replies could not be received together; one at a time instead",
-            len(chosen),
+            len(candidates),
             exc_info=True,
         )
-        return {}
-    return results
+    return {}
 
 
-def _threaded(
+def _candidates(
     incomings: Sequence[NormalizedMessage], batch: Sequence[NormalizedMessage]
-) -> dict[int, tuple[Customer, int, str]]:
-    """{index: (customer, ticket id, threading reason)} of the messages that message_receive
-    would thread onto a ticket of their known sender by its first two rules (a reply to a message
-    we have, a subject tag): the sender alone in the batch, answering nothing of it, no note by
-    email, and no other message of the batch for that ticket."""
-    normalized = {(item.sender_kind, item.sender_value): normalized_sender(item) for item in batch}
-    senders = Counter((item.sender_kind, normalized[item.sender_kind, item.sender_value])
-                      for item in batch)  # fmt: skip
-    ids_in_batch = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
-    candidates: dict[int, Customer] = {}
+) -> dict[int, int]:
+    """{index: customer id} of the messages from a customer read ahead as known (by email), the
+    only message of that person in the batch (under any of their identities), answering nothing
+    in it and answered by nothing in it, no note by email, no name to give their customer."""
+    people = Counter(_person(item) for item in batch)
+    sent = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
+    answered = {(item.channel, reply) for item in batch for reply in item.reply_to_ids}
+    candidates = {}
     for index, item in enumerate(incomings):
-        value = normalized[item.sender_kind, item.sender_value]
-        if value is None or senders[item.sender_kind, value] != 1:
+        customer = _known_customer(item)
+        if customer is None or item.sender_kind in PHONE_KINDS or people[_person(item)] != 1:
             continue
-        customer = identity_known_customer(item.sender_kind, value)
-        if customer is None or customer.merged_into_id is not None:
-            continue
-        if not customer.name and item.sender_name:
+        if not customer.name and single_line(item.sender_name):
             continue  # message_receive names them
-        if any((item.channel, reply) in ids_in_batch for reply in item.reply_to_ids):
+        if (item.channel, item.external_id[:255]) in answered:
+            continue
+        if any((item.channel, reply) in sent for reply in item.reply_to_ids):
             continue
         tag = SUBJECT_TAG.search(item.subject or "")
         if note_by_email_check(item, subject_tag=int(tag.group(1)) if tag else None) is not None:
             continue
-        candidates[index] = customer
-    if len(candidates) < 2:
-        return {}
-    threads = _threads({i: incomings[i] for i in candidates}, candidates)
-    per_ticket = Counter(ticket_id for ticket_id, _ in threads.values())
-    return {
-        index: (candidates[index], ticket_id, reason)
-        for index, (ticket_id, reason) in threads.items()
-        if per_ticket[ticket_id] == 1
-    }
+        candidates[index] = customer.pk
+    return candidates
 
 
-def _threads(
-    items: dict[int, NormalizedMessage], customers: dict[int, Customer]
-) -> dict[int, tuple[int, str]]:
-    """messages._thread's first two rules for all of these at once: {index: (ticket id, reason)}
-    of those they thread onto a ticket that was merged into none (following merges is left to
-    message_receive)."""
-    replies = {(item.channel, r) for item in items.values() for r in item.reply_to_ids}
-    earlier: dict[tuple[str, str], list[Message]] = {}
-    if replies:
-        found = (
-            Message.objects.filter(
-                channel__in={channel for channel, _ in replies},
-                external_id__in={external_id for _, external_id in replies},
-            )
-            .select_related("ticket")
-            .only("channel", "created_at", "ticket", *THREAD_FIELDS)
-        )
-        for message in found:
-            earlier.setdefault((message.channel, message.external_id), []).append(message)
-    tags = {
-        index: int(match.group(1))
-        for index, item in items.items()
-        if item.channel != Channel.WEB and (match := SUBJECT_TAG.search(item.subject or ""))
-    }
-    tagged = {}
-    if tags:
-        tagged = {
-            ticket.number: ticket
-            for ticket in Ticket.objects.filter(number__in=set(tags.values())).only(
-                "number", "customer_id", "merged_into_id"
-            )
-        }
-    threads = {}
-    for index, item in items.items():
-        customer = customers[index]
-        matches = [m for r in item.reply_to_ids for m in earlier.get((item.channel, r), [])]
-        if matches:
-            answered = max(matches, key=lambda m: m.created_at)
-            if sum(m.created_at == answered.created_at for m in matches) > 1:
-                continue  # which of them message_receive would find first is not certain
-            if (
-                answered.ticket.customer_id == customer.pk
-                or answered.direction == Message.Direction.OUTBOUND
-            ):
-                if answered.ticket.merged_into_id is None:
-                    threads[index] = (answered.ticket_id, f"reply to {answered.external_id}")
-                continue  # threaded (onto a merged ticket: left to message_receive)
-        ticket = tagged.get(tags.get(index))
-        if ticket is not None and ticket.customer_id == customer.pk and not ticket.merged_into_id:
-            threads[index] = (ticket.pk, f"subject tag [#{ticket.number}]")
-    return threads
+def _known_customer(item: NormalizedMessage) -> Customer | None:
+    value = normalized_sender(item)
+    return identity_read_ahead_customer(item.sender_kind, value) if value else None
+
+
+def _person(item: NormalizedMessage) -> tuple:
+    """Who sent it, as far as the read-ahead tells: their customer (the one a merged customer
+    went into), else their identity."""
+    customer = _known_customer(item)
+    if customer is not None:
+        return ("customer", customer.merged_into_id or customer.pk)
+    return ("identity", item.sender_kind, normalized_sender(item) or item.sender_value)
 
 
 def _receive_together(
-    chosen: dict[int, tuple[NormalizedMessage, Customer, int, str]],
+    incomings: Sequence[NormalizedMessage],
+    batch: Sequence[NormalizedMessage],
+    candidates: dict[int, int],
 ) -> dict[int, ReceiveResult]:
-    """message_receive's work for each {index: (message, customer, ticket id, reason)} whose
-    customer and ticket could be locked at once and whose ticket continues as is (new or open,
-    merged into none, still that customer's, on the message's channel): one statement per table
-    for all of them, and the same domain events, in the same order."""
-    customers = _locked(Customer, {customer.pk for _, customer, _, _ in chosen.values()})
-    tickets = _locked(Ticket, {ticket_id for _, _, ticket_id, _ in chosen.values()})
-    chosen = {
-        index: (item, customer, tickets[ticket_id], reason)
-        for index, (item, customer, ticket_id, reason) in chosen.items()
-        if customer.pk in customers
-        and customers[customer.pk].merged_into_id is None
-        and ticket_id in tickets
-        and _continues_as_is(tickets[ticket_id], item, customer)
+    """message_receive's work for those candidates whose customer can be locked at once, that
+    thread onto a ticket of that customer which can be locked at once and continues as is (new,
+    open or on hold, merged into none, last written on the message's channel), and which no other
+    message of the batch may reach: one statement per table for all of them, and the same domain
+    events, in the same order. Customers are locked before threading reads, as message_receive
+    does, so that it sees what their other messages committed."""
+    customers = _locked(Customer, set(candidates.values()))
+    candidates = {
+        index: customer_id
+        for index, customer_id in candidates.items()
+        if (customer := customers.get(customer_id)) is not None
+        and customer.merged_into_id is None
+        and (customer.name or not single_line(incomings[index].sender_name))
     }
-    last_channels = _last_inbound_channels([ticket for _, _, ticket, _ in chosen.values()])
+    threads = _threads(incomings, batch, candidates)
+    tickets = _locked(Ticket, {ticket_id for ticket_id, _ in threads.values()})
     chosen = {
-        index: value
-        for index, value in chosen.items()
-        if last_channels.get(value[2].pk, value[2].channel) == value[0].channel
+        index: (incomings[index], tickets[ticket_id], reason)
+        for index, (ticket_id, reason) in threads.items()
+        if ticket_id in tickets and _continues_as_is(tickets[ticket_id], candidates[index])
+    }
+    last_channels = _last_inbound_channels([ticket for _, ticket, _ in chosen.values()])
+    chosen = {
+        index: (item, ticket, reason)
+        for index, (item, ticket, reason) in chosen.items()
+        if last_channels.get(ticket.pk, ticket.channel) == item.channel
     }
     if not chosen:
         return {}
     now = timezone.now()
     messages = []
-    for item, _, ticket, reason in chosen.values():
+    for item, ticket, reason in chosen.values():
         ticket.customer = customers[ticket.customer_id]  # the row in hand, for live pushes
         messages.append(
             inbound_message_row(
@@ -203,10 +161,9 @@ def _receive_together(
             )
         )
     Message.objects.bulk_create(messages)
-    items = [item for item, _, _, _ in chosen.values()]
-    warned = attachments_store_for(items, messages)
+    warned = attachments_store_for([item for item, _, _ in chosen.values()], messages)
     woken, touched = [], []
-    for item, _, ticket, _ in chosen.values():
+    for item, ticket, _ in chosen.values():
         ticket.updated_at = now
         if item.is_auto_reply:  # an auto-reply never wakes the ticket
             touched.append(ticket)
@@ -216,7 +173,7 @@ def _receive_together(
     rows_update(woken, ["last_customer_message_at", "updated_at"])
     rows_update(touched, ["updated_at"])
     audit = []
-    for (item, _, _, reason), message in zip(chosen.values(), messages, strict=True):
+    for (item, _, reason), message in zip(chosen.values(), messages, strict=True):
         audit.append(received_row(item, message, reason=reason))
         _publish_message(message, created_ticket=False, auto_reply=item.is_auto_reply)
     TicketEvent.objects.bulk_create(audit)
@@ -228,21 +185,107 @@ def _receive_together(
     }
 
 
+def _threads(
+    incomings: Sequence[NormalizedMessage],
+    batch: Sequence[NormalizedMessage],
+    candidates: dict[int, int],
+) -> dict[int, tuple[int, str]]:
+    """messages._thread's first two rules (a reply to a message we have, a subject tag) for the
+    candidates at once: {index: (ticket id, reason)} of those that thread onto a ticket of their
+    own customer, merged into none (following merges is left to message_receive), no other
+    candidate's, and out of reach of the batch's other messages (by what they answer or tag), so
+    that receiving these first changes nobody's order. A candidate received already is left out
+    (message_receive returns the first one)."""
+    wanted = {(item.channel, r) for item in batch for r in item.reply_to_ids}
+    wanted |= {(incomings[i].channel, incomings[i].external_id[:255]) for i in candidates}
+    earlier: dict[tuple[str, str], list[Message]] = defaultdict(list)
+    if wanted:
+        found = (
+            Message.objects.filter(
+                channel__in={channel for channel, _ in wanted},
+                external_id__in={external_id for _, external_id in wanted},
+            )
+            .select_related("ticket")
+            .only("channel", "created_at", "ticket", *THREAD_FIELDS)
+        )
+        for message in found:
+            earlier[message.channel, message.external_id].append(message)
+    tags = {
+        id(item): int(match.group(1))
+        for item in batch
+        if item.channel != Channel.WEB and (match := SUBJECT_TAG.search(item.subject or ""))
+    }
+    tagged = {}
+    if tags:
+        tagged = {
+            ticket.number: ticket
+            for ticket in Ticket.objects.filter(number__in=set(tags.values())).only(
+                "number", "customer_id", "merged_into_id"
+            )
+        }
+    threads = {}
+    for index, customer_id in candidates.items():
+        item = incomings[index]
+        if earlier[item.channel, item.external_id[:255]]:
+            continue  # received already
+        thread = _thread(item, customer_id, earlier, tagged.get(tags.get(id(item))))
+        if thread is not None:
+            threads[index] = thread
+    taken = {id(incomings[index]) for index in threads}
+    reached = set()  # the tickets the batch's other messages may go to, or went into
+    for item in batch:
+        if id(item) in taken:
+            continue
+        for message in (m for r in item.reply_to_ids for m in earlier[item.channel, r]):
+            reached |= {message.ticket_id, message.ticket.merged_into_id}
+        if ticket := tagged.get(tags.get(id(item))):
+            reached |= {ticket.pk, ticket.merged_into_id}
+    per_ticket = Counter(ticket_id for ticket_id, _ in threads.values())
+    return {
+        index: (ticket_id, reason)
+        for index, (ticket_id, reason) in threads.items()
+        if per_ticket[ticket_id] == 1 and ticket_id not in reached
+    }
+
+
+def _thread(
+    item: NormalizedMessage, customer_id: int, earlier: dict, tagged: Ticket | None
+) -> tuple[int, str] | None:
+    """What messages._thread decides for this message of a known customer, when it is their own
+    ticket, merged into none; None otherwise (or when it cannot be told without message_receive)."""
+    matches = [m for r in item.reply_to_ids for m in earlier[item.channel, r]]
+    if matches:
+        answered = max(matches, key=lambda m: m.created_at)
+        if sum(m.created_at == answered.created_at for m in matches) > 1:
+            return None  # which of them message_receive would find first is not certain
+        if (
+            answered.ticket.customer_id == customer_id
+            or answered.direction == Message.Direction.OUTBOUND
+        ):
+            ticket = answered.ticket
+            if ticket.customer_id != customer_id or ticket.merged_into_id:
+                return None  # another's ticket, or merged: message_receive's
+            return ticket.pk, f"reply to {answered.external_id}"
+    if tagged is not None and tagged.customer_id == customer_id and not tagged.merged_into_id:
+        return tagged.pk, f"subject tag [#{tagged.number}]"
+    return None
+
+
 def _locked(model, ids: set[int]) -> dict:
-    """{id: row} of those of these rows no other transaction holds, locked now, in id order (so
-    that two batches never wait for each other's rows)."""
+    """{id: row} of those of these rows no other transaction holds, locked now (never waiting:
+    what another transaction holds is left to message_receive)."""
     rows = model.objects.select_for_update(skip_locked=True).filter(pk__in=ids).order_by("pk")
     return {row.pk: row for row in rows}
 
 
-def _continues_as_is(ticket: Ticket, item: NormalizedMessage, customer: Customer) -> bool:
+def _continues_as_is(ticket: Ticket, customer_id: int) -> bool:
     """What _continue does to this locked ticket is only its message and the time it came: no
     status to change (a closed ticket gets a follow-up, a solved or pending one wakes up), and
     threading's reading of it still holds."""
     return (
         ticket.status in CONTINUED_AS_IS
         and ticket.merged_into_id is None
-        and ticket.customer_id == customer.pk
+        and ticket.customer_id == customer_id
     )
 
 
