@@ -9,11 +9,13 @@ no Celery worker: accepted events wait in Redis, as during a burst. In one run:
    kept 60 s (DATABASE_CONN_MAX_AGE=60), straight to PostgreSQL. Under ASGI each request runs in a
    new thread, so kept connections pile up until PostgreSQL refuses them (500/503);
 2. docker-compose.yml's web server (gunicorn, WSGI) through a PgBouncer in transaction mode:
-   the floor (/bench/floor, Django and nothing else), the signed WhatsApp webhook accept and
-   /healthz with 8 keep-alive clients; then the webhook with 64 clients for 60 s; then the same
+   the floor (/bench/floor, Django and nothing else), one durable INSERT of the body served as
+   the webhooks are (/bench/floor-insert: the least any accept that keeps what it answers 200 to
+   costs), the signed WhatsApp webhook accept and /healthz with 8 keep-alive clients, each three
+   times in turn (the median kept); then the webhook with 64 clients for 60 s; then the same
    server straight to PostgreSQL (what the pooler's hop costs);
 3. uvicorn (ASGI, 2 workers as the old web service, connections closed after each request, the
-   default helpdesk/asgi.py now gives) through the same PgBouncer, on the same three endpoints:
+   default helpdesk/asgi.py now gives) through the same PgBouncer, on the same endpoints:
    the case for one server for everything, and why docker-compose.yml's uvicorn serves /ws/ only.
 Finally one client's durable INSERT + COMMIT straight to PostgreSQL is timed: the accept waits
 for one, which bounds what 8 clients can reach.
@@ -67,11 +69,18 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.http_urls import ACCEPT_TABLE  # noqa: E402
 from channels_app.models import InboundEvent  # noqa: E402
 
 APP_SECRET = "bench-http-app-secret"  # noqa: S105  (a throwaway secret for this run only)
 WEBHOOK = "/channels/whatsapp/webhook/"
-ENDPOINTS = {"floor": "/bench/floor", "webhook": WEBHOOK, "healthz": "/healthz"}
+ENDPOINTS = {
+    "floor": "/bench/floor",
+    "floor_insert": "/bench/floor-insert",
+    "webhook": WEBHOOK,
+    "healthz": "/healthz",
+}
+POSTED = ("webhook", "floor_insert")  # endpoints sent the signed deliveries as bodies
 BASELINE_ROLE = "jornada_bench_http"
 WRK_SCRIPT = ROOT / "bench" / "http_wrk.lua"
 
@@ -331,7 +340,7 @@ def wrk(port: int, path: str, *, clients: int, seconds: float, bodies: Path | No
 
 def load(port, name, *, clients, seconds, bodies: Bodies, sampler, role="", rate_guess=1500):
     """One measured load on one endpoint, with PostgreSQL's connections sampled meanwhile."""
-    file = bodies.file_for(int(rate_guess * seconds) + 1000) if name == "webhook" else None
+    file = bodies.file_for(int(rate_guess * seconds) + 1000) if name in POSTED else None
     with sampler.sampling(role=role) as peak:
         result = wrk(port, ENDPOINTS[name], clients=clients, seconds=seconds, bodies=file)
     if file:
@@ -341,9 +350,15 @@ def load(port, name, *, clients, seconds, bodies: Bodies, sampler, role="", rate
     return result
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median rate, with every run's rate beside it."""
+    middle = sorted(runs, key=lambda run: run["req_s"])[len(runs) // 2]
+    return {**middle, "rounds_req_s": [run["req_s"] for run in runs]}
+
+
 def warm_up(port: int, bodies: Bodies, names=ENDPOINTS) -> None:
     for name in names:
-        file = bodies.file_for(3000) if name == "webhook" else None
+        file = bodies.file_for(3000) if name in POSTED else None
         wrk(port, ENDPOINTS[name], clients=4, seconds=2, bodies=file)
 
 
@@ -394,6 +409,11 @@ def commit_latency_ms(database_url: str, count: int = 200) -> float:
         conn.close()
 
 
+def drop_accept_table() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ACCEPT_TABLE}")
+
+
 def discard_queued_tasks() -> None:
     """No worker runs here: drop the drain tasks the accepted webhooks queued."""
     import redis
@@ -421,6 +441,8 @@ def main():
     parser.add_argument("--baseline-connections", type=int, default=50,
                         help="cap of the baseline's role; 0: the URL's user, up to max_connections")  # fmt: skip
     parser.add_argument("--pool-size", type=int, default=20, help="PgBouncer's default_pool_size")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each short load on the production server (median kept)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -437,6 +459,10 @@ def main():
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(f'TRUNCATE "{InboundEvent._meta.db_table}" CASCADE')
+        cursor.execute(f"DROP TABLE IF EXISTS {ACCEPT_TABLE}")
+        cursor.execute(
+            f"CREATE TABLE {ACCEPT_TABLE} (id bigserial PRIMARY KEY, body bytea NOT NULL)"
+        )
     database_url = os.environ["DATABASE_URL"]
     sampler = ConnectionSampler(database_url)
     results, baselines, notes = {}, {}, []
@@ -448,6 +474,7 @@ def main():
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-http-")))
         bodies = Bodies(folder)
         stack.callback(discard_queued_tasks)
+        stack.callback(drop_accept_table)
 
         # 1. Baseline: one ASGI server for everything, kept connections, no pooler.
         if args.baseline_connections:
@@ -479,8 +506,12 @@ def main():
             GUNICORN, database_url=pooled_url, extra_env=pooled_env, logs=folder
         ) as port:
             warm_up(port, bodies)
-            for name in ENDPOINTS:
-                results[f"gunicorn_pgbouncer.{name}"] = load(port, name, bodies=bodies, **short)
+            rounds = {name: [] for name in ENDPOINTS}
+            for _ in range(args.rounds):  # in turn, so that a slow spell hits every endpoint
+                for name in ENDPOINTS:
+                    rounds[name].append(load(port, name, bodies=bodies, **short))
+            for name, runs in rounds.items():
+                results[f"gunicorn_pgbouncer.{name}"] = median_run(runs)
             results["gunicorn_pgbouncer.webhook_long"] = load(
                 port, "webhook", clients=args.long_clients, seconds=args.long_seconds,
                 bodies=bodies, sampler=sampler,
@@ -510,6 +541,12 @@ def main():
     long = results["gunicorn_pgbouncer.webhook_long"]
     results["targets"] = {
         "webhook_over_floor": round(webhook["req_s"] / floor, 3),
+        "floor_insert_over_floor": round(
+            results["gunicorn_pgbouncer.floor_insert"]["req_s"] / floor, 3
+        ),
+        "webhook_over_floor_insert": round(
+            webhook["req_s"] / results["gunicorn_pgbouncer.floor_insert"]["req_s"], 3
+        ),
         "webhook_over_floor_at_least_0.5": webhook["req_s"] >= floor / 2,
         "webhook_p99_under_50_ms": webhook["p99_ms"] < 50,
         "long_run_zero_5xx": long["status_5xx"] == 0 and not any(long["socket_errors"].values()),
@@ -527,6 +564,19 @@ def main():
         f"(synchronous_commit on: the accept is durable before Meta gets its 200), so "
         f"{args.clients} clients cannot accept more than {args.clients / commit_ms * 1000:.0f} "
         "webhooks/s whatever the server (webhook_ceiling_req_s)"
+    )
+    notes.append(
+        f"the short loads on gunicorn through PgBouncer are run {args.rounds} times in turn and "
+        "the run of median rate kept (rounds_req_s: every run's): each gunicorn process keeps the "
+        "keep-alive connections it accepted, so how wrk's connections fall among its processes "
+        "moves one 10 s figure by up to 1.5x on the same code"
+    )
+    notes.append(
+        "floor_insert: one INSERT of the request's body into a table of two columns in "
+        "autocommit (a durable commit per request, as the webhook's), served by the webhooks' "
+        "handler (helpdesk/machine.py), nothing else: floor_insert_over_floor "
+        "is what any accept that keeps each delivery before answering reaches against the floor "
+        "on this server, webhook_over_floor_insert how close the webhook comes to it"
     )
     notes.append("max_pg_connections: connections to the bench database (baseline: of its role) "
                  "seen by a sampler every 0.2 s; max_pg_connections_server: all of the server's")  # fmt: skip
