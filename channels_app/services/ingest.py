@@ -547,10 +547,14 @@ def _receive_together(parsed: list, receive) -> dict[int, _Outcome]:
     An event it leaves out is processed as usual. `parsed` is the batch, less what an earlier
     call received."""
     batch = [item for _, items in parsed for item in items if isinstance(item, NormalizedMessage)]
+    # Both leave phone senders to message_receive (a number has several forms and kinds): a
+    # batch of WhatsApp or SMS messages pays no savepoint here.
     singles = [
         (event, items[0])
         for event, items in parsed
-        if len(items) == 1 and isinstance(items[0], NormalizedMessage)
+        if len(items) == 1
+        and isinstance(items[0], NormalizedMessage)
+        and items[0].sender_kind not in PHONE_KINDS
     ]
     if len(singles) < 2:
         return {}  # nothing to take together (and no savepoint to pay for)

@@ -78,13 +78,21 @@ def _candidates(
     """{index: customer id} of the messages from a customer read ahead as known (by email), the
     only message of that person in the batch (under any of their identities), answering nothing
     in it and answered by nothing in it, no note by email, no name to give their customer."""
-    people = Counter(_person(item) for item in batch)
+    by_email = {
+        id(item): _known_customer(item) for item in batch if item.sender_kind not in PHONE_KINDS
+    }
+    if sum(customer is not None for customer in by_email.values()) < 2:
+        return {}  # a phone channel's batch: no phone normalized for nothing
+    known = by_email | {
+        id(item): _known_customer(item) for item in batch if item.sender_kind in PHONE_KINDS
+    }
+    people = Counter(_person(item, known) for item in batch)
     sent = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
     answered = {(item.channel, reply) for item in batch for reply in item.reply_to_ids}
     candidates = {}
     for index, item in enumerate(incomings):
-        customer = _known_customer(item)
-        if customer is None or item.sender_kind in PHONE_KINDS or people[_person(item)] != 1:
+        customer = by_email.get(id(item))
+        if customer is None or people[_person(item, known)] != 1:
             continue
         if not customer.name and single_line(item.sender_name):
             continue  # message_receive names them
@@ -104,13 +112,13 @@ def _known_customer(item: NormalizedMessage) -> Customer | None:
     return identity_read_ahead_customer(item.sender_kind, value) if value else None
 
 
-def _person(item: NormalizedMessage) -> tuple:
+def _person(item: NormalizedMessage, known: dict) -> tuple:
     """Who sent it, as far as the read-ahead tells: their customer (the one a merged customer
     went into), else their identity."""
-    customer = _known_customer(item)
+    customer = known.get(id(item))
     if customer is not None:
         return ("customer", customer.merged_into_id or customer.pk)
-    return ("identity", item.sender_kind, normalized_sender(item) or item.sender_value)
+    return ("identity", item.sender_kind, item.sender_value)
 
 
 def _receive_together(
