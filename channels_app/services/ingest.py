@@ -547,6 +547,8 @@ def _receive_together(parsed: list, receive) -> dict[int, _Outcome]:
     An event it leaves out is processed as usual. `parsed` is the batch, less what an earlier
     call received."""
     batch = [item for _, items in parsed for item in items if isinstance(item, NormalizedMessage)]
+    batch += [item.fallback for _, items in parsed for item in items
+              if isinstance(item, Annotation) and item.fallback is not None]  # fmt: skip
     # Both leave phone senders to message_receive (a number has several forms and kinds): a
     # batch of WhatsApp or SMS messages pays no savepoint here.
     singles = [

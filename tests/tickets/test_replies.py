@@ -148,14 +148,15 @@ def test_replies_received_together_hold_what_one_at_a_time_gives_them(
 def test_what_is_less_plain_is_left_to_message_receive(desk, n1_agent):
     from tickets.note_addresses import note_address
 
-    tickets = [opened(n) for n in range(16)]
+    tickets = [opened(n) for n in range(19)]
     tickets[1].status = Ticket.Status.CLOSED
     tickets[2].status = Ticket.Status.SOLVED
     tickets[3].status = Ticket.Status.PENDING
-    Ticket.objects.bulk_update(tickets[1:4], ["status"])
-    services.ticket_merge(source=tickets[4], target=opened(4, external_id="<other-4@x>"),
-                          by=n1_agent)  # fmt: skip
-    Message.objects.filter(ticket=tickets[5]).update(channel="whatsapp")  # last wrote elsewhere
+    tickets[18].status = Ticket.Status.ON_HOLD
+    Ticket.objects.bulk_update([*tickets[1:4], tickets[18]], ["status"])
+    last = BASE + timedelta(minutes=25)  # their last message came by WhatsApp
+    Message.objects.create(ticket=tickets[5], direction="inbound", kind="message",
+                           channel="whatsapp", external_id="wamid.5", created_at=last)  # fmt: skip
     Customer.objects.filter(pk=tickets[6].customer_id).update(name="")  # their name comes now
     stranger, colleague, nobody = opened(20), opened(21), opened(30)
     ours = {
@@ -165,42 +166,68 @@ def test_what_is_less_plain_is_left_to_message_receive(desk, n1_agent):
         )
         for n in (7, 13)
     }  # fmt: skip
-    note = note_address(
-        mailbox_address="suporte@jornada.example", agent_id=n1_agent.pk,
-        ticket_number=tickets[8].number,
-    )  # fmt: skip
-    CustomerIdentity.objects.create(
-        customer=tickets[14].customer, kind="email", value="outro14@empresa.com.br"
-    )
+
+    def note_to(ticket):
+        return note_address(mailbox_address="suporte@jornada.example", agent_id=n1_agent.pk,
+                            ticket_number=ticket.number)  # fmt: skip
+
+    outro = "outro14@empresa.com.br"
+    CustomerIdentity.objects.create(customer=tickets[14].customer, kind="email", value=outro)
+    other14 = opened(14, external_id="<other-14@x>", subject="Outro pedido")
     items = [
         reply(0, tickets[0]),  # 0: plain
         reply(1, tickets[1]),  # 1: closed: a follow-up ticket
         reply(2, tickets[2]),  # 2: solved: wakes up
         reply(3, tickets[3]),  # 3: pending: wakes up
-        reply(4, tickets[4], subject=f"Re: {tag(tickets[4])}", reply_to_ids=()),  # 4: merged
+        reply(4, tickets[4], external_id=""),  # 4: no Message-ID
         reply(5, tickets[5]),  # 5: a change of channel
         reply(6, tickets[6]),  # 6: named by this message
         reply(20, stranger, reply_to_ids=(ours[7].external_id,)),  # 7: another's ticket
-        reply(8, tickets[8], recipients=(note,)),  # 8: a note by email
+        reply(8, tickets[8], recipients=(note_to(tickets[8]),)),  # 8: a note by email
         reply(9, tickets[9], external_id="<first-of-two@x>"),  # 9, 10: one sender twice
         reply(9, tickets[9], external_id="<second-of-two@x>", reply_to_ids=()),
-        reply(10, tickets[10], reply_to_ids=("<reply-11@empresa.com.br>",)),  # 11, 12: one
-        reply(11, tickets[11]),  # answers the other, a message of the batch
+        # 11: answers a message of the batch (12) besides its own; 12: answered by it
+        reply(10, tickets[10], reply_to_ids=("<reply-11@x>", "<opening-10@empresa.com.br>")),
+        reply(11, tickets[11], external_id="<reply-11@x>"),
         reply(30, nobody, reply_to_ids=("<never-seen@x>",)),  # 13: nothing to thread on
         reply(13, tickets[13]),  # 14, 15: a colleague answers our message on the same ticket
         reply(21, colleague, reply_to_ids=(ours[13].external_id,)),
-        reply(14, tickets[14]),  # 16, 17: one customer under two addresses
-        reply(14, tickets[14], sender="outro14@empresa.com.br", external_id="<outro-14@x>"),
+        # 16, 17: one customer under two addresses, each on a ticket of theirs
+        reply(14, tickets[14]),
+        reply(
+            14, other14, sender=outro, external_id="<outro-14@x>", reply_to_ids=("<other-14@x>",)
+        ),
         reply(15, tickets[15]),  # 18: answered by 19, a message of the batch
         mail(40, reply_to_ids=("<reply-15@empresa.com.br>",)),
         reply(12, tickets[12]),  # 20: plain
+        # 21: an agent's note by email to ticket 16, whose customer's reply (22) then waits
+        mail(41, sender=n1_agent.email, recipients=(note_to(tickets[16]),), subject="Nota"),
+        reply(16, tickets[16]),
+        reply(17, tickets[17], external_id="<same-id@x>"),  # 23: another message has its id
+        mail(42, external_id="<same-id@x>"),
+        reply(18, tickets[18]),  # 25: on hold: taken, nothing to change
     ]
 
     results = receive_together(items)
 
-    assert sorted(results) == [0, 20]
+    assert sorted(results) == [0, 20, 25]
     assert not Message.objects.filter(external_id="<reply-1@empresa.com.br>").exists()
-    assert Message.objects.filter(external_id__startswith="<reply-").count() == 2
+    assert Message.objects.filter(external_id__startswith="<reply-").count() == 3
+    assert Ticket.objects.get(pk=tickets[18].pk).status == Ticket.Status.ON_HOLD
+
+
+def test_a_batch_reaching_a_merged_ticket_is_left_to_message_receive(desk, n1_agent):
+    tickets = [opened(n) for n in range(3)]
+    services.ticket_merge(source=tickets[2], target=opened(2, external_id="<other-2@x>"),
+                          by=n1_agent)  # fmt: skip
+    items = [
+        reply(0, tickets[0]),
+        reply(1, tickets[1]),
+        reply(2, tickets[2], subject=f"Re: {tag(tickets[2])}", reply_to_ids=()),
+    ]
+
+    assert receive_together(items) == {}  # where a merge leads is message_receive's to follow
+    assert receive_together(items[:2]).keys() == {0, 1}
 
 
 def test_one_alone_or_outside_a_batch_is_left_to_message_receive(desk):

@@ -20,6 +20,7 @@ from ..identities import PHONE_KINDS
 from ..inbound import NormalizedMessage
 from ..memo import in_batch
 from ..models import Channel, Customer, Message, Ticket, TicketEvent
+from ..note_addresses import note_tokens_in
 from ..rows import rows_update
 from ..sanitize import single_line
 from .attachments import attachments_store_for
@@ -77,7 +78,8 @@ def _candidates(
 ) -> dict[int, int]:
     """{index: customer id} of the messages from a customer read ahead as known (by email), the
     only message of that person in the batch (under any of their identities), answering nothing
-    in it and answered by nothing in it, no note by email, no name to give their customer."""
+    in it and answered by nothing in it, with a Message-ID of its own, no note by email, no name
+    to give their customer."""
     by_email = {
         id(item): _known_customer(item) for item in batch if item.sender_kind not in PHONE_KINDS
     }
@@ -87,13 +89,15 @@ def _candidates(
         id(item): _known_customer(item) for item in batch if item.sender_kind in PHONE_KINDS
     }
     people = Counter(_person(item, known) for item in batch)
-    sent = {(item.channel, item.external_id[:255]) for item in batch if item.external_id}
+    sent = Counter((item.channel, item.external_id[:255]) for item in batch if item.external_id)
     answered = {(item.channel, reply) for item in batch for reply in item.reply_to_ids}
     candidates = {}
     for index, item in enumerate(incomings):
         customer = by_email.get(id(item))
         if customer is None or people[_person(item, known)] != 1:
             continue
+        if not item.external_id or sent[item.channel, item.external_id[:255]] != 1:
+            continue  # no Message-ID, or one another message of the batch has too
         if not customer.name and single_line(item.sender_name):
             continue  # message_receive names them
         if (item.channel, item.external_id[:255]) in answered:
@@ -142,10 +146,14 @@ def _receive_together(
     }
     threads = _threads(incomings, batch, candidates)
     tickets = _locked(Ticket, {ticket_id for ticket_id, _ in threads.values()})
+    # A ticket merged since threading read it: its message follows the merge in message_receive.
+    targets = {ticket.merged_into_id for ticket in tickets.values() if ticket.merged_into_id}
     chosen = {
         index: (incomings[index], tickets[ticket_id], reason)
         for index, (ticket_id, reason) in threads.items()
-        if ticket_id in tickets and _continues_as_is(tickets[ticket_id], candidates[index])
+        if ticket_id in tickets
+        and ticket_id not in targets
+        and _continues_as_is(tickets[ticket_id], candidates[index])
     }
     last_channels = _last_inbound_channels([ticket for _, ticket, _ in chosen.values()])
     chosen = {
@@ -223,11 +231,15 @@ def _threads(
         for item in batch
         if item.channel != Channel.WEB and (match := SUBJECT_TAG.search(item.subject or ""))
     }
+    # A note by email goes to the ticket its address names, whoever sends it.
+    noted = {id(item): {token.ticket_number for token in note_tokens_in(item.recipients)}
+             for item in batch if item.channel == Channel.EMAIL}  # fmt: skip
+    numbers = set(tags.values()).union(*noted.values())
     tagged = {}
-    if tags:
+    if numbers:
         tagged = {
             ticket.number: ticket
-            for ticket in Ticket.objects.filter(number__in=set(tags.values())).only(
+            for ticket in Ticket.objects.filter(number__in=numbers).only(
                 "number", "customer_id", "merged_into_id"
             )
         }
@@ -240,14 +252,16 @@ def _threads(
         if thread is not None:
             threads[index] = thread
     taken = {id(incomings[index]) for index in threads}
-    reached = set()  # the tickets the batch's other messages may go to, or went into
+    reached = []  # the tickets the batch's other messages may go to
     for item in batch:
         if id(item) in taken:
             continue
-        for message in (m for r in item.reply_to_ids for m in earlier[item.channel, r]):
-            reached |= {message.ticket_id, message.ticket.merged_into_id}
-        if ticket := tagged.get(tags.get(id(item))):
-            reached |= {ticket.pk, ticket.merged_into_id}
+        reached += [m.ticket for r in item.reply_to_ids for m in earlier[item.channel, r]]
+        named = {tags.get(id(item)), *noted.get(id(item), ())}
+        reached += [tagged[number] for number in named if number in tagged]
+    if any(ticket.merged_into_id for ticket in reached):
+        return {}  # where a merge chain leads is message_receive's to follow
+    reached = {ticket.pk for ticket in reached}
     per_ticket = Counter(ticket_id for ticket_id, _ in threads.values())
     return {
         index: (ticket_id, reason)
