@@ -124,11 +124,13 @@ TEMPLATES = [
 
 # --- Database ------------------------------------------------------------------------------------
 # Web, worker, beat and `ingest_email` may share one SQLite file: WAL lets readers and one writer
-# coexist, IMMEDIATE takes the write lock up front instead of failing half-way ("database is
+# coexist (switched on by SQLITE_ENGINE, Django's backend made safe for processes starting
+# together), IMMEDIATE takes the write lock up front instead of failing half-way ("database is
 # locked"), and a writer waits up to `timeout` seconds for the lock. Any SQLite database gets them,
 # the embedded default as well as DATABASE_URL=sqlite:///path.
+SQLITE_ENGINE = "helpdesk.db.sqlite3"
 SQLITE_OPTIONS = {
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "init_command": "PRAGMA synchronous=NORMAL;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
@@ -157,6 +159,7 @@ else:
         "NAME": VAR_DIR / "jornada.sqlite3",
     }
 if _default_database["ENGINE"] == "django.db.backends.sqlite3":
+    _default_database["ENGINE"] = SQLITE_ENGINE
     _default_database["OPTIONS"] = {**SQLITE_OPTIONS, **_default_database.get("OPTIONS", {})}
 if DATABASE_POOLER == "pgbouncer":
     _default_database["DISABLE_SERVER_SIDE_CURSORS"] = True

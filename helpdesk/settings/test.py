@@ -22,7 +22,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # browser and websocket tests (the server's, the chat's database threads) failed on each other
 # with "database table is locked" at once, where a file in WAL mode, as make run uses, lets
 # readers through and a writer waits (SQLITE_OPTIONS' timeout). One file per checkout.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     _shm = Path("/dev/shm")  # noqa: S108 (a name of our own per checkout, see below)
     _folder = _shm if _shm.is_dir() else Path(tempfile.gettempdir())
     _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]  # noqa: F405
