@@ -33,22 +33,14 @@ from .chat_visitors import (
 )
 from .delivery import inbound_statuses_replay
 from .ingest import (
-    DRAIN_SCHEDULED,
     MAX_ATTEMPTS,
     TARGET_WAIT,
     TargetNotYet,
-    cache_is_shared,
-    drain_guard_seconds,
     inbound_event_process,
-    inbound_event_store,
     inbound_event_store_and_process,
     inbound_events_process_batch,
     inbound_events_requeue_stuck,
-    inbound_events_store,
     inbound_events_waiting,
-    inbound_files_store,
-    schedule_processing,
-    schedule_processing_after_accept,
 )
 from .media import (
     MEDIA_MAX_ATTEMPTS,
@@ -57,6 +49,16 @@ from .media import (
     schedule_media_fetch,
 )
 from .portal import portal_provider_id, portal_request_submit
+from .store import (
+    DRAIN_SCHEDULED,
+    cache_is_shared,
+    drain_guard_seconds,
+    inbound_event_store,
+    inbound_events_store,
+    inbound_files_store,
+    schedule_processing,
+    schedule_processing_after_accept,
+)
 from .whatsapp_templates import (
     TemplateParametersInvalid,
     TemplateUnavailable,

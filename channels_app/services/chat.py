@@ -24,12 +24,8 @@ from tickets.models import Message, Ticket
 from ..adapters.chat.adapter import encode_visitor_message
 from ..models import ChatChannel, ChatSession, InboundEvent
 from ..realtime import chat_group, chat_visitor_group, send_many, ticket_group
-from .ingest import (
-    inbound_event_process,
-    inbound_event_store,
-    inbound_event_store_and_process,
-    schedule_processing,
-)
+from .ingest import inbound_event_process, inbound_event_store_and_process
+from .store import inbound_event_store, schedule_processing
 
 logger = logging.getLogger(__name__)
 S = ChatSession.State

@@ -12,7 +12,8 @@ from tickets.models import Customer
 from ..adapters.webform.adapter import PORTAL_SOURCE, encode_portal_request
 from ..models import InboundEvent
 from ._common import RetryLater
-from .ingest import inbound_event_process, inbound_event_store
+from .ingest import inbound_event_process
+from .store import inbound_event_store
 
 
 def portal_provider_id(submission_id: str) -> str:

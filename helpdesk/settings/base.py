@@ -468,7 +468,7 @@ JORNADA = {
     # A web process that has just made sure an inbound drain task is queued does not ask again
     # (a Redis round trip per webhook) for this many seconds; every drain looks for waiting
     # events once more this long after it starts, so nothing accepted meanwhile waits for the
-    # sweeper (channels_app.services.ingest.schedule_processing_after_accept). Web and worker
+    # sweeper (channels_app.services.store.schedule_processing_after_accept). Web and worker
     # must agree on it: set it in the environment both read. 0 turns the guard off.
     # Surveys: a customer gets at most one survey in this many days; a relationship NPS at most
     # this often; an invitation link works this many days; links are absolute on this base.

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from channels_app import services, tasks
 from channels_app.adapters.email.adapter import email_provider_id
 from channels_app.models import InboundEvent
-from channels_app.services import ingest
+from channels_app.services import store
 from tests.channels_app import whatsapp_support as wa
 from tests.channels_app.test_pipeline import SIMPLE
 from tests.sql_budget import sql_budget
@@ -49,7 +49,7 @@ def drains():
 def guard(settings, monkeypatch):
     """The drain guard on, as with Redis, in a process that has not asked for a drain yet."""
     settings.JORNADA = {**settings.JORNADA, "INBOUND_DRAIN_GUARD_SECONDS": 0.3}
-    monkeypatch.setattr(ingest, "_drain_ensured_at", float("-inf"))
+    monkeypatch.setattr(store, "_drain_ensured_at", float("-inf"))
     return 0.3
 
 
@@ -176,10 +176,10 @@ def test_an_event_committed_while_the_drain_finishes_is_processed_by_it(guard, d
 
 @pytest.mark.django_db(transaction=True)
 def test_the_guard_skips_asking_again_only_within_its_interval(guard, drains):
-    ingest._drain_ensured_at = time.monotonic()  # this process has just asked for a drain
+    store._drain_ensured_at = time.monotonic()  # this process has just asked for a drain
     accept(email(1))
     asked_within = len(drains)
-    ingest._drain_ensured_at -= guard  # as if it had asked a guard interval ago
+    store._drain_ensured_at -= guard  # as if it had asked a guard interval ago
     accept(email(2))
 
     assert (asked_within, len(drains)) == (0, 1)
