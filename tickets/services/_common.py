@@ -1,11 +1,13 @@
 """Pieces every ticket service shares: locking, agent checks, audit rows, ticket numbers."""
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from ..errors import NotAnAgent, TierNotAllowed
 from ..models import AgentProfile, Team, Ticket, TicketEvent
 
 TICKET_NUMBER_SEQUENCE = "tickets_ticket_number_seq"
+logger = logging.getLogger(__name__)
 
 
 def lock_ticket(ticket: Ticket | int) -> Ticket:
@@ -124,3 +127,23 @@ def next_ticket_number() -> int:
 
 def user_label(user: AbstractBaseUser | None) -> str | None:
     return None if user is None else user.get_username()
+
+
+def all_or_none(receive: Callable[[], dict], *, count: int, what: str, taken: str) -> dict:
+    """What `receive()` returns, written in a savepoint: or, should it fail, nothing of it and {},
+    so that the caller's message_receive takes each of the `count` messages (`what`) as it
+    always does. An IntegrityError is expected now and then (`taken`: what another worker did
+    meanwhile); anything else is logged with its traceback."""
+    try:
+        with transaction.atomic():
+            return receive()
+    except IntegrityError:
+        logger.info("%s %s received one at a time: %s", count, what, taken)
+    except Exception:
+        logger.warning(
+            "%s %s could not be received together; one at a time instead",
+            count,
+            what,
+            exc_info=True,
+        )
+    return {}

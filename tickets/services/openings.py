@@ -6,18 +6,16 @@ message onto anything, so those of a batch that nothing else in it depends on ar
 together, in a fixed number of statements, with what message_receive would have written.
 """
 
-import logging
 from collections import Counter
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..inbound import NormalizedMessage
 from ..memo import in_batch
 from ..models import Message, Ticket, TicketEvent, Tier
-from ._common import next_ticket_numbers_and_teams
+from ._common import all_or_none, next_ticket_numbers_and_teams
 from .attachments import attachments_store_for
 from .customers import (
     customers_create_for_new_identities,
@@ -35,7 +33,6 @@ from .messages import (
 )
 from .new_tickets import ticket_opened, ticket_row
 
-logger = logging.getLogger(__name__)
 E = TicketEvent.Kind
 NEW_CONVERSATION = "new conversation"  # the threading reason message_receive gives them
 
@@ -58,20 +55,14 @@ def messages_receive_openings(
     chosen = _openings(incomings, batch)
     if len(chosen) < 2:
         return {}  # one alone costs what message_receive spends
-    try:
-        with transaction.atomic():
-            results = _receive_together([(incomings[i], value) for i, value in chosen.items()])
-    except IntegrityError:  # expected now and then: two workers, one new sender
-        logger.info("%s new conversations received one at a time: a sender is taken", len(chosen))
-        return {}
-    except Exception:
-        logger.warning(
-            "%s new conversations could not be received together; one at a time instead",
-            len(chosen),
-            exc_info=True,
-        )
-        return {}
-    return dict(zip(chosen, results, strict=True))
+
+    def receive() -> dict[int, ReceiveResult]:
+        results = _receive_together([(incomings[i], value) for i, value in chosen.items()])
+        return dict(zip(chosen, results, strict=True))
+
+    return all_or_none(
+        receive, count=len(chosen), what="new conversations", taken="a sender is taken"
+    )
 
 
 def _openings(

@@ -9,11 +9,10 @@ written. Whatever is less plain (a closed, solved or merged ticket, a change of 
 email, two messages for one ticket) is left to message_receive.
 """
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from ..identities import PHONE_KINDS
@@ -23,6 +22,7 @@ from ..models import Channel, Customer, Message, Ticket, TicketEvent
 from ..note_addresses import note_tokens_in
 from ..rows import rows_update
 from ..sanitize import single_line
+from ._common import all_or_none
 from .attachments import attachments_store_for
 from .customers import identity_read_ahead_customer, normalized_sender
 from .email_notes import note_by_email_check
@@ -35,7 +35,6 @@ from .messages import (
     received_row,
 )
 
-logger = logging.getLogger(__name__)
 S = Ticket.Status
 # A customer's message onto one of these continues it as is: no status change to record.
 CONTINUED_AS_IS = frozenset({S.NEW, S.OPEN, S.ON_HOLD})
@@ -59,18 +58,12 @@ def messages_receive_replies(
     candidates = _candidates(incomings, batch)
     if len(candidates) < 2:
         return {}  # one alone costs what message_receive spends
-    try:
-        with transaction.atomic():
-            return _receive_together(incomings, batch, candidates)
-    except IntegrityError:  # a message received meanwhile by another worker
-        logger.info("%s replies received one at a time: one is a duplicate", len(candidates))
-    except Exception:
-        logger.warning(
-            "%s replies could not be received together; one at a time instead",
-            len(candidates),
-            exc_info=True,
-        )
-    return {}
+    return all_or_none(
+        lambda: _receive_together(incomings, batch, candidates),
+        count=len(candidates),
+        what="replies",
+        taken="one is a duplicate",
+    )
 
 
 def _candidates(
