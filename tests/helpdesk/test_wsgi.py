@@ -1,4 +1,11 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from helpdesk.wsgi import ProxyHeaders
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def client_address(trusted: str, **environ) -> str:
@@ -35,3 +42,17 @@ def test_the_nearest_untrusted_hop_is_the_client_not_an_address_it_claims():
         client_address("10.0.0.0/8", REMOTE_ADDR="10.0.0.3", HTTP_X_FORWARDED_FOR=forwarded)
         == "203.0.113.9"
     )
+
+
+def test_the_views_are_imported_as_the_server_process_starts_not_on_its_first_request():
+    code = (
+        "import sys, helpdesk.wsgi;"
+        "print(all(name in sys.modules for name in"
+        " ('helpdesk.urls', 'channels_app.adapters.whatsapp.webhooks', 'workspace.views')))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.local"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.stdout.split() == ["True"], result.stderr
