@@ -19,7 +19,8 @@ no Celery worker: accepted events wait in Redis, as during a burst. In one run:
    the case for one server for everything, and why docker-compose.yml's uvicorn serves /ws/ only.
 Finally one client's durable INSERT + COMMIT straight to PostgreSQL is timed: the accept waits
 for one, which bounds what 8 clients can reach.
-A sampler counts PostgreSQL's connections (pg_stat_activity) every 0.2 s during each load.
+A sampler counts PostgreSQL's connections (pg_stat_activity) every 0.2 s during each load, and
+each load's CPU per request is read from /proc per process group (bench/_cpu.py).
 
 Needs PostgreSQL, Redis, `wrk` and `pgbouncer` (Debian packages) and gunicorn (a dependency):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -64,6 +65,7 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg2  # noqa: E402
+from _cpu import cpu_per_request  # noqa: E402
 from _whatsapp_payload import make_webhook  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -341,8 +343,10 @@ def wrk(port: int, path: str, *, clients: int, seconds: float, bodies: Path | No
 def load(port, name, *, clients, seconds, bodies: Bodies, sampler, role="", rate_guess=1500):
     """One measured load on one endpoint, with PostgreSQL's connections sampled meanwhile."""
     file = bodies.file_for(int(rate_guess * seconds) + 1000) if name in POSTED else None
-    with sampler.sampling(role=role) as peak:
+    with sampler.sampling(role=role) as peak, cpu_per_request() as cpu:
         result = wrk(port, ENDPOINTS[name], clients=clients, seconds=seconds, bodies=file)
+        cpu["requests"] = result["requests"]
+    result["cpu_us_per_request"] = cpu
     if file:
         file.unlink()
     result["max_pg_connections"] = peak["database"]
@@ -548,6 +552,13 @@ def main():
             webhook["req_s"] / results["gunicorn_pgbouncer.floor_insert"]["req_s"], 3
         ),
         "webhook_over_floor_at_least_0.5": webhook["req_s"] >= floor / 2,
+        # The machine's CPU time per request (all cores, idle included): at half the floor's
+        # rate each webhook may cost this much, against what it costs.
+        "cpu_us_per_request_at_half_the_floor": round(os.cpu_count() * 1e6 / (floor / 2)),
+        "cpu_us_per_request_webhook": round(os.cpu_count() * 1e6 / webhook["req_s"]),
+        "cpu_us_per_request_floor_insert": round(
+            os.cpu_count() * 1e6 / results["gunicorn_pgbouncer.floor_insert"]["req_s"]
+        ),
         "webhook_p99_under_50_ms": webhook["p99_ms"] < 50,
         "long_run_zero_5xx": long["status_5xx"] == 0 and not any(long["socket_errors"].values()),
         "long_run_max_pg_connections": long["max_pg_connections"],
@@ -577,6 +588,12 @@ def main():
         "handler (helpdesk/machine.py), nothing else: floor_insert_over_floor "
         "is what any accept that keeps each delivery before answering reaches against the floor "
         "on this server, webhook_over_floor_insert how close the webhook comes to it"
+    )
+    notes.append(
+        "cpu_us_per_request: CPU microseconds per request spent by the web server's processes "
+        "(web), PostgreSQL's, PgBouncer's, Redis's and wrk's, read from /proc before and after "
+        "each load, and the machine's idle time per request; what is left of the cores' time "
+        "(the kernel's own threads, other processes) is not listed"
     )
     notes.append("max_pg_connections: connections to the bench database (baseline: of its role) "
                  "seen by a sampler every 0.2 s; max_pg_connections_server: all of the server's")  # fmt: skip
