@@ -10,7 +10,15 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from ..cache import cache_is_shared
@@ -145,7 +153,8 @@ def inbound_events_store(
         headers_of=dict.fromkeys(pieces, headers or {}),
         mailbox=mailbox,
     )
-    if connection.get_autocommit() and not connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
+    if db.get_autocommit() and not db.in_atomic_block:
         returned, sent_twice = _insert(rows)
         stored = _in_order(pieces, returned)
         if stored or sent_twice:  # sent twice: the first may have been stored unseen
@@ -221,23 +230,24 @@ def _execute_idempotent(sql: str, params: list) -> tuple[list[tuple], bool]:
     database, through the pooler, while the provider waits. Here the statement is its own check:
     it goes first, and if the connection turns out to be dead it is sent again on a new one.
     Returns its rows, and whether it was sent twice."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
     unchecked = (
-        connection.connection is not None
-        and connection.health_check_enabled
-        and not connection.health_check_done
-        and not connection.in_atomic_block
+        db.connection is not None
+        and db.health_check_enabled
+        and not db.health_check_done
+        and not db.in_atomic_block
     )
     if unchecked:
-        connection.health_check_done = True
+        db.health_check_done = True
     try:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall(), False
     except (InterfaceError, OperationalError):
-        if not unchecked or connection.is_usable():
+        if not unchecked or db.is_usable():
             raise  # not a connection that died while kept
-        connection.close()
-    with connection.cursor() as cursor:
+        db.close()
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall(), True
 

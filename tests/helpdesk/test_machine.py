@@ -11,6 +11,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from channels_app.models import InboundEvent
+from helpdesk import machine
 from helpdesk.machine import for_machines
 from helpdesk.wsgi import application
 from tests.channels_app import whatsapp_support as wa
@@ -117,3 +118,23 @@ def test_which_views_are_the_machines_follows_the_settings(settings):
 
     assert not for_machines("/channels/sms/twilio/")
     assert for_machines("/channels/whatsapp/webhook/")
+
+
+def test_a_machines_path_is_looked_up_once_for_all_its_requests(monkeypatch):
+    from django.urls import resolvers
+
+    real_resolve, looked_up = resolvers.URLResolver.resolve, []
+
+    def counting(resolver, path):
+        if resolver.pattern.regex.pattern == "^/":  # the URLconf's root: one per lookup
+            looked_up.append(path)
+        return real_resolve(resolver, path)
+
+    monkeypatch.setattr(resolvers.URLResolver, "resolve", counting)
+    machine._machines_match.cache_clear()
+
+    answers = [signed_webhook() for _ in range(3)]
+
+    assert [answer["status"] for answer in answers] == [200, 200, 200]
+    assert InboundEvent.objects.filter(channel="whatsapp").count() == 3
+    assert looked_up == [wa.WEBHOOK]
