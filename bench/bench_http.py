@@ -20,7 +20,7 @@ no Celery worker: accepted events wait in Redis, as during a burst. In one run:
 Finally one client's durable INSERT + COMMIT straight to PostgreSQL is timed: the accept waits
 for one, which bounds what 8 clients can reach.
 A sampler counts PostgreSQL's connections (pg_stat_activity) every 0.2 s during each load, and
-each load's CPU per request is read from /proc per process group (bench/_cpu.py).
+each load's CPU per request is read from /proc per process group (bench/_samplers.py).
 
 Needs PostgreSQL, Redis, `wrk` and `pgbouncer` (Debian packages) and gunicorn (a dependency):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jornada_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -46,7 +46,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -65,7 +64,7 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg2  # noqa: E402
-from _cpu import cpu_per_request  # noqa: E402
+from _samplers import ConnectionSampler, cpu_per_request  # noqa: E402
 from _whatsapp_payload import make_webhook  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -132,44 +131,6 @@ class Bodies:
                 out.write(webhook_line(self.sequence, self.run))
                 self.sequence += 1
         return path
-
-
-class ConnectionSampler:
-    """Largest number of PostgreSQL connections seen while a load runs: those to the bench's
-    database (or of one role), and all of the server's client connections."""
-
-    def __init__(self, database_url: str):
-        self.database_url = database_url
-
-    @contextmanager
-    def sampling(self, *, role: str = ""):
-        peak = {"database": 0, "server": 0}
-        stop = threading.Event()
-        conn = psycopg2.connect(self.database_url)
-        conn.autocommit = True
-        query = (
-            "SELECT count(*) FILTER (WHERE (usename = %(role)s OR (%(role)s = '' AND "
-            "datname = current_database())) AND pid <> pg_backend_pid()), count(*) - 1 "
-            "FROM pg_stat_activity WHERE backend_type = 'client backend'"
-        )
-
-        def sample():
-            with conn.cursor() as cursor:
-                while not stop.is_set():
-                    cursor.execute(query, {"role": role})
-                    ours, everyone = cursor.fetchone()
-                    peak["database"] = max(peak["database"], ours)
-                    peak["server"] = max(peak["server"], everyone)
-                    stop.wait(0.2)
-
-        thread = threading.Thread(target=sample, daemon=True)
-        thread.start()
-        try:
-            yield peak
-        finally:
-            stop.set()
-            thread.join(timeout=5)
-            conn.close()
 
 
 def with_user(database_url: str, *, user: str | None = None, port: int | None = None) -> str:

@@ -31,7 +31,9 @@ class MachineHandler(WSGIHandler):
     def resolve_request(self, request):
         """The router has resolved this path already (MachineRouter): its match is reused, not
         looked up again through every pattern before the machines' (a tenth of the accept's
-        Python). A match is only read by the view and Django's handler, never changed."""
+        Python). One match serves every request for that path, on every thread: Django's
+        handler only reads it and gives the view a copy of its kwargs, but a `process_view`
+        middleware gets them as they are, so none in MACHINE_MIDDLEWARE may change them."""
         match = _machines_match(request.path_info)
         if match is None or hasattr(request, "urlconf"):
             return super().resolve_request(request)

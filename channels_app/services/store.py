@@ -187,7 +187,7 @@ def inbound_files_store(
         channel=channel, source=source, pieces=pieces, headers_of=headers_of, mailbox=mailbox
     )
     returned, _ = _insert(rows)
-    return {provider_id: pk for pk, _, provider_id in returned}
+    return {provider_id: pk for pk, provider_id in returned}
 
 
 def _event_rows(
@@ -210,17 +210,17 @@ def _event_rows(
     ]  # fmt: skip
 
 
-def _insert(rows: list[tuple]) -> tuple[list[tuple[int, str, str]], bool]:
-    """INSERT ... ON CONFLICT (channel, provider_id) DO NOTHING RETURNING id, channel,
-    provider_id: the rows stored now, and whether the INSERT was sent twice. Written out: the
+def _insert(rows: list[tuple]) -> tuple[list[tuple[int, str]], bool]:
+    """INSERT ... ON CONFLICT (channel, provider_id) DO NOTHING RETURNING id, provider_id: the
+    rows stored now, and whether the INSERT was sent twice. Written out: the
     ORM's bulk_create opens a transaction of its own and cannot say which rows a conflict
     skipped."""
     params = [value for row in rows for value in row]
     return _execute_idempotent(event_insert_sql(len(rows)), params)
 
 
-def _in_order(pieces: dict, returned: list[tuple[int, str, str]]) -> list[str]:
-    stored = {provider_id for _, _, provider_id in returned}
+def _in_order(pieces: dict, returned: list[tuple[int, str]]) -> list[str]:
+    stored = {provider_id for _, provider_id in returned}
     return [provider_id for provider_id in pieces if provider_id in stored]
 
 
@@ -256,7 +256,7 @@ _INSERTED = (
     "channel", "source", "provider_id", "mailbox", "headers", "raw", "size", "status", "error",
     "notes", "attempts", "received_at",
 )  # fmt: skip
-_RETURNED = ("id", "channel", "provider_id")
+_RETURNED = ("id", "provider_id")
 
 
 @functools.lru_cache(maxsize=32)

@@ -1,7 +1,11 @@
-"""Where a load's CPU went, per request: read from /proc before and after it (Linux)."""
+"""What a load costs besides its time: the PostgreSQL connections it holds, sampled while it runs,
+and where its CPU went per request, read from /proc before and after it (Linux)."""
 
 import os
+import threading
 from contextlib import contextmanager
+
+import psycopg2
 
 WEB = ("gunicorn", "uvicorn")  # in the command line of the web server's processes
 SERVERS = ("postgres", "pgbouncer", "redis-server")  # process names
@@ -57,3 +61,41 @@ def cpu_per_request():
     if requests:
         for group, seconds in after.items():
             spent[group] = round((seconds - before.get(group, 0.0)) / requests * 1e6)
+
+
+class ConnectionSampler:
+    """Largest number of PostgreSQL connections seen while a load runs: those to the bench's
+    database (or of one role), and all of the server's client connections."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+
+    @contextmanager
+    def sampling(self, *, role: str = ""):
+        peak = {"database": 0, "server": 0}
+        stop = threading.Event()
+        conn = psycopg2.connect(self.database_url)
+        conn.autocommit = True
+        query = (
+            "SELECT count(*) FILTER (WHERE (usename = %(role)s OR (%(role)s = '' AND "
+            "datname = current_database())) AND pid <> pg_backend_pid()), count(*) - 1 "
+            "FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        )
+
+        def sample():
+            with conn.cursor() as cursor:
+                while not stop.is_set():
+                    cursor.execute(query, {"role": role})
+                    ours, everyone = cursor.fetchone()
+                    peak["database"] = max(peak["database"], ours)
+                    peak["server"] = max(peak["server"], everyone)
+                    stop.wait(0.2)
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        try:
+            yield peak
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+            conn.close()
