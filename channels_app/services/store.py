@@ -212,9 +212,8 @@ def _event_rows(
 
 def _insert(rows: list[tuple]) -> tuple[list[tuple[int, str]], bool]:
     """INSERT ... ON CONFLICT (channel, provider_id) DO NOTHING RETURNING id, provider_id: the
-    rows stored now, and whether the INSERT was sent twice. Written out: the
-    ORM's bulk_create opens a transaction of its own and cannot say which rows a conflict
-    skipped."""
+    rows stored now, and whether the INSERT was sent twice. Written out: the ORM's bulk_create
+    opens a transaction of its own and cannot say which rows a conflict skipped."""
     params = [value for row in rows for value in row]
     return _execute_idempotent(event_insert_sql(len(rows)), params)
 
@@ -256,7 +255,6 @@ _INSERTED = (
     "channel", "source", "provider_id", "mailbox", "headers", "raw", "size", "status", "error",
     "notes", "attempts", "received_at",
 )  # fmt: skip
-_RETURNED = ("id", "provider_id")
 
 
 @functools.lru_cache(maxsize=32)
@@ -271,5 +269,5 @@ def event_insert_sql(rows: int) -> str:
         f"({', '.join(quote(fields[name].column) for name in _INSERTED)}) "
         f"VALUES {', '.join([row] * rows)} "
         f"ON CONFLICT ({unique}) DO NOTHING "
-        f"RETURNING {', '.join(quote(fields[name].column) for name in _RETURNED)}"
+        f"RETURNING {quote(fields['id'].column)}, {quote(fields['provider_id'].column)}"
     )

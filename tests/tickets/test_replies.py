@@ -216,6 +216,22 @@ def test_what_is_less_plain_is_left_to_message_receive(desk, n1_agent):
     assert Ticket.objects.get(pk=tickets[18].pk).status == Ticket.Status.ON_HOLD
 
 
+def test_an_answer_to_our_message_on_anothers_ticket_is_left_to_message_receive(desk):
+    tickets = [opened(n) for n in range(2)]
+    own, others = opened(20), opened(21)
+    ours = Message.objects.create(
+        ticket=others, direction="outbound", kind="message", channel="email",
+        external_id="<ours-21@jornada.example>", created_at=BASE + timedelta(minutes=20),
+    )  # fmt: skip
+    # Its tag names the sender's own ticket, but message_receive threads by what it answers first.
+    answer = reply(20, own, subject=f"Re: {tag(own)}", reply_to_ids=(ours.external_id,))
+
+    results = receive_together([reply(0, tickets[0]), reply(1, tickets[1]), answer])
+
+    assert sorted(results) == [0, 1]
+    assert services.message_receive(incoming=answer).ticket == others
+
+
 def test_a_batch_reaching_a_merged_ticket_is_left_to_message_receive(desk, n1_agent):
     tickets = [opened(n) for n in range(3)]
     services.ticket_merge(source=tickets[2], target=opened(2, external_id="<other-2@x>"),

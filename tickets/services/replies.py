@@ -273,14 +273,13 @@ def _thread(
         answered = max(matches, key=lambda m: m.created_at)
         if sum(m.created_at == answered.created_at for m in matches) > 1:
             return None  # which of them message_receive would find first is not certain
-        if (
-            answered.ticket.customer_id == customer_id
-            or answered.direction == Message.Direction.OUTBOUND
-        ):
-            ticket = answered.ticket
-            if ticket.customer_id != customer_id or ticket.merged_into_id:
-                return None  # another's ticket, or merged: message_receive's
+        ticket = answered.ticket
+        if ticket.customer_id == customer_id:
+            if ticket.merged_into_id:
+                return None  # where the merge leads is message_receive's to follow
             return ticket.pk, f"reply to {answered.external_id}"
+        if answered.direction == Message.Direction.OUTBOUND:
+            return None  # our message on another's ticket: message_receive threads it there
     if tagged is not None and tagged.customer_id == customer_id and not tagged.merged_into_id:
         return tagged.pk, f"subject tag [#{tagged.number}]"
     return None
@@ -289,7 +288,7 @@ def _thread(
 def _locked(model, ids: set[int]) -> dict:
     """{id: row} of those of these rows no other transaction holds, locked now (never waiting:
     what another transaction holds is left to message_receive)."""
-    rows = model.objects.select_for_update(skip_locked=True).filter(pk__in=ids).order_by("pk")
+    rows = model.objects.select_for_update(skip_locked=True).filter(pk__in=ids)
     return {row.pk: row for row in rows}
 
 
